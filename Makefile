@@ -38,7 +38,7 @@ $(VENV)/.installed: $(wildcard $(PKG_FILES))
 
 venv: $(VENV)/.installed ## Create .venv and install every package (idempotent)
 
-include $(sort $(wildcard */component.mk))
+include $(sort $(wildcard */component.mk */*/component.mk))
 
 site: venv $(SITE_TARGETS) ## Build the whole site into _site/ (book volumes, labs, hubs)
 	$(BIN)/mlsysbook build
