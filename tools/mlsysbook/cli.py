@@ -9,13 +9,13 @@ import importlib
 
 import click
 
-# name -> "module:attribute" of a click command or group
+# name -> ("module:attribute" of a click command or group, one-line help shown by --help)
 SUBCOMMANDS = {
-    "build": "mlsysbook.site.cli:build",
-    "serve": "mlsysbook.site.cli:serve",
-    "check": "mlsysbook.site.cli:check",
-    "content-report": "mlsysbook.content.cli:content_report",
-    "slides": "mlsysbook.slides.cli:slides",
+    "build": ("mlsysbook.site.cli:build", "Build the site into _site/ (quarto or the embedded renderer)."),
+    "serve": ("mlsysbook.site.cli:serve", "Serve _site/ on http://127.0.0.1:PORT."),
+    "check": ("mlsysbook.site.cli:check", "Check links, anchors, cross-refs, citations, TOC and cells."),
+    "content-report": ("mlsysbook.content.cli:content_report", "Per-chapter content report and bar check."),
+    "slides": ("mlsysbook.slides.cli:slides", "Build lecture decks and clone them for a course."),
 }
 
 
@@ -23,11 +23,17 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx):
         return sorted(SUBCOMMANDS)
 
+    def format_commands(self, ctx, formatter):
+        # Listing must not import every subcommand: one missing optional dependency
+        # should not break `mlsysbook --help`.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SUBCOMMANDS[name][1]) for name in sorted(SUBCOMMANDS)])
+
     def get_command(self, ctx, name):
         target = SUBCOMMANDS.get(name)
         if target is None:
             return None
-        module_name, attr = target.split(":")
+        module_name, attr = target[0].split(":")
         module = importlib.import_module(module_name)
         return getattr(module, attr)
 
