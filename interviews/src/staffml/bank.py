@@ -1,0 +1,249 @@
+"""Loading and validating the question bank (``interviews/questions/<area>/<id>.yaml``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import ValidationError
+
+from . import checks as checks_mod
+from .schema import LEVEL_ORDER, Question
+from .text import reflow
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+TEXT_FIELDS = ("title", "scenario", "solution")
+LIST_FIELDS = ("strong_answer", "common_mistakes", "follow_ups")
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+
+class BankError(Exception):
+    """The question bank is invalid; the message names every offending file and the fix."""
+
+
+def default_questions_dir() -> Path:
+    override = os.environ.get("STAFFML_QUESTIONS")
+    return Path(override) if override else REPO_ROOT / "interviews" / "questions"
+
+
+def book_chapters(repo_root: Path = REPO_ROOT) -> set[str]:
+    """Chapter slugs (``vol1/training``) listed in the two volumes' ``_quarto.yml``."""
+    slugs: set[str] = set()
+    for volume in ("vol1", "vol2"):
+        config_path = repo_root / "book" / volume / "_quarto.yml"
+        if not config_path.exists():
+            continue
+        config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+        for entry in _walk_chapters(config.get("book", {}).get("chapters", [])):
+            parts = Path(entry).parts
+            if len(parts) == 2 and parts[1] == f"{parts[0]}.qmd":
+                slugs.add(f"{volume}/{parts[0]}")
+    return slugs
+
+
+def _walk_chapters(entries: Iterable[Any]) -> Iterable[str]:
+    for entry in entries:
+        if isinstance(entry, str):
+            yield entry
+        elif isinstance(entry, dict):
+            yield from _walk_chapters(entry.get("chapters", []))
+
+
+def known_labs(repo_root: Path = REPO_ROOT) -> set[str] | None:
+    """Lab ids from ``labs/labs.yml``; None while the labs catalog does not exist yet."""
+    catalog_path = repo_root / "labs" / "labs.yml"
+    if not catalog_path.exists():
+        return None
+    catalog = yaml.load(catalog_path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+    entries = catalog.get("labs", catalog) if isinstance(catalog, dict) else catalog
+    if isinstance(entries, dict):
+        return set(entries)
+    labs = set()
+    for entry in entries or []:
+        if isinstance(entry, str):
+            labs.add(entry)
+        elif isinstance(entry, dict):
+            for key in ("id", "slug", "name"):
+                if key in entry:
+                    labs.add(str(entry[key]))
+                    break
+    return labs
+
+
+@dataclass(frozen=True)
+class LoadedQuestion:
+    """A validated question with its file and its recomputed quantities."""
+
+    question: Question
+    path: Path
+
+    @cached_property
+    def evaluation(self) -> tuple[dict[str, Any], list[checks_mod.CheckResult]]:
+        return checks_mod.evaluate(self.question)
+
+    @property
+    def quantities(self) -> dict[str, Any]:
+        return self.evaluation[0]
+
+    def text(self, field: str) -> str:
+        return reflow(checks_mod.render(getattr(self.question, field), self.quantities))
+
+    def items(self, field: str) -> list[str]:
+        return [reflow(checks_mod.render(item, self.quantities)) for item in getattr(self.question, field)]
+
+    def rendered(self) -> dict[str, Any]:
+        """The question as learners see it: every placeholder filled from recomputed numbers."""
+        q = self.question
+        return {
+            "id": q.id,
+            "title": self.text("title"),
+            "track": q.track.value,
+            "area": q.area.value,
+            "level": q.level.value,
+            "chain": q.chain.model_dump() if q.chain else None,
+            "scenario": self.text("scenario"),
+            "strong_answer": self.items("strong_answer"),
+            "solution": self.text("solution"),
+            "common_mistakes": self.items("common_mistakes"),
+            "follow_ups": self.items("follow_ups"),
+            "chapters": list(q.chapters),
+            "lab": q.lab,
+        }
+
+
+def parse_file(path: Path) -> Question:
+    """Parse and schema-validate one YAML file; errors name the file."""
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise BankError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise BankError(f"{path}: expected a mapping of question fields, got {type(raw).__name__}")
+    try:
+        return Question.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
+        )
+        raise BankError(f"{path}: {problems}") from exc
+
+
+def structural_problems(
+    question: Question, path: Path, chapters: set[str], labs: set[str] | None
+) -> list[str]:
+    """Problems a schema alone cannot see: file naming, chapter and lab links, placeholders."""
+    problems = []
+    if path.stem != question.id:
+        problems.append(f"{path}: id {question.id!r} must match the file name ({path.stem}.yaml)")
+    if path.parent.name != question.area.value:
+        problems.append(f"{path}: area {question.area.value!r} question must live in questions/{question.area.value}/")
+    for chapter in question.chapters:
+        if chapters and chapter not in chapters:
+            problems.append(
+                f"{path}: chapter {chapter!r} is not in book/vol*/_quarto.yml "
+                f"(use one of e.g. {', '.join(sorted(chapters)[:4])}, …)"
+            )
+    if question.lab and labs is not None and question.lab not in labs:
+        problems.append(f"{path}: lab {question.lab!r} is not in labs/labs.yml ({', '.join(sorted(labs))})")
+    defined = set(question.given) | {c.name for c in question.checks}
+    for field in TEXT_FIELDS + LIST_FIELDS:
+        value = getattr(question, field)
+        for text in value if isinstance(value, list) else [value]:
+            try:
+                used = checks_mod.placeholders(text)
+            except ValueError as exc:
+                problems.append(f"{path}: {field}: malformed placeholder ({exc}); write literal braces as {{{{ }}}}")
+                continue
+            for name in sorted(used - defined):
+                problems.append(f"{path}: {field} uses {{{name}}} but no given or check defines it")
+    solution_names = checks_mod.placeholders(question.solution)
+    for check in question.checks:
+        if check.name not in solution_names and not isinstance(check.value, bool):
+            problems.append(
+                f"{path}: check {check.name!r} is never shown in `solution`; render it with {{{check.name}:…}}"
+            )
+    return problems
+
+
+class Bank:
+    """All questions of a directory tree, validated once."""
+
+    def __init__(self, root: Path | None = None, *, repo_root: Path = REPO_ROOT):
+        self.root = Path(root) if root else default_questions_dir()
+        if not self.root.is_dir():
+            raise BankError(
+                f"question directory {self.root} does not exist; set STAFFML_QUESTIONS to the folder "
+                "holding <area>/<id>.yaml files"
+            )
+        chapters = book_chapters(repo_root)
+        labs = known_labs(repo_root)
+        problems: list[str] = []
+        loaded: dict[str, LoadedQuestion] = {}
+        for path in sorted(self.root.glob("*/*.yaml")):
+            try:
+                question = parse_file(path)
+            except BankError as exc:
+                problems.append(str(exc))
+                continue
+            problems.extend(structural_problems(question, path, chapters, labs))
+            if question.id in loaded:
+                problems.append(f"{path}: duplicate id {question.id!r} (also {loaded[question.id].path})")
+            loaded[question.id] = LoadedQuestion(question, path)
+        stray = [p for p in self.root.glob("*.yaml")] + [p for p in self.root.glob("*/*.yml")]
+        for path in stray:
+            problems.append(f"{path}: questions must be questions/<area>/<id>.yaml")
+        if problems:
+            raise BankError(f"{len(problems)} problem(s) in the question bank:\n" + "\n".join(problems))
+        self._questions = loaded
+
+    def __len__(self) -> int:
+        return len(self._questions)
+
+    def __iter__(self):
+        return iter(self.ordered())
+
+    def __contains__(self, question_id: str) -> bool:
+        return question_id in self._questions
+
+    def get(self, question_id: str) -> LoadedQuestion:
+        try:
+            return self._questions[question_id]
+        except KeyError:
+            import difflib
+
+            close = difflib.get_close_matches(question_id, list(self._questions), n=3)
+            hint = f" Did you mean: {', '.join(close)}?" if close else " Try `staffml search TEXT`."
+            raise KeyError(f"no question with id {question_id!r}.{hint}") from None
+
+    def ordered(self) -> list[LoadedQuestion]:
+        return sorted(
+            self._questions.values(),
+            key=lambda lq: (lq.question.area.value, LEVEL_ORDER[lq.question.level], lq.question.id),
+        )
+
+    def filter(self, track: str | None = None, area: str | None = None, level: str | None = None) -> list[LoadedQuestion]:
+        return [
+            lq
+            for lq in self.ordered()
+            if (track is None or lq.question.track.value == track)
+            and (area is None or lq.question.area.value == area)
+            and (level is None or lq.question.level.value == level)
+        ]
+
+    def search(self, text: str) -> list[LoadedQuestion]:
+        words = text.lower().split()
+        hits = []
+        for lq in self.ordered():
+            q = lq.question
+            haystack = " ".join([q.id, q.title, q.scenario, q.solution, " ".join(q.strong_answer)]).lower()
+            if all(word in haystack for word in words):
+                hits.append(lq)
+        return hits

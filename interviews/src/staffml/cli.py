@@ -1,0 +1,404 @@
+"""The ``staffml`` command line: drill, mock, progress, search, show, export/import, check, site."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+import click
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from . import progress as progress_mod
+from .bank import Bank, BankError, LoadedQuestion
+from .checks import CheckError
+from .schema import AREA_TITLES, LEVEL_ORDER, TRACK_TITLES, Area, Level, Track
+from .scheduling import RATING_KEYS, RATING_NAMES
+from .store import MockAnswer, Review, Store, StoreError
+
+Clock = Callable[[], datetime]
+MINUTES_PER_QUESTION = 9
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Context:
+    """Lazily opened bank and store, plus the clock (tests inject a fake one through ``obj``)."""
+
+    def __init__(self, questions: Path | None, db: Path | None, clock: Clock):
+        self._questions, self._db, self.clock = questions, db, clock
+        self._bank: Bank | None = None
+        self._store: Store | None = None
+
+    @property
+    def bank(self) -> Bank:
+        if self._bank is None:
+            try:
+                self._bank = Bank(self._questions)
+            except BankError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._bank
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            try:
+                self._store = Store(self._db)
+            except StoreError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+TRACK_CHOICE = click.Choice([t.value for t in Track])
+AREA_CHOICE = click.Choice([a.value for a in Area])
+LEVEL_CHOICE = click.Choice([lvl.value for lvl in Level])
+
+
+@click.group()
+@click.option("--questions", type=click.Path(path_type=Path, file_okay=False), envvar="STAFFML_QUESTIONS",
+              help="Question bank folder (default: interviews/questions).")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), envvar="STAFFML_DB",
+              help="Progress database (default: progress.sqlite3 in the user data dir or $STAFFML_DATA_DIR).")
+@click.pass_context
+def cli(ctx: click.Context, questions: Path | None, db: Path | None) -> None:
+    """StaffML: verified ML-systems interview practice."""
+    clock = (ctx.obj or {}).get("clock", system_clock) if isinstance(ctx.obj, dict) else system_clock
+    ctx.obj = Context(questions, db, clock)
+    ctx.call_on_close(ctx.obj.close)
+
+
+# ----- rendering ------------------------------------------------------------------------------
+
+def _meta(lq: LoadedQuestion) -> str:
+    q = lq.question
+    chain = f" · chain {q.chain.id} step {q.chain.step}" if q.chain else ""
+    return f"{q.id} · {TRACK_TITLES[q.track]} · {AREA_TITLES[q.area]} · {q.level.value}{chain}"
+
+
+def _scenario_panel(lq: LoadedQuestion) -> Panel:
+    return Panel(Text(lq.text("scenario")), title=Text(lq.text("title"), style="bold"),
+                 subtitle=Text(_meta(lq), style="dim"), title_align="left")
+
+
+def _bullets(items: list[str]) -> Text:
+    return Text("\n".join(f"• {item}" for item in items))
+
+
+def _answer_panels(lq: LoadedQuestion, console: Console) -> None:
+    console.print(Panel(_bullets(lq.items("strong_answer")), title="A strong answer covers", title_align="left",
+                        border_style="green"))
+    console.print(Panel(Text(lq.text("solution")), title="Worked solution", title_align="left", border_style="cyan"))
+    console.print(Panel(_bullets(lq.items("common_mistakes")), title="Common mistakes", title_align="left",
+                        border_style="red"))
+    console.print(Panel(_bullets(lq.items("follow_ups")), title="Follow-ups", title_align="left",
+                        border_style="magenta"))
+    links = ", ".join(lq.question.chapters) + (f" · lab: {lq.question.lab}" if lq.question.lab else "")
+    console.print(Text(f"Read more: {links}", style="dim"))
+
+
+def _ask_rating(prompt: str) -> int | None:
+    while True:
+        answer = click.prompt(prompt, default="", show_default=False).strip().lower()
+        if answer in ("q", "quit"):
+            return None
+        if answer in RATING_KEYS:
+            return RATING_KEYS[answer]
+        click.echo("Type 1/a (Again), 2/h (Hard), 3/g (Good), 4/e (Easy), or q to stop.")
+
+
+def _human_delta(delta: timedelta) -> str:
+    seconds = delta.total_seconds()
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+# ----- drill ----------------------------------------------------------------------------------
+
+def drill_queue(bank: Bank, store: Store, now: datetime, track=None, area=None, level=None) -> list[LoadedQuestion]:
+    """Due questions first (oldest due first), then questions never seen (easiest level first)."""
+    pool = {lq.question.id: lq for lq in bank.filter(track, area, level)}
+    cards = store.cards()
+    due = [pool[qid] for qid in store.due_ids(now) if qid in pool]
+    new = sorted((lq for qid, lq in pool.items() if qid not in cards),
+                 key=lambda lq: (LEVEL_ORDER[lq.question.level], lq.question.area.value, lq.question.id))
+    return due + new
+
+
+@cli.command()
+@click.option("--track", type=TRACK_CHOICE)
+@click.option("--area", type=AREA_CHOICE)
+@click.option("--level", type=LEVEL_CHOICE)
+@click.option("--count", default=10, show_default=True, type=click.IntRange(1, 500), help="Questions this session.")
+@click.pass_obj
+def drill(obj: Context, track, area, level, count) -> None:
+    """Drill due questions first (FSRS schedule), then new ones; self-grade each answer."""
+    console = _console()
+    now = obj.clock()
+    queue = drill_queue(obj.bank, obj.store, now, track, area, level)[:count]
+    if not queue:
+        upcoming = [qid for qid in obj.store.cards() if qid in obj.bank]
+        if upcoming:
+            next_due = min(obj.store.cards()[q].due for q in upcoming)
+            console.print(f"Nothing due. Next review in {_human_delta(next_due - now)} ({next_due:%Y-%m-%d %H:%M} UTC).")
+        else:
+            console.print("No questions match those filters.")
+        return
+    done = 0
+    for index, lq in enumerate(queue, 1):
+        console.rule(f"Question {index}/{len(queue)}")
+        console.print(_scenario_panel(lq))
+        shown_at = obj.clock()
+        reply = click.prompt("Work it out, then press Enter to reveal the answer (q to stop)", default="",
+                             show_default=False)
+        if reply.strip().lower() in ("q", "quit"):
+            break
+        _answer_panels(lq, console)
+        rating = _ask_rating("Grade yourself: 1 Again · 2 Hard · 3 Good · 4 Easy (q to stop)")
+        if rating is None:
+            break
+        graded_at = obj.clock()
+        obj.store.record_review(Review(lq.question.id, rating, graded_at, "drill",
+                                       (graded_at - shown_at).total_seconds()))
+        card = obj.store.cards()[lq.question.id]
+        console.print(f"{RATING_NAMES[rating]} — next review of {lq.question.id} in "
+                      f"{_human_delta(card.due - graded_at)} ({card.due:%Y-%m-%d %H:%M} UTC).")
+        done += 1
+    console.print(f"Session over: {done} question(s) graded.")
+
+
+# ----- mock -----------------------------------------------------------------------------------
+
+def pick_mock_questions(bank: Bank, minutes: float, track: str | None, rng: random.Random) -> list[LoadedQuestion]:
+    """A mixed interview: distinct areas, rising level, a system-design case last when time allows."""
+    count = max(1, int(minutes // MINUTES_PER_QUESTION))
+    pool = bank.filter(track=track)
+    design = [lq for lq in pool if lq.question.area == Area.system_design]
+    others = [lq for lq in pool if lq.question.area != Area.system_design]
+    rng.shuffle(others)
+    chosen, areas = [], set()
+    want_design = count >= 3 and design
+    for lq in others:
+        if len(chosen) >= count - (1 if want_design else 0):
+            break
+        if lq.question.area not in areas:
+            chosen.append(lq)
+            areas.add(lq.question.area)
+    chosen.sort(key=lambda lq: LEVEL_ORDER[lq.question.level])
+    if want_design:
+        chosen.append(rng.choice(design))
+    return chosen
+
+
+def _clock_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+@cli.command()
+@click.option("--minutes", default=45.0, show_default=True, type=click.FloatRange(1, 240))
+@click.option("--track", type=TRACK_CHOICE)
+@click.option("--seed", type=int, help="Pick the same questions again (default: random).")
+@click.pass_obj
+def mock(obj: Context, minutes: float, track, seed) -> None:
+    """A timed mixed interview: type notes per question, then self-score against the rubric."""
+    console = _console()
+    rng = random.Random(seed)
+    questions = pick_mock_questions(obj.bank, minutes, track, rng)
+    if not questions:
+        raise click.ClickException("no questions match that track")
+    started = obj.clock()
+    deadline = started + timedelta(minutes=minutes)
+    console.print(f"Mock interview: {len(questions)} question(s), {minutes:g} minutes. "
+                  "Type your notes; an empty line moves to the next question.")
+    answered: list[tuple[LoadedQuestion, str, float]] = []
+    for index, lq in enumerate(questions, 1):
+        now = obj.clock()
+        if now >= deadline:
+            break
+        console.rule(f"Question {index}/{len(questions)} · ⏱ {_clock_text((deadline - now).total_seconds())} left")
+        console.print(_scenario_panel(lq))
+        lines: list[str] = []
+        asked_at = now
+        while True:
+            line = click.prompt(">", default="", show_default=False, prompt_suffix=" ")
+            now = obj.clock()
+            if not line.strip():
+                break
+            lines.append(line)
+            remaining = (deadline - now).total_seconds()
+            if remaining <= 0:
+                break
+            console.print(Text(f"⏱ {_clock_text(remaining)} left", style="dim"))
+        answered.append((lq, "\n".join(lines), (now - asked_at).total_seconds()))
+        if now >= deadline:
+            console.print("[bold red]Time is up.[/]")
+            break
+    console.rule("Review")
+    answers: list[MockAnswer] = []
+    for lq, notes, elapsed in answered:
+        console.print(_scenario_panel(lq))
+        console.print(Panel(Text(notes or "(no notes)"), title="Your notes", title_align="left"))
+        _answer_panels(lq, console)
+        score = _ask_rating("Self-score against the rubric: 1 Again · 2 Hard · 3 Good · 4 Easy (q to skip)")
+        answers.append(MockAnswer(lq.question.id, notes, score, elapsed))
+    finished = obj.clock()
+    session_id = obj.store.record_mock(started, finished, minutes, track, answers)
+    scored = [a.self_score for a in answers if a.self_score is not None]
+    mean = f", mean self-score {sum(scored) / len(scored):.1f}/4" if scored else ""
+    console.print(f"Saved mock session #{session_id}: {len(answers)} of {len(questions)} question(s) answered{mean}.")
+
+
+# ----- progress, search, show -----------------------------------------------------------------
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def progress(obj: Context, as_json: bool) -> None:
+    """Seen, retention and due counts per area and level; streak; weakest areas."""
+    stats = progress_mod.compute(obj.bank, obj.store, obj.clock())
+    if as_json:
+        click.echo(json.dumps(stats, indent=2))
+        return
+    console = _console()
+    o = stats["overall"]
+    console.print(f"Seen {o['seen']}/{o['total']} · due {o['due']} · retention {_pct(o['retention'])} · "
+                  f"recall {_pct(o['recall_rate'])} · streak {stats['streak_days']} day(s) · "
+                  f"mock sessions {stats['mock_sessions']}")
+    for label, rows, titles in (("Area", stats["by_area"], {a.value: t for a, t in AREA_TITLES.items()}),
+                                ("Level", stats["by_level"], {lvl.value: lvl.value for lvl in Level})):
+        table = Table(title=f"By {label.lower()}")
+        for column in (label, "Seen", "Due", "Retention", "Recall"):
+            table.add_column(column, justify="left" if column == label else "right")
+        for key, row in rows.items():
+            table.add_row(titles[key], f"{row['seen']}/{row['total']}", str(row["due"]),
+                          _pct(row["retention"]), _pct(row["recall_rate"]))
+        console.print(table)
+    if stats["weakest_areas"]:
+        weakest = ", ".join(f"{w['title']} ({_pct(w['retention'])})" for w in stats["weakest_areas"])
+        console.print(f"Weakest areas: {weakest}")
+
+
+@cli.command()
+@click.argument("text", nargs=-1, required=True)
+@click.pass_obj
+def search(obj: Context, text: tuple[str, ...]) -> None:
+    """Find questions whose id, title, scenario or answer contains every word of TEXT."""
+    hits = obj.bank.search(" ".join(text))
+    console = _console()
+    if not hits:
+        console.print(f"No question matches {' '.join(text)!r}.")
+        sys.exit(1)
+    table = Table(title=f"{len(hits)} match(es)")
+    for column in ("id", "track", "area", "level", "title"):
+        table.add_column(column)
+    for lq in hits:
+        q = lq.question
+        table.add_row(q.id, q.track.value, q.area.value, q.level.value, Text(lq.text("title")))
+    console.print(table)
+
+
+@cli.command()
+@click.argument("question_id")
+@click.option("--no-answer", is_flag=True, help="Show only the scenario.")
+@click.pass_obj
+def show(obj: Context, question_id: str, no_answer: bool) -> None:
+    """Show one question with its worked answer."""
+    try:
+        lq = obj.bank.get(question_id)
+    except KeyError as exc:
+        raise click.ClickException(exc.args[0]) from exc
+    console = _console()
+    console.print(_scenario_panel(lq))
+    if not no_answer:
+        _answer_panels(lq, console)
+
+
+# ----- export / import ------------------------------------------------------------------------
+
+@cli.command("export")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="File (default: stdout).")
+@click.pass_obj
+def export_cmd(obj: Context, output: Path | None) -> None:
+    """Write all progress (reviews, mock sessions) as JSON, for moving machines."""
+    text = json.dumps(obj.store.export(), indent=1)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Exported progress to {output}", err=True)
+    else:
+        click.echo(text)
+
+
+@cli.command("import")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.pass_obj
+def import_cmd(obj: Context, source) -> None:
+    """Merge a JSON export into this machine's progress (safe to repeat)."""
+    try:
+        data = json.load(source)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{source.name} is not JSON ({exc}); pass a file made by `staffml export`") from exc
+    try:
+        reviews, sessions = obj.store.import_(data)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Imported {reviews} new review(s) and {sessions} mock session(s).")
+
+
+# ----- authoring ------------------------------------------------------------------------------
+
+@cli.command()
+@click.pass_obj
+def check(obj: Context) -> None:
+    """Validate the bank and recompute every napkin-math check."""
+    failures = []
+    total = 0
+    for lq in obj.bank:
+        try:
+            _, results = lq.evaluation
+        except CheckError as exc:
+            failures.append(str(exc))
+            continue
+        total += len(results)
+        failures.extend(f"{lq.path}: {r.describe()}" for r in results if not r.ok)
+    if failures:
+        raise click.ClickException(f"{len(failures)} check(s) failed:\n" + "\n".join(failures))
+    click.echo(f"{len(obj.bank)} questions, {total} checks: all within tolerance.")
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Output folder, e.g. build/site/interviews.")
+@click.pass_obj
+def site(obj: Context, out: Path) -> None:
+    """Generate the playbook pages (browse views, questions JSON, practice mode)."""
+    from .site import build_site
+
+    written = build_site(obj.bank, out)
+    click.echo(f"Wrote {len(written)} files to {out}")
+
+
+def main() -> None:
+    cli(prog_name="staffml")

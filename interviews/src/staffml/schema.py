@@ -1,0 +1,157 @@
+"""The question schema: one YAML file per question, validated with pydantic.
+
+Unknown fields are rejected (``extra="forbid"``) so a typo such as ``follow_up:`` fails loudly
+instead of silently dropping content.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from enum import Enum
+from typing import Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+CHAPTER_PATTERN = r"^vol[12]/[a-z0-9_]+$"
+
+
+class Track(str, Enum):
+    cloud = "cloud"
+    edge = "edge"
+    mobile = "mobile"
+    tinyml = "tinyml"
+
+
+class Area(str, Enum):
+    silicon_numerics = "silicon-numerics"
+    memory_hierarchy = "memory-hierarchy"
+    single_node_performance = "single-node-performance"
+    distributed_training = "distributed-training"
+    storage_data_pipelines = "storage-data-pipelines"
+    serving_latency = "serving-latency"
+    reliability = "reliability"
+    mlops_monitoring = "mlops-monitoring"
+    efficiency_compression = "efficiency-compression"
+    cost_energy_carbon = "cost-energy-carbon"
+    system_design = "system-design"
+
+
+AREA_TITLES = {
+    Area.silicon_numerics: "Silicon physics and numerics",
+    Area.memory_hierarchy: "Memory hierarchy",
+    Area.single_node_performance: "Single-node performance",
+    Area.distributed_training: "Distributed training and collectives",
+    Area.storage_data_pipelines: "Storage and data pipelines",
+    Area.serving_latency: "Serving and latency",
+    Area.reliability: "Reliability and fault tolerance",
+    Area.mlops_monitoring: "MLOps and monitoring",
+    Area.efficiency_compression: "Efficiency and compression",
+    Area.cost_energy_carbon: "Cost, energy and carbon",
+    Area.system_design: "System-design cases",
+}
+
+TRACK_TITLES = {
+    Track.cloud: "Cloud",
+    Track.edge: "Edge",
+    Track.mobile: "Mobile",
+    Track.tinyml: "TinyML",
+}
+
+
+class Level(str, Enum):
+    junior = "junior"
+    mid = "mid"
+    senior = "senior"
+    staff = "staff"
+
+
+LEVEL_ORDER = {Level.junior: 0, Level.mid: 1, Level.senior: 2, Level.staff: 3}
+LEVEL_TITLES = {Level.junior: "Junior", Level.mid: "Mid-level", Level.senior: "Senior", Level.staff: "Staff"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Check(_Strict):
+    """One named quantity of the worked answer, recomputed by the test suite.
+
+    ``expr`` is a Python expression over ``ms`` (mlsysim), ``math``, the question's ``given``
+    inputs and every earlier check. ``value`` is the number the author states; the recomputed
+    value must lie within ``tolerance`` (relative) of it. Boolean checks state a conclusion
+    (``value: true``) such as "the model fits".
+    """
+
+    name: str
+    expr: str = Field(min_length=1)
+    value: Union[bool, float]
+    unit: str = ""
+    tolerance: Optional[float] = Field(default=None, gt=0, le=0.5)
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, name: str) -> str:
+        if not name.isidentifier() or keyword.iskeyword(name) or name in {"ms", "math"}:
+            raise ValueError(f"check name {name!r} must be a Python identifier (not ms, math or a keyword)")
+        return name
+
+    @model_validator(mode="after")
+    def _numeric_needs_tolerance(self) -> "Check":
+        if not isinstance(self.value, bool) and self.tolerance is None:
+            raise ValueError(f"check {self.name!r}: a numeric check needs `tolerance:` (relative, e.g. 0.02)")
+        return self
+
+
+class Chain(_Strict):
+    """Membership in a multi-step scenario that grows from one device to a fleet."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    step: int = Field(ge=1, le=20)
+
+
+GivenValue = Union[bool, int, float, str]
+
+
+class Question(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=8, max_length=120)
+    track: Track
+    area: Area
+    level: Level
+    chain: Optional[Chain] = None
+    given: dict[str, GivenValue] = Field(default_factory=dict)
+    scenario: str = Field(min_length=40)
+    strong_answer: list[str] = Field(min_length=2)
+    solution: str = Field(min_length=80)
+    checks: list[Check] = Field(min_length=1)
+    common_mistakes: list[str] = Field(min_length=1)
+    follow_ups: list[str] = Field(min_length=1)
+    chapters: list[str] = Field(min_length=1)
+    lab: Optional[str] = Field(default=None, pattern=r"^[a-z0-9_\-]+$")
+
+    @field_validator("chapters")
+    @classmethod
+    def _chapter_format(cls, chapters: list[str]) -> list[str]:
+        for chapter in chapters:
+            if not re.match(CHAPTER_PATTERN, chapter):
+                raise ValueError(f"chapter {chapter!r} must look like 'vol1/<slug>' or 'vol2/<slug>'")
+        return chapters
+
+    @field_validator("given")
+    @classmethod
+    def _given_names(cls, given: dict[str, GivenValue]) -> dict[str, GivenValue]:
+        for name in given:
+            if not name.isidentifier() or keyword.iskeyword(name) or name in {"ms", "math"}:
+                raise ValueError(f"given name {name!r} must be a Python identifier (not ms, math or a keyword)")
+        return given
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Question":
+        seen = set(self.given)
+        for check in self.checks:
+            if check.name in seen:
+                raise ValueError(f"quantity {check.name!r} is defined twice (given/checks names must be unique)")
+            seen.add(check.name)
+        return self

@@ -1,0 +1,190 @@
+"""Generate the playbook pages into ``build/site/interviews/`` (see the section contract).
+
+Browse views are ``.qmd`` pages whose body is one raw-HTML block built here with every piece of
+question text passed through :func:`html.escape`, so a question cannot inject markup or script,
+whichever renderer (Quarto or the embedded pandoc one) turns them into HTML. The practice page is
+a standalone HTML file with its data in ``questions.js`` so it also works from ``file://``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from .bank import Bank, LoadedQuestion
+from .schema import AREA_TITLES, LEVEL_ORDER, LEVEL_TITLES, TRACK_TITLES, Area, Level, Track
+from .text import blocks
+
+ASSETS = ("practice.js", "practice.css")
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _prose(text: str) -> str:
+    parts = []
+    for kind, lines in blocks(text):
+        if kind == "ul":
+            parts.append("<ul>" + "".join(f"<li>{_esc(item)}</li>" for item in lines) + "</ul>")
+        else:
+            parts.append(f"<p>{_esc(lines[0])}</p>")
+    return "\n".join(parts)
+
+
+def _list(items: Iterable[str]) -> str:
+    return "<ul>" + "".join(f"<li>{_esc(item)}</li>" for item in items) + "</ul>"
+
+
+def chapter_href(chapter: str) -> str:
+    volume, slug = chapter.split("/")
+    return f"../{volume}/{slug}/{slug}.html"
+
+
+def question_html(lq: LoadedQuestion) -> str:
+    data = lq.rendered()
+    q = lq.question
+    chain = (f'<span>chain {_esc(q.chain.id)} · step {q.chain.step}</span>' if q.chain else "")
+    links = [f'<a href="{_esc(chapter_href(c))}">{_esc(c)}</a>' for c in q.chapters]
+    if q.lab:
+        links.append(f'<a href="../labs/{_esc(q.lab)}.html">lab: {_esc(q.lab)}</a>')
+    return f"""<section class="staffml-question" id="{_esc(q.id)}">
+<h3>{_esc(data['title'])}</h3>
+<p class="staffml-tags"><span>{_esc(TRACK_TITLES[q.track])}</span><span>{_esc(AREA_TITLES[q.area])}</span><span>{_esc(LEVEL_TITLES[q.level])}</span>{chain}<span><code>{_esc(q.id)}</code></span></p>
+{_prose(data['scenario'])}
+<details>
+<summary>Reveal the answer</summary>
+<h4>A strong answer covers</h4>
+{_list(data['strong_answer'])}
+<h4>Worked solution</h4>
+{_prose(data['solution'])}
+<h4>Common mistakes</h4>
+{_list(data['common_mistakes'])}
+<h4>Follow-ups</h4>
+{_list(data['follow_ups'])}
+<p>Read more: {' · '.join(links)}</p>
+</details>
+</section>"""
+
+
+def _page(title: str, intro: str, questions: list[LoadedQuestion]) -> str:
+    body = "\n".join(question_html(lq) for lq in questions)
+    title_yaml = json.dumps(title)  # a JSON string is a valid YAML scalar
+    return f"""---
+title: {title_yaml}
+---
+
+{intro}
+
+```{{=html}}
+<link rel="stylesheet" href="practice.css">
+{body}
+```
+"""
+
+
+def _views(bank: Bank) -> list[tuple[str, str, str, list[LoadedQuestion]]]:
+    views = []
+    for track in Track:
+        views.append((f"track-{track.value}", f"{TRACK_TITLES[track]} track", "track",
+                      bank.filter(track=track.value)))
+    for area in Area:
+        views.append((f"area-{area.value}", AREA_TITLES[area], "area", bank.filter(area=area.value)))
+    for level in Level:
+        views.append((f"level-{level.value}", f"{LEVEL_TITLES[level]} level", "level",
+                      bank.filter(level=level.value)))
+    return views
+
+
+def _browse_index(bank: Bank, views) -> str:
+    counts = Counter((lq.question.track, lq.question.area) for lq in bank)
+    header = "| Area | " + " | ".join(f"[{TRACK_TITLES[t]}](track-{t.value}.html)" for t in Track) + " | All |"
+    rule = "|---|" + "---:|" * (len(Track) + 1)
+    rows = [
+        f"| [{AREA_TITLES[a]}](area-{a.value}.html) | "
+        + " | ".join(str(counts[(t, a)]) for t in Track)
+        + f" | {sum(counts[(t, a)] for t in Track)} |"
+        for a in Area
+    ]
+    levels = Counter(lq.question.level for lq in bank)
+    level_links = " · ".join(
+        f"[{LEVEL_TITLES[lvl]} ({levels[lvl]})](level-{lvl.value}.html)"
+        for lvl in sorted(Level, key=LEVEL_ORDER.get)
+    )
+    chains = sorted({lq.question.chain.id for lq in bank if lq.question.chain})
+    return "\n".join([
+        "---",
+        'title: "Browse the question bank"',
+        "---",
+        "",
+        f"{len(bank)} questions. Every number in a worked answer is recomputed by the test suite. "
+        "Pick a track, an area or a level, or practise with spaced repetition in "
+        "[practice mode](practice.html).",
+        "",
+        header, rule, *rows, "",
+        ": Questions per area and track {#tbl-staffml-counts}",
+        "",
+        f"By level: {level_links}",
+        "",
+        f"Multi-step chains (one scenario from a single device up to a fleet): {', '.join(chains) or 'none'}.",
+        "",
+    ])
+
+
+PRACTICE_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>StaffML practice mode</title>
+<link rel="stylesheet" href="practice.css">
+</head>
+<body>
+<main>
+<h1>StaffML practice mode</h1>
+<p>Questions come back when you are about to forget them (FSRS spaced repetition). Progress stays in
+this browser's local storage; nothing is sent anywhere and the page works offline.
+<a href="browse.html">Browse all questions</a>.</p>
+<div id="practice"><p>Loading questions…</p></div>
+<noscript>Practice mode needs JavaScript; <a href="browse.html">browse the questions</a> instead.</noscript>
+</main>
+<script src="questions.js"></script>
+<script src="practice.js"></script>
+</body>
+</html>
+"""
+
+
+def build_site(bank: Bank, out: Path) -> list[Path]:
+    """Write every generated file; returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def write(name: str, text: str) -> None:
+        path = out / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+
+    questions = [lq.rendered() for lq in bank]
+    payload = {"generator": "staffml", "count": len(questions), "questions": questions}
+    write("questions.json", json.dumps(payload, indent=1, ensure_ascii=True) + "\n")
+    # ensure_ascii escapes U+2028/U+2029 too, so the literal is valid JavaScript everywhere.
+    write("questions.js", "window.STAFFML_QUESTIONS = " + json.dumps(payload, ensure_ascii=True) + ";\n")
+    for asset in ASSETS:
+        source = resources.files("staffml").joinpath("assets", asset)
+        with resources.as_file(source) as path:
+            shutil.copyfile(path, out / asset)
+        written.append(out / asset)
+    write("practice.html", PRACTICE_HTML)
+    views = _views(bank)
+    write("browse.qmd", _browse_index(bank, views))
+    for name, title, kind, members in views:
+        intro = (f"{len(members)} question(s). Each answer is behind a reveal: work the problem first. "
+                 f"[All views](browse.html) · [Practice mode](practice.html)")
+        write(f"{name}.qmd", _page(title, intro, members))
+    return written
