@@ -1,0 +1,173 @@
+#include "kits_nn.h"
+
+static int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) {
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+int32_t kits_saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
+    if (a == INT32_MIN && b == INT32_MIN) {
+        return INT32_MAX;
+    }
+    int64_t product = (int64_t)a * (int64_t)b;
+    int64_t nudge = (product >= 0) ? (INT64_C(1) << 30) : (1 - (INT64_C(1) << 30));
+    /* Division truncates toward zero, which is what gemmlowp and CMSIS-NN do. */
+    return (int32_t)((product + nudge) / (INT64_C(1) << 31));
+}
+
+int32_t kits_rounding_divide_by_pot(int32_t x, int32_t exponent) {
+    if (exponent <= 0) {
+        return x;
+    }
+    int32_t mask = (int32_t)((UINT32_C(1) << exponent) - 1u);
+    int32_t remainder = x & mask;
+    int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+int32_t kits_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
+    int32_t left = shift > 0 ? shift : 0;
+    int32_t right = shift > 0 ? 0 : -shift;
+    /* A left shift that overflows saturates instead of wrapping (undefined in C). */
+    int64_t widened = (int64_t)acc * (INT64_C(1) << left);
+    int32_t shifted = widened > INT32_MAX ? INT32_MAX : (widened < INT32_MIN ? INT32_MIN : (int32_t)widened);
+    return kits_rounding_divide_by_pot(kits_saturating_rounding_doubling_high_mul(shifted, multiplier), right);
+}
+
+static int8_t finish(int32_t acc, kits_requant_t rq, int32_t channel, kits_quant_t q) {
+    int32_t v = kits_requantize(acc, rq.multiplier[channel], rq.shift[channel]) + q.output_offset;
+    return (int8_t)clamp_i32(v, q.act_min, q.act_max);
+}
+
+void kits_fully_connected_s8(const int8_t *input, int32_t in_features,
+                             const int8_t *weights, const int32_t *bias,
+                             int32_t out_features, kits_requant_t requant,
+                             kits_quant_t quant, int8_t *output) {
+    for (int32_t o = 0; o < out_features; ++o) {
+        const int8_t *row = weights + (size_t)o * (size_t)in_features;
+        int32_t acc = bias ? bias[o] : 0;
+        for (int32_t i = 0; i < in_features; ++i) {
+            acc += ((int32_t)input[i] + quant.input_offset) * (int32_t)row[i];
+        }
+        output[o] = finish(acc, requant, o, quant);
+    }
+}
+
+void kits_conv2d_s8(const int8_t *input, const kits_window_t *w,
+                    const int8_t *weights, const int32_t *bias,
+                    kits_requant_t requant, kits_quant_t quant, int8_t *output) {
+    for (int32_t oy = 0; oy < w->out_h; ++oy) {
+        for (int32_t ox = 0; ox < w->out_w; ++ox) {
+            int8_t *out_px = output + ((size_t)oy * w->out_w + ox) * w->out_c;
+            for (int32_t oc = 0; oc < w->out_c; ++oc) {
+                int32_t acc = bias ? bias[oc] : 0;
+                const int8_t *filt = weights + (size_t)oc * w->kernel_h * w->kernel_w * w->in_c;
+                for (int32_t ky = 0; ky < w->kernel_h; ++ky) {
+                    int32_t iy = oy * w->stride_h - w->pad_top + ky;
+                    if (iy < 0 || iy >= w->in_h) continue;
+                    for (int32_t kx = 0; kx < w->kernel_w; ++kx) {
+                        int32_t ix = ox * w->stride_w - w->pad_left + kx;
+                        if (ix < 0 || ix >= w->in_w) continue;
+                        const int8_t *in_px = input + ((size_t)iy * w->in_w + ix) * w->in_c;
+                        const int8_t *f = filt + ((size_t)ky * w->kernel_w + kx) * w->in_c;
+                        for (int32_t ic = 0; ic < w->in_c; ++ic) {
+                            acc += ((int32_t)in_px[ic] + quant.input_offset) * (int32_t)f[ic];
+                        }
+                    }
+                }
+                out_px[oc] = finish(acc, requant, oc, quant);
+            }
+        }
+    }
+}
+
+void kits_depthwise_conv2d_s8(const int8_t *input, const kits_window_t *w,
+                              int32_t depth_multiplier, const int8_t *weights,
+                              const int32_t *bias, kits_requant_t requant,
+                              kits_quant_t quant, int8_t *output) {
+    for (int32_t oy = 0; oy < w->out_h; ++oy) {
+        for (int32_t ox = 0; ox < w->out_w; ++ox) {
+            int8_t *out_px = output + ((size_t)oy * w->out_w + ox) * w->out_c;
+            for (int32_t ic = 0; ic < w->in_c; ++ic) {
+                for (int32_t m = 0; m < depth_multiplier; ++m) {
+                    int32_t oc = ic * depth_multiplier + m;
+                    int32_t acc = bias ? bias[oc] : 0;
+                    for (int32_t ky = 0; ky < w->kernel_h; ++ky) {
+                        int32_t iy = oy * w->stride_h - w->pad_top + ky;
+                        if (iy < 0 || iy >= w->in_h) continue;
+                        for (int32_t kx = 0; kx < w->kernel_w; ++kx) {
+                            int32_t ix = ox * w->stride_w - w->pad_left + kx;
+                            if (ix < 0 || ix >= w->in_w) continue;
+                            int32_t x = input[((size_t)iy * w->in_w + ix) * w->in_c + ic];
+                            int32_t f = weights[((size_t)ky * w->kernel_w + kx) * w->out_c + oc];
+                            acc += (x + quant.input_offset) * f;
+                        }
+                    }
+                    out_px[oc] = finish(acc, requant, oc, quant);
+                }
+            }
+        }
+    }
+}
+
+static void pool_s8(const int8_t *input, const kits_window_t *w, int32_t act_min,
+                    int32_t act_max, int8_t *output, int use_max) {
+    for (int32_t oy = 0; oy < w->out_h; ++oy) {
+        for (int32_t ox = 0; ox < w->out_w; ++ox) {
+            for (int32_t c = 0; c < w->in_c; ++c) {
+                int32_t acc = use_max ? INT32_MIN : 0;
+                int32_t count = 0;
+                for (int32_t ky = 0; ky < w->kernel_h; ++ky) {
+                    int32_t iy = oy * w->stride_h - w->pad_top + ky;
+                    if (iy < 0 || iy >= w->in_h) continue;
+                    for (int32_t kx = 0; kx < w->kernel_w; ++kx) {
+                        int32_t ix = ox * w->stride_w - w->pad_left + kx;
+                        if (ix < 0 || ix >= w->in_w) continue;
+                        int32_t x = input[((size_t)iy * w->in_w + ix) * w->in_c + c];
+                        if (use_max) {
+                            acc = x > acc ? x : acc;
+                        } else {
+                            acc += x;
+                        }
+                        ++count;
+                    }
+                }
+                int32_t v;
+                if (count == 0) {
+                    v = 0;
+                } else if (use_max) {
+                    v = acc;
+                } else {
+                    v = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                }
+                output[((size_t)oy * w->out_w + ox) * w->out_c + c] = (int8_t)clamp_i32(v, act_min, act_max);
+            }
+        }
+    }
+}
+
+void kits_max_pool_s8(const int8_t *input, const kits_window_t *w,
+                      int32_t act_min, int32_t act_max, int8_t *output) {
+    pool_s8(input, w, act_min, act_max, output, 1);
+}
+
+void kits_avg_pool_s8(const int8_t *input, const kits_window_t *w,
+                      int32_t act_min, int32_t act_max, int8_t *output) {
+    pool_s8(input, w, act_min, act_max, output, 0);
+}
+
+void kits_softmax_s8(const int8_t *input, int32_t length, const uint32_t *exp_lut,
+                     int8_t *output) {
+    int32_t max_value = -128;
+    for (int32_t i = 0; i < length; ++i) {
+        if (input[i] > max_value) max_value = input[i];
+    }
+    uint64_t sum = 0;
+    for (int32_t i = 0; i < length; ++i) {
+        sum += exp_lut[max_value - input[i]];
+    }
+    for (int32_t i = 0; i < length; ++i) {
+        uint64_t numerator = (uint64_t)exp_lut[max_value - input[i]] * 256u;
+        int32_t p = (int32_t)((numerator + sum / 2u) / sum);
+        output[i] = (int8_t)clamp_i32(p - 128, -128, 127);
+    }
+}

@@ -1,0 +1,217 @@
+"""Builds the C core for the host (a shared library loaded with ctypes) so tests can
+compare it with the NumPy reference, and exposes thin typed wrappers."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from . import BUILD_DIR, CORE_DIR
+from .quant import Window
+
+
+class ToolchainError(RuntimeError):
+    """A compiler or emulator the build needs is missing or failed."""
+
+
+def core_sources() -> list[Path]:
+    return sorted((CORE_DIR / "src").glob("*.c"))
+
+
+def core_headers() -> list[Path]:
+    return sorted((CORE_DIR / "include").glob("*.h"))
+
+
+def _newest_mtime(paths) -> float:
+    return max(p.stat().st_mtime for p in paths)
+
+
+def build_host_library(out_dir: Path | None = None, cc: str | None = None) -> Path:
+    """Compile kits/core into a shared library (rebuilt only when a source changed)."""
+    out_dir = Path(out_dir or BUILD_DIR / "host")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lib = out_dir / "libkits_core.so"
+    inputs = core_sources() + core_headers()
+    if lib.exists() and lib.stat().st_mtime >= _newest_mtime(inputs):
+        return lib
+    compiler = cc or os.environ.get("CC", "cc")
+    if shutil.which(compiler) is None:
+        raise ToolchainError(f"C compiler {compiler!r} not found; install gcc (apt-get install gcc) or set CC")
+    # Build under a temporary name and rename, so parallel test workers never load a half-written file.
+    fd, tmp = tempfile.mkstemp(suffix=".so", dir=out_dir)
+    os.close(fd)
+    cmd = [compiler, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
+           "-I", str(CORE_DIR / "include"), *map(str, core_sources()), "-o", tmp]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        os.unlink(tmp)
+        raise ToolchainError(f"host build of kits/core failed:\n{' '.join(cmd)}\n{result.stderr}")
+    os.replace(tmp, lib)
+    return lib
+
+
+class _Window(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_int32) for name in (
+        "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "kernel_h", "kernel_w",
+        "stride_h", "stride_w", "pad_top", "pad_left")]
+
+    @classmethod
+    def of(cls, w: Window) -> "_Window":
+        return cls(*(getattr(w, name) for name, _ in cls._fields_))
+
+
+class _Quant(ctypes.Structure):
+    _fields_ = [("input_offset", ctypes.c_int32), ("output_offset", ctypes.c_int32),
+                ("act_min", ctypes.c_int32), ("act_max", ctypes.c_int32)]
+
+
+class _Requant(ctypes.Structure):
+    _fields_ = [("multiplier", ctypes.POINTER(ctypes.c_int32)),
+                ("shift", ctypes.POINTER(ctypes.c_int32))]
+
+
+def _ptr(array: np.ndarray, ctype):
+    return array.ctypes.data_as(ctypes.POINTER(ctype))
+
+
+def _c(array, dtype) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(array), dtype=dtype)
+
+
+class Core:
+    """The host-compiled C core with NumPy-friendly wrappers."""
+
+    def __init__(self, lib_path: Path | None = None):
+        self.lib = ctypes.CDLL(str(lib_path or build_host_library()))
+        L = self.lib
+        L.kits_requantize.restype = ctypes.c_int32
+        L.kits_requantize.argtypes = [ctypes.c_int32] * 3
+        L.kits_crc32.restype = ctypes.c_uint32
+        L.kits_crc32.argtypes = [ctypes.c_uint32, ctypes.c_char_p, ctypes.c_size_t]
+        L.kits_cobs_encode.restype = ctypes.c_size_t
+        L.kits_cobs_decode.restype = ctypes.c_int32
+        L.kits_frame_build.restype = ctypes.c_size_t
+        L.kits_log2_q8.restype = ctypes.c_int32
+        L.kits_log2_q8.argtypes = [ctypes.c_uint64]
+        L.kits_logmel_s8.restype = ctypes.c_size_t
+        L.kits_ring_init.restype = ctypes.c_int
+        L.kits_ring_push.restype = ctypes.c_uint32
+        L.kits_ring_pop.restype = ctypes.c_uint32
+        L.kits_ring_count.restype = ctypes.c_uint32
+        L.kits_imu_window_init.restype = ctypes.c_int
+        L.kits_imu_window_push.restype = ctypes.c_int
+
+    @staticmethod
+    def _requant(multiplier, shift):
+        m = _c(multiplier, np.int32)
+        s = _c(shift, np.int32)
+        return _Requant(_ptr(m, ctypes.c_int32), _ptr(s, ctypes.c_int32)), (m, s)
+
+    def requantize(self, acc: int, multiplier: int, shift: int) -> int:
+        return self.lib.kits_requantize(acc, multiplier, shift)
+
+    def fully_connected_s8(self, x, weights, bias, multiplier, shift, input_offset, output_offset,
+                           act_min=-128, act_max=127):
+        x = _c(x, np.int8).reshape(-1)
+        w = _c(weights, np.int8)
+        b = _c(bias, np.int32)
+        out = np.zeros(w.shape[0], np.int8)
+        rq, keep = self._requant(multiplier, shift)
+        self.lib.kits_fully_connected_s8(
+            _ptr(x, ctypes.c_int8), ctypes.c_int32(x.size), _ptr(w, ctypes.c_int8),
+            _ptr(b, ctypes.c_int32), ctypes.c_int32(w.shape[0]), rq,
+            _Quant(input_offset, output_offset, act_min, act_max), _ptr(out, ctypes.c_int8))
+        return out
+
+    def conv2d_s8(self, x, w: Window, weights, bias, multiplier, shift, input_offset,
+                  output_offset, act_min=-128, act_max=127):
+        x = _c(x, np.int8)
+        k = _c(weights, np.int8)
+        b = _c(bias, np.int32)
+        out = np.zeros((w.out_h, w.out_w, w.out_c), np.int8)
+        rq, keep = self._requant(multiplier, shift)
+        win = _Window.of(w)
+        self.lib.kits_conv2d_s8(_ptr(x, ctypes.c_int8), ctypes.byref(win), _ptr(k, ctypes.c_int8),
+                                _ptr(b, ctypes.c_int32), rq,
+                                _Quant(input_offset, output_offset, act_min, act_max),
+                                _ptr(out, ctypes.c_int8))
+        return out
+
+    def depthwise_conv2d_s8(self, x, w: Window, depth_multiplier, weights, bias, multiplier,
+                            shift, input_offset, output_offset, act_min=-128, act_max=127):
+        x = _c(x, np.int8)
+        k = _c(weights, np.int8)
+        b = _c(bias, np.int32)
+        out = np.zeros((w.out_h, w.out_w, w.out_c), np.int8)
+        rq, keep = self._requant(multiplier, shift)
+        win = _Window.of(w)
+        self.lib.kits_depthwise_conv2d_s8(
+            _ptr(x, ctypes.c_int8), ctypes.byref(win), ctypes.c_int32(depth_multiplier),
+            _ptr(k, ctypes.c_int8), _ptr(b, ctypes.c_int32), rq,
+            _Quant(input_offset, output_offset, act_min, act_max), _ptr(out, ctypes.c_int8))
+        return out
+
+    def _pool(self, fn, x, w: Window, act_min, act_max):
+        x = _c(x, np.int8)
+        out = np.zeros((w.out_h, w.out_w, w.out_c), np.int8)
+        win = _Window.of(w)
+        fn(_ptr(x, ctypes.c_int8), ctypes.byref(win), ctypes.c_int32(act_min),
+           ctypes.c_int32(act_max), _ptr(out, ctypes.c_int8))
+        return out
+
+    def max_pool_s8(self, x, w: Window, act_min=-128, act_max=127):
+        return self._pool(self.lib.kits_max_pool_s8, x, w, act_min, act_max)
+
+    def avg_pool_s8(self, x, w: Window, act_min=-128, act_max=127):
+        return self._pool(self.lib.kits_avg_pool_s8, x, w, act_min, act_max)
+
+    def softmax_s8(self, x, exp_lut):
+        x = _c(x, np.int8).reshape(-1)
+        lut = _c(exp_lut, np.uint32)
+        out = np.zeros_like(x)
+        self.lib.kits_softmax_s8(_ptr(x, ctypes.c_int8), ctypes.c_int32(x.size),
+                                 _ptr(lut, ctypes.c_uint32), _ptr(out, ctypes.c_int8))
+        return out
+
+    def crc32(self, data: bytes) -> int:
+        return self.lib.kits_crc32(0, data, len(data))
+
+    def frame_build(self, frame_type: int, seq: int, body: bytes) -> bytes:
+        out = ctypes.create_string_buffer(1024)
+        n = self.lib.kits_frame_build(ctypes.c_uint8(frame_type), ctypes.c_uint8(seq), body,
+                                      ctypes.c_size_t(len(body)), out)
+        if n == 0:
+            raise ValueError(f"body of {len(body)} bytes exceeds the firmware frame limit")
+        return out.raw[:n]
+
+    def log2_q8(self, value: int) -> int:
+        return self.lib.kits_log2_q8(value)
+
+    def logmel_s8(self, audio) -> np.ndarray:
+        from .features import N_MELS, n_frames
+        a = _c(audio, np.int16)
+        frames = n_frames(a.size)
+        out = np.zeros((max(frames, 1), N_MELS), np.int8)
+        scratch = ctypes.create_string_buffer(8 * 512)
+        got = self.lib.kits_logmel_s8(_ptr(a, ctypes.c_int16), ctypes.c_size_t(a.size), scratch,
+                                      _ptr(out, ctypes.c_int8))
+        return out[:got]
+
+    def mfcc_q8(self, logmel_q8) -> np.ndarray:
+        from .features import N_MFCC
+        x = _c(logmel_q8, np.int32)
+        out = np.zeros(N_MFCC, np.int32)
+        self.lib.kits_mfcc_q8(_ptr(x, ctypes.c_int32), _ptr(out, ctypes.c_int32))
+        return out
+
+
+@lru_cache(maxsize=1)
+def core() -> Core:
+    return Core()

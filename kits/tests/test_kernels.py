@@ -1,0 +1,148 @@
+"""The C kernels (compiled for the host) agree bit for bit with the NumPy reference."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kits_host import quant
+from kits_host.quant import Window
+
+int32s = st.integers(min_value=-(2**31), max_value=2**31 - 1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(acc=int32s, multiplier=st.integers(min_value=0, max_value=2**31 - 1),
+       shift=st.integers(min_value=-31, max_value=8))
+def test_requantize_matches_reference(core, acc, multiplier, shift):
+    assert core.requantize(acc, multiplier, shift) == int(quant.requantize(acc, multiplier, shift))
+
+
+def test_requantize_known_values():
+    m, s = quant.quantize_multiplier(0.5)
+    assert (m, s) == (2**30, 0)
+    assert int(quant.requantize(100, m, s)) == 50
+    assert int(quant.requantize(3, m, s)) == 2
+    # gemmlowp's doubling high multiply breaks a negative tie toward zero: -1.5 -> -1 ...
+    assert int(quant.saturating_rounding_doubling_high_mul(-3, 2**30)) == -1
+    # ... while the power-of-two divide rounds ties away from zero: -1.5 -> -2, -1.25 -> -1.
+    assert int(quant.rounding_divide_by_pot(-3, 1)) == -2
+    assert int(quant.rounding_divide_by_pot(-5, 2)) == -1
+    assert int(quant.rounding_divide_by_pot(5, 1)) == 3
+    assert quant.quantize_multiplier(0.0) == (0, 0)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        quant.quantize_multiplier(-1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=1e-6, max_value=100.0))
+def test_quantize_multiplier_represents_value(real):
+    m, s = quant.quantize_multiplier(real)
+    assert 2**30 <= m < 2**31
+    assert abs(m * 2.0 ** (s - 31) - real) <= real * 2**-30
+
+
+def _per_channel(rng, n):
+    mults = [quant.quantize_multiplier(x) for x in rng.uniform(1e-4, 0.05, n)]
+    return np.array([m for m, _ in mults]), np.array([s for _, s in mults])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), in_f=st.integers(1, 64), out_f=st.integers(1, 16),
+       relu=st.booleans())
+def test_fully_connected_bit_exact(core, seed, in_f, out_f, relu):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-128, 128, in_f)
+    w = rng.integers(-127, 128, (out_f, in_f))
+    b = rng.integers(-5000, 5000, out_f)
+    m, s = _per_channel(rng, out_f)
+    in_off, out_off = int(rng.integers(-128, 128)), int(rng.integers(-128, 128))
+    act_min = out_off if relu else -128
+    act_min = max(-128, min(act_min, 127))
+    ref = quant.fully_connected_s8(x, w, b, m, s, in_off, out_off, act_min, 127)
+    got = core.fully_connected_s8(x, w, b, m, s, in_off, out_off, act_min, 127)
+    np.testing.assert_array_equal(got, ref)
+
+
+geometry = st.fixed_dictionaries({
+    "in_h": st.integers(1, 9), "in_w": st.integers(1, 9), "in_c": st.integers(1, 5),
+    "k": st.integers(1, 4), "stride": st.integers(1, 3), "padding": st.sampled_from(["same", "valid"]),
+})
+
+
+def _window(g, out_c):
+    k = min(g["k"], g["in_h"], g["in_w"]) if g["padding"] == "valid" else g["k"]
+    return Window.for_input(g["in_h"], g["in_w"], g["in_c"], out_c, k, k, g["stride"], g["stride"],
+                            g["padding"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), g=geometry, out_c=st.integers(1, 6))
+def test_conv2d_bit_exact(core, seed, g, out_c):
+    rng = np.random.default_rng(seed)
+    w = _window(g, out_c)
+    x = rng.integers(-128, 128, (w.in_h, w.in_w, w.in_c))
+    k = rng.integers(-127, 128, (out_c, w.kernel_h, w.kernel_w, w.in_c))
+    b = rng.integers(-2000, 2000, out_c)
+    m, s = _per_channel(rng, out_c)
+    args = (m, s, int(rng.integers(-128, 128)), int(rng.integers(-128, 128)))
+    np.testing.assert_array_equal(core.conv2d_s8(x, w, k, b, *args), quant.conv2d_s8(x, w, k, b, *args))
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), g=geometry, mult=st.integers(1, 3))
+def test_depthwise_bit_exact(core, seed, g, mult):
+    rng = np.random.default_rng(seed)
+    w = _window(g, g["in_c"] * mult)
+    x = rng.integers(-128, 128, (w.in_h, w.in_w, w.in_c))
+    k = rng.integers(-127, 128, (w.kernel_h, w.kernel_w, w.out_c))
+    b = rng.integers(-2000, 2000, w.out_c)
+    m, s = _per_channel(rng, w.out_c)
+    args = (m, s, int(rng.integers(-128, 128)), int(rng.integers(-128, 128)))
+    np.testing.assert_array_equal(core.depthwise_conv2d_s8(x, w, mult, k, b, *args),
+                                  quant.depthwise_conv2d_s8(x, w, mult, k, b, *args))
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), g=geometry)
+def test_pools_bit_exact(core, seed, g):
+    rng = np.random.default_rng(seed)
+    w = _window(g, g["in_c"])
+    x = rng.integers(-128, 128, (w.in_h, w.in_w, w.in_c))
+    np.testing.assert_array_equal(core.max_pool_s8(x, w), quant.max_pool_s8(x, w))
+    np.testing.assert_array_equal(core.avg_pool_s8(x, w), quant.avg_pool_s8(x, w))
+
+
+def test_avg_pool_rounds_half_away_from_zero(core):
+    w = Window.for_input(1, 2, 1, 1, 1, 2)
+    assert core.avg_pool_s8(np.array([[[1], [2]]]), w).item() == 2    # 1.5 -> 2
+    assert core.avg_pool_s8(np.array([[[-1], [-2]]]), w).item() == -2  # -1.5 -> -2
+
+
+def test_depthwise_rejects_bad_channel_count():
+    w = Window.for_input(3, 3, 2, 5, 1, 1)
+    with pytest.raises(ValueError, match="depth_multiplier"):
+        quant.depthwise_conv2d_s8(np.zeros((3, 3, 2)), w, 2, np.zeros((1, 1, 5)), None,
+                                  [1] * 5, [0] * 5, 0, 0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 40),
+       scale=st.floats(min_value=0.001, max_value=1.0))
+def test_softmax_bit_exact_and_normalised(core, seed, n, scale):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-128, 128, n)
+    lut = quant.softmax_exp_lut(scale)
+    got = core.softmax_s8(x, lut)
+    np.testing.assert_array_equal(got, quant.softmax_s8(x, lut))
+    probs = (got.astype(np.int64) + 128) / 256.0
+    assert abs(probs.sum() - 1.0) <= n / 256.0 + 1 / 128
+    assert np.argmax(got) == np.argmax(x) or got[np.argmax(x)] == got.max()
+
+
+def test_softmax_tracks_float_softmax():
+    x = np.array([10, 40, -20, 5])
+    scale = 0.05
+    got = (quant.softmax_s8(x, quant.softmax_exp_lut(scale)).astype(int) + 128) / 256
+    e = np.exp(scale * (x - x.max()))
+    np.testing.assert_allclose(got, e / e.sum(), atol=1 / 256 + 1e-9)
