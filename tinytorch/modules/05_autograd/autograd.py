@@ -1,0 +1,463 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Module 05: Autograd
+#
+# Since module 01 every operation has left a recipe behind: its parents, its name and a few
+# attributes. Reverse-mode automatic differentiation reads those recipes backwards. Starting from a
+# scalar loss with gradient 1, each step receives the gradient of the loss with respect to its output
+# and turns it into gradients for its inputs with a *vector-Jacobian product* (VJP) rule. Sorting the
+# graph topologically guarantees that a node's gradient is complete (all its consumers have
+# contributed) before it is passed on.
+#
+# **What you build:** a table of VJP rules, one per primitive recorded in modules 01–04;
+# `unbroadcast`, which undoes NumPy broadcasting; the `backward` engine; and `gradcheck`, which
+# compares every rule with finite differences.
+#
+# **Systems lens.** Reverse mode costs about two forward passes of FLOPs regardless of the number of
+# parameters, which is why it, and not forward mode, trains networks with billions of weights. The
+# price is memory: every intermediate that a rule needs stays alive from the forward pass until the
+# backward pass reaches it. Activation memory, not weights, is what fills accelerators during
+# training; checkpointing trades it back for recomputation.
+
+# %%
+#| default_exp core.autograd
+#| requires: 01 02 03 04
+#| public: gradcheck, register_gradient
+
+# %% [markdown]
+# ## Undoing broadcasting
+#
+# If `b` of shape `(3,)` was broadcast against `a` of shape `(4, 3)`, each element of `b` was used
+# four times, so its gradient is the *sum* over the broadcast axis. `unbroadcast` sums away leading
+# axes that were added and axes of size one that were stretched.
+
+# %%
+#| export
+import numpy as np
+
+from tinytorch.core.tensor import Tensor, no_grad
+
+GRADIENT_RULES = {}
+
+
+def register_gradient(op: str):
+    """Decorator: register rule(grad, out, parents, attrs) -> one gradient (or None) per parent."""
+    def decorate(rule):
+        GRADIENT_RULES[op] = rule
+        return rule
+    return decorate
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    ### BEGIN SOLUTION
+    ### HINT: sum over the extra leading axes, then over axes where shape has 1 but grad does not (keepdims)
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad.reshape(shape)
+    ### END SOLUTION
+
+# %% [markdown]
+# ## Vector-Jacobian products
+#
+# Each rule receives `g = ∂L/∂out` and returns `∂L/∂input` for every parent. The product rule gives
+# `mul`; `matmul` gives `g @ Bᵀ` and `Aᵀ @ g` (with extra care for vectors and batched operands);
+# reductions spread `g` back over the reduced axes; shape operations apply the inverse reshape or
+# permutation; indexing scatters `g` into zeros, *adding* where an index repeats (an embedding row
+# used twice in a batch receives both gradients).
+
+# %%
+#| export
+@register_gradient("add")
+def _add(g, out, parents, attrs):
+    return g, g
+
+
+@register_gradient("sub")
+def _sub(g, out, parents, attrs):
+    return g, -g
+
+
+@register_gradient("mul")
+def _mul(g, out, parents, attrs):
+    ### BEGIN SOLUTION
+    a, b = parents
+    return g * b.data, g * a.data
+    ### END SOLUTION
+
+
+@register_gradient("div")
+def _div(g, out, parents, attrs):
+    ### BEGIN SOLUTION
+    a, b = parents
+    return g / b.data, -g * a.data / (b.data * b.data)
+    ### END SOLUTION
+
+
+@register_gradient("neg")
+def _neg(g, out, parents, attrs):
+    return (-g,)
+
+
+@register_gradient("pow")
+def _pow(g, out, parents, attrs):
+    (x,), p = parents, attrs["exponent"]
+    return (g * p * x.data ** (p - 1),)
+
+
+@register_gradient("exp")
+def _exp(g, out, parents, attrs):
+    return (g * out.data,)
+
+
+@register_gradient("log")
+def _log(g, out, parents, attrs):
+    return (g / parents[0].data,)
+
+
+@register_gradient("sqrt")
+def _sqrt(g, out, parents, attrs):
+    return (g * 0.5 / out.data,)
+
+
+@register_gradient("abs")
+def _abs(g, out, parents, attrs):
+    return (g * np.sign(parents[0].data),)
+
+
+@register_gradient("masked_fill")
+def _masked_fill(g, out, parents, attrs):
+    return (np.where(attrs["mask"], 0, g),)
+
+
+def _swap(x: np.ndarray) -> np.ndarray:
+    return np.swapaxes(x, -1, -2)
+
+
+@register_gradient("matmul")
+def _matmul(g, out, parents, attrs):
+    ### BEGIN SOLUTION
+    ### HINT: dA = g @ B^T and dB = A^T @ g; treat 1-D operands as a row (A) or column (B) first
+    a, b = parents[0].data, parents[1].data
+    if a.ndim >= 2 and b.ndim == 2:
+        grad_a = g @ b.T
+        grad_b = a.reshape(-1, a.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+        return grad_a, grad_b
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    g2 = g
+    if a.ndim == 1:
+        g2 = np.expand_dims(g2, -2)
+    if b.ndim == 1:
+        g2 = np.expand_dims(g2, -1)
+    grad_a = g2 @ _swap(b2)
+    grad_b = _swap(a2) @ g2
+    if a.ndim == 1:
+        grad_a = np.squeeze(grad_a, -2)
+    if b.ndim == 1:
+        grad_b = np.squeeze(grad_b, -1)
+    return grad_a, grad_b
+    ### END SOLUTION
+
+
+def _expand_reduced(g, shape, axis, keepdims):
+    if axis is None:
+        return np.broadcast_to(g, shape)
+    if not keepdims:
+        axes = (axis,) if isinstance(axis, int) else axis
+        g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
+    return np.broadcast_to(g, shape)
+
+
+@register_gradient("sum")
+def _sum(g, out, parents, attrs):
+    ### BEGIN SOLUTION
+    return (_expand_reduced(g, parents[0].shape, attrs["axis"], attrs["keepdims"]),)
+    ### END SOLUTION
+
+
+@register_gradient("mean")
+def _mean(g, out, parents, attrs):
+    x = parents[0]
+    count = x.data.size / max(out.data.size, 1)
+    return (_expand_reduced(g, x.shape, attrs["axis"], attrs["keepdims"]) / count,)
+
+
+@register_gradient("max")
+def _max(g, out, parents, attrs):
+    x, axis, keepdims = parents[0], attrs["axis"], attrs["keepdims"]
+    peak = _expand_reduced(out.data, x.shape, axis, keepdims)
+    winners = (x.data == peak).astype(x.dtype)
+    share = winners / winners.sum(axis=axis, keepdims=True)
+    return (_expand_reduced(g, x.shape, axis, keepdims) * share,)
+
+
+@register_gradient("reshape")
+def _reshape(g, out, parents, attrs):
+    return (g.reshape(parents[0].shape),)
+
+
+@register_gradient("permute")
+def _permute(g, out, parents, attrs):
+    return (np.transpose(g, np.argsort([a % g.ndim for a in attrs["axes"]])),)
+
+
+def _is_advanced(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(i, (np.ndarray, list)) for i in items)
+
+
+@register_gradient("getitem")
+def _getitem(g, out, parents, attrs):
+    ### BEGIN SOLUTION
+    ### HINT: scatter g into zeros of the parent's shape; use np.add.at when the index may repeat rows
+    x, index = parents[0], attrs["index"]
+    grad = np.zeros(x.shape, dtype=g.dtype)
+    if _is_advanced(index):
+        np.add.at(grad, index, g)
+    else:
+        grad[index] = g
+    return (grad,)
+    ### END SOLUTION
+
+
+@register_gradient("cat")
+def _cat(g, out, parents, attrs):
+    sizes = np.cumsum([p.shape[attrs["axis"]] for p in parents])[:-1]
+    return tuple(np.split(g, sizes, axis=attrs["axis"]))
+
+
+@register_gradient("stack")
+def _stack(g, out, parents, attrs):
+    return tuple(np.moveaxis(g, attrs["axis"], 0))
+
+# %% [markdown]
+# ## Rules for the primitives of modules 02–04
+#
+# Activations differentiate in closed form from their saved output (`σ' = σ(1-σ)`,
+# `tanh' = 1 - tanh²`); softmax's Jacobian is never formed, only its product with `g`:
+# `s ⊙ (g - Σ g⊙s)`. The fused cross-entropy uses the probabilities it kept.
+
+# %%
+#| export
+@register_gradient("relu")
+def _relu(g, out, parents, attrs):
+    return (g * (parents[0].data > 0),)
+
+
+@register_gradient("sigmoid")
+def _sigmoid(g, out, parents, attrs):
+    s = out.data
+    return (g * s * (1 - s),)
+
+
+@register_gradient("tanh")
+def _tanh(g, out, parents, attrs):
+    return (g * (1 - out.data * out.data),)
+
+
+@register_gradient("gelu")
+def _gelu(g, out, parents, attrs):
+    x = parents[0].data
+    c = np.sqrt(2.0 / np.pi)
+    inner = c * (x + 0.044715 * x**3)
+    t = np.tanh(inner)
+    derivative = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+    return (g * derivative,)
+
+
+@register_gradient("softmax")
+def _softmax(g, out, parents, attrs):
+    ### BEGIN SOLUTION
+    s = out.data
+    return (s * (g - (g * s).sum(axis=attrs["axis"], keepdims=True)),)
+    ### END SOLUTION
+
+
+@register_gradient("log_softmax")
+def _log_softmax(g, out, parents, attrs):
+    return (g - np.exp(out.data) * g.sum(axis=attrs["axis"], keepdims=True),)
+
+
+@register_gradient("linear")
+def _linear(g, out, parents, attrs):
+    x, w = parents[0].data, parents[1].data
+    g2 = g.reshape(-1, g.shape[-1])
+    grads = [g @ w, g2.T @ x.reshape(-1, x.shape[-1])]
+    if len(parents) == 3:
+        grads.append(g2.sum(axis=0))
+    return tuple(grads)
+
+
+@register_gradient("cross_entropy")
+def _cross_entropy(g, out, parents, attrs):
+    ### BEGIN SOLUTION
+    ### HINT: the gradient of the mean loss is (probs - onehot(labels)) / rows, times g
+    probs, labels = attrs["probs"], attrs["labels"]
+    grad = probs.copy()
+    grad[np.arange(len(labels)), labels] -= 1.0
+    grad *= g / len(labels)
+    return (grad.reshape(parents[0].shape).astype(parents[0].dtype, copy=False),)
+    ### END SOLUTION
+
+# %% [markdown]
+# ## The backward engine
+#
+# An iterative depth-first search produces a topological order (recursion would overflow the Python
+# stack on a long unrolled graph, such as a 1000-token generation). Gradients accumulate in a
+# dictionary keyed by node identity; only leaves (tensors created by the user, e.g. parameters)
+# receive a `.grad`, and repeated `backward` calls add to it, as in PyTorch, which is why training
+# loops call `zero_grad()`.
+
+# %%
+#| export
+def topological_order(root: Tensor) -> list:
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def backward(root: Tensor, gradient=None) -> None:
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require gradients (no parameter with requires_grad=True fed into it, "
+            "or it was computed under no_grad()); fix: create leaves with requires_grad=True"
+        )
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: a gradient can only be implied for a scalar output, got shape {root.shape}; "
+                "fix: reduce to a scalar (e.g. .sum()) or pass gradient= with the output's shape"
+            )
+        gradient = np.ones_like(root.data)
+    gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
+    ### BEGIN SOLUTION
+    ### HINT: walk reversed(topological_order(root)); apply GRADIENT_RULES[node._op]; unbroadcast and accumulate
+    grads = {id(root): gradient}
+    for node in reversed(topological_order(root)):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        if node._op is None:
+            node.grad = Tensor(g.copy() if node.grad is None else node.grad.data + g)
+            continue
+        rule = GRADIENT_RULES.get(node._op)
+        if rule is None:
+            raise NotImplementedError(f"backward: no gradient rule registered for operation '{node._op}'")
+        for parent, parent_grad in zip(node._parents, rule(g, node, node._parents, node._attrs)):
+            if parent_grad is None or not parent.requires_grad:
+                continue
+            parent_grad = unbroadcast(np.asarray(parent_grad), parent.shape)
+            key = id(parent)
+            grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
+    ### END SOLUTION
+
+# %% [markdown]
+# ## Gradient checking
+#
+# A central difference `(f(x+ε) - f(x-ε)) / 2ε` approximates each partial derivative with error
+# `O(ε²)`. In float64 with `ε = 1e-6` it agrees with a correct analytic gradient to about 1e-8
+# relative, so any larger disagreement is a bug in a rule. We check `⟨f(x), r⟩` for a random `r`, which
+# exercises every output element at the cost of one backward pass.
+
+# %%
+#| export
+class GradientCheckError(AssertionError):
+    """An analytic gradient disagrees with finite differences; the message shows where and by how much."""
+
+
+def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4, seed: int = 0) -> bool:
+    """Compare autograd gradients of fn(*inputs) with central differences (inputs should be float64)."""
+    rng = np.random.default_rng(seed)
+    leaves = [x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=np.float64), requires_grad=True) for x in inputs]
+    for leaf in leaves:
+        leaf.grad = None
+    output = fn(*leaves)
+    projection = rng.standard_normal(output.shape)
+    (output * Tensor(projection)).sum().backward()
+
+    def objective() -> float:
+        with no_grad():
+            return float((fn(*leaves).data * projection).sum())
+
+    for position, leaf in enumerate(leaves):
+        if not leaf.requires_grad:
+            continue
+        analytic = np.zeros_like(leaf.data) if leaf.grad is None else leaf.grad.data
+        flat = leaf.data.reshape(-1)
+        for i in range(flat.size):
+            original = flat[i]
+            flat[i] = original + eps
+            plus = objective()
+            flat[i] = original - eps
+            minus = objective()
+            flat[i] = original
+            numeric = (plus - minus) / (2 * eps)
+            exact = analytic.reshape(-1)[i]
+            if abs(numeric - exact) > atol + rtol * abs(numeric):
+                raise GradientCheckError(
+                    f"gradcheck: input {position} element {np.unravel_index(i, leaf.shape)}: "
+                    f"autograd {exact:.8g} vs finite difference {numeric:.8g}"
+                )
+    return True
+
+# %% [markdown]
+# ## Systems analysis: what backward keeps alive
+#
+# For an MLP we count the bytes held by the recorded graph after the forward pass (every array a
+# rule may read) and compare them with the parameter bytes. Doubling the batch doubles the first
+# number and leaves the second alone: activation memory scales with batch size, weight memory does
+# not.
+
+# %%
+def graph_memory(batch: int, widths=(64, 256, 256, 10)) -> dict:
+    from tinytorch.core.activations import relu
+    from tinytorch.core.layers import Linear
+    from tinytorch.core.losses import cross_entropy
+
+    from tinytorch.core.tensor import randn
+
+    layers = [Linear(a, b) for a, b in zip(widths[:-1], widths[1:])]
+    x = randn(batch, widths[0])
+    for i, layer in enumerate(layers):
+        x = layer(x)
+        if i < len(layers) - 1:
+            x = relu(x)
+    loss = cross_entropy(x, np.zeros(batch, dtype=np.int64))
+    nodes = topological_order(loss)
+    params = {id(p) for layer in layers for p in layer.parameters()}
+    activation_bytes = sum(n.nbytes for n in nodes if id(n) not in params)
+    return {"batch": batch, "activation_bytes": activation_bytes, "parameter_bytes": sum(4 * l.num_parameters() for l in layers)}
+
+
+if __name__ == "__main__":
+    for batch in (32, 64, 128, 256):
+        row = graph_memory(batch)
+        print(f"batch {batch:4d}: graph {row['activation_bytes'] / 1024:8.1f} KiB   parameters {row['parameter_bytes'] / 1024:8.1f} KiB")

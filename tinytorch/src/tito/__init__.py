@@ -1,0 +1,1 @@
+"""tito: the TinyTorch course CLI (module progress, export, student versions, milestones, grading)."""
