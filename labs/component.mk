@@ -1,0 +1,24 @@
+# labs/: marimo labs, the shared labkit module, their tests, benchmark and site export.
+LABS_DIR     := $(ROOT)/labs
+LABS_ENV     := PYTHONPATH=$(LABS_DIR)
+LABS_OUT     := $(BUILD)/site/labs
+
+TEST_TARGETS  += test-labs
+BENCH_TARGETS += bench-labs
+SITE_TARGETS  += site-labs
+
+.PHONY: test-labs bench-labs site-labs labs-index
+
+test-labs: venv ## Labs: every lab runs headless, passes `marimo check`, and reacts to its controls
+	$(LABS_ENV) $(PYTEST) -n 2 $(LABS_DIR)/tests
+
+site-labs: venv ## Labs: export every lab to static HTML in build/site/labs/
+	$(LABS_ENV) $(PY) -m labkit.export --out $(LABS_OUT)
+
+labs: site-labs ## Export every lab for the site (same as site-labs)
+
+labs-index: venv ## Labs: regenerate labs/site/index.qmd from labs/labs.yml
+	$(LABS_ENV) $(PY) -m labkit.siteindex --write $(LABS_DIR)/site/index.qmd
+
+bench-labs: venv ## Labs: control-change -> updated-output latency per lab (target <= 100 ms)
+	$(LABS_ENV) $(PY) -m labkit.bench

@@ -1,0 +1,85 @@
+"""Page furniture shared by every lab: header, predict-first prompt, limit callout, reflections, tables."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Sequence
+
+import marimo as mo
+
+from labkit.catalog import lab_info
+
+VOLUME_NAMES = {"vol1": "Volume I", "vol2": "Volume II"}
+
+
+def header(lab_id: str) -> mo.Html:
+    """Title, the chapter this lab belongs to (linked back), and the learning goal."""
+    info = lab_info(lab_id)
+    return mo.md(
+        f"# {info.title}\n\n"
+        f"**Chapter:** [{info.chapter_title}]({info.chapter_href}) · {VOLUME_NAMES[info.volume]}  \n"
+        f"**Learning goal:** {info.goal}\n\n"
+        f"<small>Every number on this page is computed by MLSys·im; run it locally with "
+        f"`marimo run labs/{lab_id}.py`.</small>"
+    )
+
+
+def predict(question: str, hint: str = "") -> mo.Html:
+    """The predict-first prompt shown above the controls."""
+    text = f"**Predict first.** {question}"
+    if hint:
+        text += f"\n\n*Write your guess down, then use the controls below to check it. {hint}*"
+    else:
+        text += "\n\n*Write your guess down, then use the controls below to check it.*"
+    return mo.callout(mo.md(text), kind="info")
+
+
+def limit(hit: bool, headline: str, explanation: str, formula: str = "") -> mo.Html:
+    """Explain which resource binds; ``hit`` turns the callout into a warning."""
+    parts = [f"**{'Limit hit: ' if hit else 'Within limits: '}{headline}**", explanation]
+    if formula:
+        parts.append(f"```text\n{formula.strip()}\n```")
+    return mo.callout(mo.md("\n\n".join(parts)), kind="warn" if hit else "success")
+
+
+def reflections(pairs: Sequence[tuple[str, str]]) -> mo.Html:
+    """Reflection questions, each with its answer hidden in an accordion."""
+    if len(pairs) < 2:
+        raise ValueError("a lab needs at least two reflection questions; pass (question, answer) pairs")
+    blocks = [mo.md("## Reflect")]
+    for number, (question, answer) in enumerate(pairs, start=1):
+        blocks.append(mo.md(f"**{number}.** {question}"))
+        blocks.append(mo.accordion({"Show answer": mo.md(answer)}))
+    return mo.vstack(blocks)
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def table(rows: Sequence[Mapping[str, Any]], caption: str = "", highlight: int | None = None) -> mo.Html:
+    """A Markdown table; ``highlight`` bolds the row that matches the current controls."""
+    if not rows:
+        return mo.md(f"*{caption}: no rows*" if caption else "*no rows*")
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for index, row in enumerate(rows):
+        cells = [_cell(row.get(c, "")) for c in columns]
+        if index == highlight:
+            cells = [f"**{c}**" if c else c for c in cells]
+        lines.append("| " + " | ".join(cells) + " |")
+    text = "\n".join(lines)
+    if caption:
+        text = f"**{caption}**\n\n{text}"
+    return mo.md(text)
+
+
+def metric_row(metrics: Mapping[str, str], bad: Iterable[str] = ()) -> mo.Html:
+    """Headline numbers as marimo stat cards; names in ``bad`` are flagged."""
+    flagged = set(bad)
+    cards = [mo.stat(value=value, label=name, bordered=True,
+                     caption="over the limit" if name in flagged else None)
+             for name, value in metrics.items()]
+    return mo.hstack(cards, wrap=True, gap=0.8)
+
+
+def note(text: str) -> mo.Html:
+    return mo.md(f"<small>{text}</small>")
