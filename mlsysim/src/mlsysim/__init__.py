@@ -1,0 +1,15 @@
+"""MLSys·im: analytical models of machine-learning systems.
+
+All quantities are SI floats; names carry the unit as a suffix (``_s``, ``_bytes``, ``_flops`` for
+FLOP/s, ``_flop`` for counts, ``_w``, ``_j``, ``_usd``, ``_gco2``). Every result has ``.explain()``
+and ``.to_dict()``. See ARCHITECTURE.md ("MLSys·im API") for the contract.
+"""
+from .errors import DoesNotFitError, MLSysimError, UnknownNameError, ValidationError
+from .catalog import (Cluster, Hardware, Link, Model, Node, cluster, hardware, interconnect, list_hardware,
+                      list_interconnects, list_models, list_nodes, model, node, transformer)
+from .roofline import Roofline, matmul, roofline
+from .memory import Fit, MemoryBreakdown, fit, inference_memory, kv_cache_bytes, training_memory
+from .collectives import Collective, collective
+from .units import fmt_bytes, fmt_count, fmt_rate, fmt_time
+
+__version__ = "0.1.0"

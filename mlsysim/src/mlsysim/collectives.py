@@ -1,0 +1,163 @@
+"""Collective communication with an alpha-beta model per link tier.
+
+time = steps x alpha + bytes_on_wire / (bandwidth x peak_efficiency)
+
+The alpha (per-step latency) term makes the achieved bus bandwidth depend on message size: small
+messages are latency-bound and see a small fraction of the link, large ones approach
+``peak_efficiency``, which is how NCCL's measured bus-bandwidth curves behave.
+Bandwidths are per direction and per device (see the interconnect catalog).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .catalog import Cluster, Link, Node, cluster as make_cluster, interconnect, node as get_node
+from .errors import ValidationError, choice, positive, positive_int
+from .results import Result
+from .units import fmt_bytes, fmt_rate, fmt_time
+
+OPS = ("all_reduce", "all_gather", "reduce_scatter", "all_to_all", "broadcast", "send_recv")
+ALGORITHMS = ("ring", "tree", "hierarchical")
+
+
+@dataclass(frozen=True)
+class Collective(Result):
+    op: str
+    algorithm: str
+    message_bytes: float
+    n: int
+    link: str
+    time_s: float
+    latency_term_s: float
+    bandwidth_term_s: float
+    algo_bw: float
+    bus_bw: float
+    link_bw_bytes_per_s: float
+    formula: str
+
+    @property
+    def efficiency(self) -> float:
+        """Achieved bus bandwidth as a fraction of the link's per-direction bandwidth."""
+        return self.bus_bw / self.link_bw_bytes_per_s if self.link_bw_bytes_per_s else 0.0
+
+    _derived = ("efficiency",)
+
+    def _explain_lines(self) -> list[str]:
+        bound = "latency (alpha)" if self.latency_term_s > self.bandwidth_term_s else "bandwidth (beta)"
+        return [f"{self.op} of {fmt_bytes(self.message_bytes)} over {self.n} devices, {self.algorithm} on {self.link}: "
+                f"{fmt_time(self.time_s)}, {bound}-bound",
+                self.formula,
+                f"bus bandwidth {fmt_rate(self.bus_bw, 'B/s')} = {self.efficiency:.1%} of the link's "
+                f"{fmt_rate(self.link_bw_bytes_per_s, 'B/s')} per direction"]
+
+
+def _bus_factor(op: str, n: int) -> float:
+    """Bytes each device sends per byte of message (NCCL's busBw/algBw ratio)."""
+    if op == "all_reduce":
+        return 2.0 * (n - 1) / n
+    if op in ("all_gather", "reduce_scatter", "all_to_all"):
+        return (n - 1) / n
+    return 1.0
+
+
+def _flat(op: str, size: float, n: int, link: Link, algorithm: str) -> tuple[float, float, str]:
+    """(latency term, bandwidth term, formula) on a single link tier."""
+    bw = link.bandwidth_bytes_per_s * link.peak_efficiency
+    alpha = link.latency_s
+    factor = _bus_factor(op, n)
+    if n == 1:
+        return 0.0, 0.0, "n = 1: nothing to communicate"
+    if algorithm == "tree" and op in ("all_reduce", "broadcast"):
+        steps = (2 if op == "all_reduce" else 1) * math.ceil(math.log2(n))
+    elif op == "all_reduce":
+        steps = 2 * (n - 1)
+    elif op == "send_recv":
+        steps = 1
+    else:
+        steps = n - 1
+    latency = steps * alpha
+    bandwidth = factor * size / bw
+    formula = (f"time = {steps} steps x {alpha * 1e6:.3g} us + {factor:.3g} x {fmt_bytes(size)} / "
+               f"({fmt_rate(link.bandwidth_bytes_per_s, 'B/s')} x {link.peak_efficiency:g}) = "
+               f"{fmt_time(latency)} + {fmt_time(bandwidth)}")
+    return latency, bandwidth, formula
+
+
+def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "ring",
+               gpus_per_node: int | None = None) -> Collective:
+    """Time of a collective on ``n`` devices.
+
+    ``message_bytes`` is the full buffer each rank ends with (all-reduce/all-gather output,
+    reduce-scatter input, all-to-all send buffer). ``link`` is a Link (or its name) for a single tier,
+    or a Node/Cluster/node name: then groups larger than a node use a hierarchical algorithm
+    (intra-node reduce-scatter, inter-node all-reduce of 1/g of the data on every NIC in parallel,
+    intra-node all-gather).
+    """
+    op = choice("op", op, OPS)
+    algorithm = choice("algorithm", algorithm, ALGORITHMS)
+    size = positive("message_bytes", message_bytes)
+    n = positive_int("n", n)
+    if op == "send_recv" and n != 2:
+        raise ValidationError("n", f"send_recv is between exactly 2 devices; got n={n}")
+
+    tiers = _resolve_tiers(link, gpus_per_node)
+    if isinstance(tiers, Link):
+        if algorithm == "hierarchical":
+            raise ValidationError("algorithm", "hierarchical needs a Node or Cluster (two link tiers), not a single Link")
+        lat, bwt, formula = _flat(op, size, n, tiers, algorithm)
+        link_bw, link_name = tiers.bandwidth_bytes_per_s, tiers.name
+    else:
+        intra, inter, g = tiers
+        if n <= g:
+            lat, bwt, formula = _flat(op, size, n, intra, "tree" if algorithm == "tree" else "ring")
+            link_bw, link_name = intra.bandwidth_bytes_per_s, intra.name
+        else:
+            if n % g:
+                raise ValidationError("n", f"a group spanning nodes must be a multiple of the {g} devices per node; got {n}")
+            nodes = n // g
+            if op == "all_reduce":
+                parts = [_flat("reduce_scatter", size, g, intra, "ring"),
+                         _flat("all_reduce", size / g, nodes, inter, "tree" if algorithm == "tree" else "ring"),
+                         _flat("all_gather", size, g, intra, "ring")]
+            elif op in ("all_gather", "reduce_scatter"):
+                parts = [_flat(op, size / g, nodes, inter, "ring"), _flat(op, size, g, intra, "ring")]
+            elif op == "all_to_all":
+                # (nodes-1)/nodes of every buffer leaves the node; each GPU's NIC carries its own share
+                cross = size * (nodes - 1) / nodes
+                inter_part = ((nodes - 1) * inter.latency_s, cross / (inter.bandwidth_bytes_per_s * inter.peak_efficiency),
+                              f"inter-node: {fmt_bytes(cross)} per GPU over {inter.name}")
+                parts = [_flat("all_to_all", size / nodes, g, intra, "ring"), inter_part]
+            else:
+                parts = [_flat(op, size, nodes, inter, "ring"), _flat(op, size, g, intra, "ring")]
+            lat = sum(p[0] for p in parts)
+            bwt = sum(p[1] for p in parts)
+            formula = "hierarchical (" + f"{g} per node x {nodes} nodes): " + " | ".join(p[2] for p in parts)
+            link_bw, link_name = inter.bandwidth_bytes_per_s, f"{intra.name}+{inter.name}"
+            algorithm = "hierarchical"
+    time = lat + bwt
+    algo_bw = size / time if time > 0 else math.inf
+    bus_bw = algo_bw * _bus_factor(op, n) if time > 0 else math.inf
+    return Collective(op=op, algorithm=algorithm, message_bytes=size, n=n, link=link_name, time_s=time,
+                      latency_term_s=lat, bandwidth_term_s=bwt, algo_bw=algo_bw, bus_bw=bus_bw,
+                      link_bw_bytes_per_s=link_bw, formula=formula)
+
+
+def _resolve_tiers(link, gpus_per_node):
+    if isinstance(link, Cluster):
+        return link.node.intra_link, link.scale_out_link, link.node.count
+    if isinstance(link, Node):
+        return link.intra_link, link.inter_link, link.count
+    if isinstance(link, Link):
+        return link
+    try:
+        return interconnect(link)
+    except KeyError:
+        pass
+    try:
+        n = get_node(link)
+    except KeyError:
+        from .errors import UnknownNameError
+        from .catalog import list_interconnects, list_nodes
+        raise UnknownNameError("link or node", link, list_interconnects() + list_nodes()) from None
+    return n.intra_link, n.inter_link, gpus_per_node or n.count
