@@ -164,11 +164,18 @@ def structural_problems(
                 continue
             for name in sorted(used - defined):
                 problems.append(f"{path}: {field} uses {{{name}}} but no given or check defines it")
-    solution_names = checks_mod.placeholders(question.solution)
+    shown: set[str] = set()
+    for field in TEXT_FIELDS + LIST_FIELDS:
+        value = getattr(question, field)
+        for text in value if isinstance(value, list) else [value]:
+            try:
+                shown |= checks_mod.placeholders(text)
+            except ValueError:
+                pass
     for check in question.checks:
-        if check.name not in solution_names and not isinstance(check.value, bool):
+        if check.name not in shown and not isinstance(check.value, bool):
             problems.append(
-                f"{path}: check {check.name!r} is never shown in `solution`; render it with {{{check.name}:…}}"
+                f"{path}: check {check.name!r} is never shown; render it in the solution with {{{check.name}:…}}"
             )
     return problems
 

@@ -1,0 +1,149 @@
+"""CLI flows through click's test runner with an injected clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from conftest import FakeClock
+
+from staffml.cli import cli
+
+
+@pytest.fixture
+def run(mini_bank, data_dir):
+    runner = CliRunner()
+
+    def invoke(args, clock=None, input=None):
+        obj = {"clock": clock or FakeClock()}
+        result = runner.invoke(cli, ["--questions", str(mini_bank), *args], obj=obj, input=input,
+                               catch_exceptions=False, env={"COLUMNS": "120"})
+        return result
+
+    return invoke
+
+
+def test_drill_grade_and_reschedule(run):
+    clock = FakeClock()
+    first = run(["drill", "--count", "1"], clock, input="\n3\n")
+    assert first.exit_code == 0, first.output
+    assert "Time to stream a model's weights" in first.output  # junior question first
+    assert "8.0 ms" in first.output  # rendered from the recomputed check
+    assert "Good — next review of cloud-sample-bandwidth in 10 min" in first.output
+
+    # graded Good once: due again after the 10-minute learning step, not before
+    clock.advance(minutes=5)
+    second = run(["drill", "--count", "1", "--track", "cloud"], clock)
+    assert "Nothing due. Next review in 5 min" in second.output
+    clock.advance(minutes=6)
+    third = run(["drill", "--count", "1", "--track", "cloud"], clock, input="\n3\n")
+    assert "cloud-sample-bandwidth" in third.output
+    # second Good graduates the card: FSRS interval for stability 2.3 days at 90 % retention
+    assert "next review of cloud-sample-bandwidth in 2 days" in third.output
+
+
+def test_drill_rejects_bad_grades_and_can_quit(run):
+    result = run(["drill"], FakeClock(), input="\nmaybe\n2\nq\n")
+    assert "Type 1/a (Again)" in result.output
+    assert "Session over: 1 question(s) graded." in result.output
+
+
+def test_drill_filters(run):
+    result = run(["drill", "--area", "serving-latency", "--count", "1"], FakeClock(), input="\n4\n")
+    assert "edge-sample-second" in result.output and "cloud-sample-bandwidth" not in result.output
+
+
+def test_progress_counts(run):
+    clock = FakeClock()
+    run(["drill", "--count", "2"], clock, input="\n3\n\n1\n")
+    stats = json.loads(run(["progress", "--json"], clock).output)
+    assert stats["overall"]["total"] == 3 and stats["overall"]["seen"] == 2
+    assert stats["overall"]["reviews"] == 2 and stats["overall"]["recall_rate"] == 0.5
+    assert stats["by_area"]["memory-hierarchy"]["seen"] == 1
+    assert stats["by_level"]["mid"]["seen"] == 1 and stats["by_level"]["senior"]["seen"] == 0
+    assert stats["streak_days"] == 1
+    clock.advance(minutes=11)
+    later = json.loads(run(["progress", "--json"], clock).output)
+    assert later["overall"]["due"] == 2  # both still in their learning steps
+    assert later["weakest_areas"][0]["area"] == "serving-latency"  # graded Again
+    text = run(["progress"], clock).output
+    assert "Seen 2/3" in text and "Weakest areas" in text
+
+
+def test_streak_counts_consecutive_days(run):
+    clock = FakeClock()
+    for _ in range(3):
+        run(["drill", "--count", "1"], clock, input="\n4\n")
+        clock.advance(days=1)
+    stats = json.loads(run(["progress", "--json"], clock).output)
+    assert stats["streak_days"] == 3
+    clock.advance(days=2)
+    assert json.loads(run(["progress", "--json"], clock).output)["streak_days"] == 0
+
+
+def test_mock_with_short_timer_saves_session(run):
+    # every clock read moves 20 s: a 1-minute mock runs out of time while notes are typed
+    clock = FakeClock(step=timedelta(seconds=20))
+    result = run(["mock", "--minutes", "1", "--seed", "1"], clock,
+                 input="first note\nsecond note\nthird note\n\n4\n")
+    assert result.exit_code == 0, result.output
+    assert "left" in result.output and "Time is up." in result.output
+    assert "A strong answer covers" in result.output
+    assert "Saved mock session #1" in result.output
+    stats = json.loads(run(["progress", "--json"], FakeClock()).output)
+    assert stats["mock_sessions"] == 1 and stats["overall"]["reviews"] == 1
+    exported = json.loads(run(["export"], FakeClock()).output)
+    notes = exported["mock_sessions"][0]["answers"][0]["notes"]
+    assert notes.startswith("first note\nsecond note")
+
+
+def test_mock_longer_session_ends_with_system_design(run):
+    clock = FakeClock(step=timedelta(seconds=1))
+    result = run(["mock", "--minutes", "30", "--seed", "3"], clock, input="\n" * 3 + "3\n" * 3)
+    assert "Question 3/3" in result.output
+    assert result.output.index("tinyml-sample-third") > result.output.index("Question 3/3")
+
+
+def test_search_and_show(run):
+    found = run(["search", "second", "sample"])
+    assert "edge-sample-second" in found.output and "cloud-sample-bandwidth" not in found.output
+    missing = run(["search", "zzzz-nothing"])
+    assert missing.exit_code == 1
+    shown = run(["show", "cloud-sample-bandwidth"])
+    assert "Worked solution" in shown.output and "125 tokens/s" in shown.output
+    typo = run(["show", "cloud-sample-bandwith"])
+    assert typo.exit_code != 0 and "Did you mean: cloud-sample-bandwidth" in typo.output
+
+
+def test_export_import_between_machines(run, tmp_path, monkeypatch):
+    clock = FakeClock()
+    run(["drill", "--count", "1"], clock, input="\n3\n")
+    export_file = tmp_path / "progress.json"
+    run(["export", "-o", str(export_file)])
+    monkeypatch.setenv("STAFFML_DATA_DIR", str(tmp_path / "other-machine"))
+    imported = run(["import", str(export_file)])
+    assert "Imported 1 new review(s)" in imported.output
+    stats = json.loads(run(["progress", "--json"], clock).output)
+    assert stats["overall"]["seen"] == 1
+
+
+def test_import_rejects_non_export(run, tmp_path):
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text("{\"hello\": 1}")
+    result = run(["import", str(bogus)])
+    assert result.exit_code != 0 and "not a staffml progress export" in result.output
+
+
+def test_corrupt_database_reported_with_fix(run, data_dir):
+    data_dir.mkdir(parents=True)
+    (data_dir / "progress.sqlite3").write_text("garbage" * 1000)
+    result = run(["progress"])
+    assert result.exit_code == 1
+    assert "not a SQLite database" in result.output and "staffml import" in result.output
+
+
+def test_check_command_recomputes_bank(run):
+    result = run(["check"])
+    assert result.exit_code == 0 and "3 questions, 6 checks" in result.output
