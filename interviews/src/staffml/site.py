@@ -24,7 +24,8 @@ ASSETS = ("practice.js", "practice.css")
 
 
 def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
+    # Backticks too: a line of ``` inside the raw block would end it early in pandoc.
+    return html.escape(text, quote=True).replace("`", "&#96;")
 
 
 def _prose(text: str) -> str:

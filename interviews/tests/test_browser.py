@@ -1,0 +1,129 @@
+"""Practice mode in headless Chromium: scheduling matches the fsrs package, state survives reloads,
+and question text cannot inject script."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from browser import Browser, StaticServer
+from conftest import MINI_BANK, write_bank
+from fsrs import Card, Rating, Scheduler
+from test_site import HOSTILE
+
+from staffml.bank import Bank
+from staffml.site import build_site
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = Browser()
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    root = tmp_path_factory.mktemp("served")
+    build_site(Bank(write_bank(root / "q", [*MINI_BANK, HOSTILE])), root / "site")
+    server = StaticServer(root / "site")
+    yield server.url
+    server.close()
+
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+SEQUENCES = [
+    [(3, 0), (3, 11 * 60), (3, 3 * 86400), (3, 12 * 86400)],
+    [(1, 0), (2, 120), (3, 900), (4, 86400), (1, 20 * 86400), (3, 20 * 86400 + 700), (3, 30 * 86400)],
+    [(4, 0), (2, 5 * 86400), (1, 40 * 86400), (1, 40 * 86400 + 60), (4, 41 * 86400)],
+]
+
+
+@pytest.mark.parametrize("sequence", SEQUENCES)
+def test_javascript_scheduler_matches_fsrs_package(browser, served, sequence):
+    browser.goto(f"{served}/practice.html")
+    reviews = [[rating, (T0 + timedelta(seconds=offset)).timestamp() * 1000] for rating, offset in sequence]
+    js_cards = browser.evaluate(f"""(() => {{
+        const s = window.StaffMLPractice.scheduler; let c = s.newCard(); const out = [];
+        for (const [g, t] of {json.dumps(reviews)}) {{ c = s.review(c, g, t); out.push(c); }}
+        return out; }})()""")
+    scheduler = Scheduler(enable_fuzzing=False)
+    card = Card()
+    for (rating, offset), js in zip(sequence, js_cards):
+        card, _ = scheduler.review_card(card, Rating(rating), T0 + timedelta(seconds=offset))
+        assert js["due"] == pytest.approx(card.due.timestamp() * 1000)
+        assert js["s"] == pytest.approx(card.stability, rel=1e-9)
+        assert js["d"] == pytest.approx(card.difficulty, rel=1e-9)
+        assert js["state"] == card.state.value
+
+
+def test_practice_flow_persists_in_local_storage(browser, served):
+    browser.goto(f"{served}/practice.html")
+    browser.evaluate("localStorage.clear()")
+    browser.goto(f"{served}/practice.html")
+    total = len(MINI_BANK) + 1
+    assert browser.evaluate("document.getElementById('stats').textContent").startswith(f"0 due · {total} new")
+    first = browser.evaluate("document.getElementById('card').dataset.questionId")
+    assert browser.evaluate("document.querySelector('#card .answer').hidden") is True
+    browser.evaluate("document.querySelector('#card .reveal').click()")
+    assert browser.evaluate("document.querySelector('#card .answer').hidden") is False
+    assert "Worked solution" in browser.evaluate("document.querySelector('#card .answer').textContent")
+    browser.evaluate("document.querySelector('#card .grade-good').click()")
+
+    browser.goto(f"{served}/practice.html")  # a reload reads the schedule back from localStorage
+    state = json.loads(browser.evaluate(f"localStorage.getItem(window.StaffMLPractice.storageKey)"))
+    assert list(state["cards"]) == [first] and state["log"][0]["rating"] == 3
+    assert state["cards"][first]["due"] > state["log"][0]["at"]
+    assert "1 of" in browser.evaluate("document.getElementById('stats').textContent")
+    assert browser.evaluate("document.getElementById('card').dataset.questionId") != first
+
+
+def test_filters_restrict_the_queue(browser, served):
+    browser.goto(f"{served}/practice.html")
+    browser.evaluate("""(() => { const s = document.getElementById('filter-track');
+        s.value = 'tinyml'; s.dispatchEvent(new Event('change')); })()""")
+    assert browser.evaluate("document.getElementById('card').dataset.questionId") == "tinyml-sample-third"
+
+
+def test_unreadable_saved_state_is_set_aside(browser, served):
+    browser.goto(f"{served}/practice.html")
+    browser.evaluate("localStorage.setItem(window.StaffMLPractice.storageKey, '{not json')")
+    browser.goto(f"{served}/practice.html")
+    assert "set aside" in browser.evaluate("document.querySelector('.notice').textContent")
+    assert browser.evaluate("localStorage.getItem(window.StaffMLPractice.storageKey + '.unreadable')") == "{not json"
+
+
+def test_hostile_question_cannot_inject_script(browser, served):
+    browser.goto(f"{served}/practice.html")
+    browser.evaluate("""(() => { const s = document.getElementById('filter-area');
+        s.value = 'memory-hierarchy'; s.dispatchEvent(new Event('change')); })()""")
+    browser.evaluate("localStorage.clear()")
+    ids = []
+    for _ in range(2):  # grade through the memory-hierarchy questions until the hostile one shows
+        ids.append(browser.evaluate("document.getElementById('card').dataset.questionId"))
+        if ids[-1] == "cloud-hostile-text":
+            break
+        browser.evaluate("document.querySelector('#card .reveal').click()")
+        browser.evaluate("document.querySelector('#card .grade-easy').click()")
+    assert "cloud-hostile-text" in ids
+    browser.evaluate("document.querySelector('#card .reveal').click()")
+    assert browser.evaluate("document.querySelector('#card .title').textContent").startswith("<img src=x")
+    assert browser.evaluate("document.querySelectorAll('#card img, #card script').length") == 0
+    assert browser.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_hostile_question_on_browse_page_is_inert(browser, served, tmp_path):
+    # Load the raw-HTML block of the generated browse page the way a renderer would embed it.
+    import urllib.request
+
+    page = urllib.request.urlopen(f"{served}/area-memory-hierarchy.qmd").read().decode()
+    block = page.split("```{=html}", 1)[1].rsplit("```", 1)[0]
+    browser.goto("about:blank")
+    browser.evaluate(f"document.open(); document.write({json.dumps('<!DOCTYPE html><body>' + block)}); "
+                     "document.close()")
+    assert browser.evaluate("document.querySelectorAll('section.staffml-question').length") == 2
+    assert browser.evaluate("document.querySelectorAll('section.staffml-question script, "
+                            "section.staffml-question img').length") == 0
+    assert browser.evaluate("typeof window.__pwned") == "undefined"
+    assert browser.evaluate("document.querySelector('#cloud-hostile-text details').open") is False

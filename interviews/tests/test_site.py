@@ -1,0 +1,85 @@
+"""Generated playbook pages: every view, the JSON, and escaping of question text."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+from conftest import make_question, write_bank
+
+from staffml.bank import Bank
+from staffml.schema import Area, Level, Track
+from staffml.site import build_site
+
+HOSTILE = make_question(
+    id="cloud-hostile-text",
+    title='<img src=x onerror="window.__pwned=1"> & friends',
+    scenario='<script>window.__pwned=2</script> {{ literal braces }} [link](javascript:alert(1)) '
+             'reads {weights_gb} GB at {bw_gbps} GB/s.',
+    strong_answer=["</li><script>window.__pwned=3</script>", "\"quotes\" and 'apostrophes'"],
+    common_mistakes=["```{{=html}}\n<script>window.__pwned=4</script>\n```"],
+)
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    bank = Bank()
+    build_site(bank, out)
+    return bank, out
+
+
+def test_every_browse_view_is_generated(real_site):
+    bank, out = real_site
+    names = {p.name for p in out.iterdir()}
+    expected = {f"track-{t.value}.qmd" for t in Track} | {f"area-{a.value}.qmd" for a in Area} \
+        | {f"level-{lvl.value}.qmd" for lvl in Level}
+    assert expected | {"browse.qmd", "practice.html", "practice.js", "practice.css", "questions.json",
+                       "questions.js"} <= names
+    for track in Track:
+        page = (out / f"track-{track.value}.qmd").read_text()
+        assert page.count('class="staffml-question"') == len(bank.filter(track=track.value))
+        assert page.count("<details>") == page.count('class="staffml-question"')  # answers behind a reveal
+
+
+def test_questions_json_carries_rendered_numbers(real_site):
+    bank, out = real_site
+    payload = json.loads((out / "questions.json").read_text())
+    assert payload["count"] == len(bank) == len(payload["questions"])
+    by_id = {q["id"]: q for q in payload["questions"]}
+    for lq in bank:
+        assert by_id[lq.question.id]["solution"] == lq.text("solution")
+        assert "{" not in by_id[lq.question.id]["solution"] or "{{" in lq.question.solution
+
+
+def test_chapter_and_lab_links_are_site_relative(real_site):
+    _, out = real_site
+    text = "".join(p.read_text() for p in out.glob("area-*.qmd"))
+    hrefs = set(re.findall(r'href="([^"]+)"', text))
+    assert any(h.startswith("../vol1/") for h in hrefs) and any(h.startswith("../vol2/") for h in hrefs)
+    for href in hrefs:
+        assert re.fullmatch(r"\.\./vol[12]/(\w+)/\1\.html|\.\./labs/\w+\.html|practice\.css", href), href
+
+
+def test_front_matter_is_valid_yaml(real_site):
+    _, out = real_site
+    for page in out.glob("*.qmd"):
+        front = page.read_text().split("---")[1]
+        assert yaml.safe_load(front)["title"]
+
+
+def test_hostile_question_text_is_escaped(tmp_path):
+    bank = Bank(write_bank(tmp_path / "q", [HOSTILE]))
+    out = tmp_path / "site"
+    build_site(bank, out)
+    page = (out / "area-memory-hierarchy.qmd").read_text()
+    body = page.split("```{=html}", 1)[1]
+    assert "<script>" not in body and "<img" not in body and "```" not in body.rsplit("```", 1)[0]
+    assert "&lt;script&gt;window.__pwned=2&lt;/script&gt;" in body
+    assert "{ literal braces }" in body
+    assert 'href="javascript' not in page
+    js = (out / "questions.js").read_text()
+    data = json.loads(js[len("window.STAFFML_QUESTIONS = "):-2])
+    assert data["questions"][0]["title"].startswith("<img")  # kept as text; the page inserts it as text
