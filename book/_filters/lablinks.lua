@@ -1,0 +1,55 @@
+-- Lab links: a chapter's front matter names its hands-on companions
+--   lab: roofline          -> the marimo lab page
+--   tinytorch: [3, 17]     -> TinyTorch module pages
+--   kit: keyword-spotting  -> the kit lab page
+-- and this filter puts an "open the lab" box right after the chapter title. URL patterns come
+-- from the `lab-links:` metadata in book/_common.yml ({name} and {nn} = two-digit module number).
+
+local DEFAULT_PATTERNS = {
+  lab = "../../labs/{name}.html",
+  tinytorch = "../../tinytorch/modules/{nn}.html",
+  kit = "../../kits/{name}.html",
+}
+
+local function pattern(meta, key)
+  local configured = meta["lab-links"] and meta["lab-links"][key]
+  return configured and pandoc.utils.stringify(configured) or DEFAULT_PATTERNS[key]
+end
+
+local function fill(template, name)
+  local nn = tonumber(name) and string.format("%02d", tonumber(name)) or name
+  return (template:gsub("{name}", name):gsub("{nn}", nn))
+end
+
+local function item(label, title, href)
+  return pandoc.Plain({ pandoc.Strong(pandoc.Str(label)), pandoc.Space(), pandoc.Link(pandoc.Str(title), href) })
+end
+
+function Pandoc(doc)
+  local meta = doc.meta
+  local items = {}
+  if meta.lab then
+    local name = pandoc.utils.stringify(meta.lab)
+    table.insert(items, { item("Lab:", "open the " .. name .. " lab", fill(pattern(meta, "lab"), name)) })
+  end
+  if meta.tinytorch then
+    local modules = meta.tinytorch
+    if pandoc.utils.type(modules) ~= "List" then modules = { modules } end
+    for _, m in ipairs(modules) do
+      local number = pandoc.utils.stringify(m)
+      table.insert(items, { item("TinyTorch:", "build it yourself in module " .. number,
+        fill(pattern(meta, "tinytorch"), number)) })
+    end
+  end
+  if meta.kit then
+    local name = pandoc.utils.stringify(meta.kit)
+    table.insert(items, { item("Kit:", "run it on a board: " .. name, fill(pattern(meta, "kit"), name)) })
+  end
+  if #items == 0 then return nil end
+  local box = pandoc.Div({ pandoc.BulletList(items) }, pandoc.Attr("", { "lab-links" }, { { "aria-label", "Hands-on" } }))
+  local blocks = doc.blocks
+  local position = 1
+  if #blocks > 0 and blocks[1].t == "Header" and blocks[1].level == 1 then position = 2 end
+  blocks:insert(position, box)
+  return doc
+end

@@ -1,0 +1,44 @@
+// Self-check quizzes (see quiz.lua): immediate feedback, all in the page, nothing stored remotely.
+(function () {
+  function reveal(question, correct, message) {
+    var feedback = question.querySelector(".quiz-feedback");
+    feedback.hidden = false;
+    feedback.textContent = message;
+    feedback.className = "quiz-feedback " + (correct ? "is-correct" : "is-incorrect");
+    question.querySelector(".quiz-explanation").hidden = false;
+    question.classList.add("is-answered");
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".quiz-choice, .quiz-check, .quiz-reveal");
+    if (!button) return;
+    var question = button.closest(".quiz-question");
+    if (button.classList.contains("quiz-choice")) {
+      var answer = Number(question.dataset.answer);
+      var picked = Number(button.dataset.index);
+      question.querySelectorAll(".quiz-choice").forEach(function (choice) {
+        choice.classList.remove("is-picked", "is-correct", "is-incorrect");
+      });
+      button.classList.add("is-picked", picked === answer ? "is-correct" : "is-incorrect");
+      question.querySelectorAll(".quiz-choice")[answer].classList.add("is-correct");
+      reveal(question, picked === answer,
+        picked === answer ? "Correct." : "Not quite: the correct choice is now highlighted.");
+    } else if (button.classList.contains("quiz-check")) {
+      var input = question.querySelector(".quiz-input");
+      var value = parseFloat(input.value);
+      var expected = Number(question.dataset.answer);
+      var tolerance = Number(question.dataset.tolerance);
+      if (isNaN(value)) {
+        reveal(question, false, "Enter a number first.");
+        question.querySelector(".quiz-explanation").hidden = true;
+        return;
+      }
+      var ok = Math.abs(value - expected) <= Math.abs(expected) * tolerance + 1e-12;
+      reveal(question, ok, ok ? "Correct (within " + Math.round(tolerance * 100) + "%)."
+        : "Not quite: the expected answer is " + expected + " " +
+          (question.querySelector(".quiz-unit").textContent || "") + ".");
+    } else {
+      question.querySelector(".quiz-answer").hidden = false;
+      reveal(question, true, "Compare your answer with the model answer below.");
+    }
+  });
+})();

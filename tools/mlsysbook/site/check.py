@@ -1,0 +1,141 @@
+"""`mlsysbook check`: what must hold in a built site, whichever renderer produced it.
+
+Broken internal links and anchors, unresolved cross-references and citations, cells that raised,
+external requests at page load, and chapters missing from a volume's table of contents.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from . import project
+
+LINK_ATTRS = {("a", "href"), ("img", "src"), ("link", "href"), ("script", "src"), ("iframe", "src"),
+              ("source", "src"), ("video", "src"), ("audio", "src"), ("embed", "src")}
+LOADS_AT_PAGE_LOAD = {("img", "src"), ("link", "href"), ("script", "src"), ("iframe", "src"), ("source", "src"),
+                      ("video", "src"), ("audio", "src"), ("embed", "src")}
+
+
+class _Scan(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, str, str, int]] = []  # (tag, attr, url, line)
+        self.unresolved: list[tuple[str, int]] = []
+        self.cell_errors: list[int] = []
+        self._in_citation = 0
+        self._strong = False
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        for name in ("id", "name"):
+            if values.get(name) and (name == "id" or tag == "a"):
+                self.ids.add(values[name])
+        for key, value in attrs:
+            if (tag, key) in LINK_ATTRS and value is not None:
+                self.links.append((tag, key, value, self.getpos()[0]))
+        classes = (values.get("class") or "").split()
+        if "quarto-unresolved-ref" in classes:
+            self.unresolved.append(("unresolved cross-reference", self.getpos()[0]))
+        if "cell-output-error" in classes:
+            self.cell_errors.append(self.getpos()[0])
+        if tag == "span" and "citation" in classes:
+            self._in_citation += 1
+        if tag == "strong":
+            self._strong = True
+
+    def handle_endtag(self, tag):
+        if tag == "span" and self._in_citation:
+            self._in_citation -= 1
+        if tag == "strong":
+            self._strong = False
+
+    def handle_data(self, data):
+        for m in re.finditer(r"\?@((?:fig|tbl|sec|eq)-[\w:.-]+)", data, re.I):
+            self.unresolved.append((f"unresolved cross-reference @{m.group(1)}", self.getpos()[0]))
+        if self._strong and self._in_citation and data.strip().endswith("?"):
+            self.unresolved.append((f"citation `{data.strip()[:-1]}` not found in the bibliography", self.getpos()[0]))
+
+
+def _scan(path: Path) -> _Scan:
+    parser = _Scan()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return parser
+
+
+def check_links(site: Path, rendered: set[str] | None = None) -> list[tuple[str, str]]:
+    """(page, problem) for every internal link or anchor that does not resolve in `site`."""
+    site = site.resolve()
+    scans: dict[str, _Scan] = {}
+
+    def scan_of(rel: str) -> _Scan:
+        if rel not in scans:
+            scans[rel] = _scan(site / rel)
+        return scans[rel]
+
+    problems: list[tuple[str, str]] = []
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    for rel in pages:
+        scan = scan_of(rel)
+        for tag, attr, url, line in scan.links:
+            parts = urlsplit(url)
+            if parts.scheme or url.startswith("//"):
+                ours = rendered is None or rel in rendered
+                if parts.scheme in ("http", "https") and (tag, attr) in LOADS_AT_PAGE_LOAD and ours:
+                    problems.append((rel, f"line {line}: <{tag} {attr}={url}> makes an external request at page load; "
+                                          "vendor the file into the site instead"))
+                continue
+            if url.startswith("/"):
+                problems.append((rel, f"line {line}: absolute link {url} breaks when the site is not served from /; "
+                                      "use a relative path"))
+                continue
+            path = unquote(parts.path)
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), path)) if path else rel
+            if target.startswith(".."):
+                problems.append((rel, f"line {line}: link {url} points outside the site"))
+                continue
+            fs_target = site / target
+            if fs_target.is_dir():
+                target = posixpath.join(target, "index.html")
+                fs_target = site / target
+            if not fs_target.is_file():
+                problems.append((rel, f"line {line}: broken link {url} (no file {target})"))
+                continue
+            if parts.fragment and target.endswith(".html"):
+                fragment = unquote(parts.fragment)
+                if fragment not in scan_of(target).ids:
+                    problems.append((rel, f"line {line}: broken anchor {url} (no id \"{fragment}\" in {target})"))
+    return problems
+
+
+def check_site(root: Path, site: Path) -> list[str]:
+    """Every problem in the built site and in the book's TOC, as printable lines."""
+    problems: list[str] = []
+    if not (site / "index.html").is_file():
+        return [f"{site}: no index.html; build the site first (`make site`)"]
+    for page, message in check_links(site):
+        problems.append(f"{page}: {message}")
+    for path in sorted(site.rglob("*.html")):
+        rel = path.relative_to(site).as_posix()
+        scan = _scan(path)
+        for message, line in scan.unresolved:
+            problems.append(f"{rel}:{line}: {message}")
+        for line in scan.cell_errors:
+            problems.append(f"{rel}:{line}: a cell raised an error (its traceback is on the page)")
+    try:
+        loaded = project.load_site(root)
+    except Exception as exc:  # a malformed config is itself a finding
+        return problems + [str(exc)]
+    for part in loaded.parts:
+        if part.kind != "volume":
+            continue
+        for chapter in project.untracked_chapters(part):
+            problems.append(f"{chapter}: chapter is not in the table of contents of {part.root / '_quarto.yml'}; "
+                            "add it under a `part:` or delete it")
+        for page in part.pages:
+            if not (site / page.out).is_file():
+                problems.append(f"{page.source}: listed in the TOC but {page.out} is missing from the site")
+    return problems

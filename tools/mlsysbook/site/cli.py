@@ -1,0 +1,102 @@
+"""`mlsysbook build | serve | check` (registered in mlsysbook/cli.py)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+
+def _repo_root() -> Path:
+    """The repository holding book/ (the current folder or one of its parents)."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "book" / "index.qmd").is_file() or (folder / "book" / "vol1").is_dir():
+            return folder
+    return here
+
+
+def _parts(value: str | None) -> set[str] | None:
+    if not value:
+        return None
+    return {v.strip() for v in value.split(",") if v.strip()}
+
+
+@click.command()
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Repository root (default: the folder holding book/).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: _site).")
+@click.option("--only", default=None, help="Comma-separated parts to render (vol1,vol2,labs,...); the rest is kept.")
+@click.option("--jobs", "-j", type=int, default=None, help="Pages staged in parallel (default: CPU count, at most 4).")
+@click.option("--renderer", type=click.Choice(["auto", "embedded", "quarto"]), default="auto",
+              help="auto: `quarto render` for the volumes when quarto is on PATH, else the embedded renderer.")
+@click.option("--no-link-check", is_flag=True, help="Skip the internal link check before the site is swapped in.")
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Execution/render cache folder (default: .cache/mlsysbook).")
+def build(root, out, only, jobs, renderer, no_link_check, cache):
+    """Render the book and the site sections into _site/ (replaced only when the build succeeds)."""
+    from .errors import BuildFailed, SourceError
+    from .render import BuildOptions, build as run_build
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    root = (root or _repo_root()).resolve()
+    jobs = jobs or max(1, min(4, os.cpu_count() or 1))
+    try:
+        run_build(BuildOptions(root=root, out=out, cache=cache, only=_parts(only), jobs=jobs,
+                               renderer=renderer, check_links=not no_link_check, console=console))
+    except BuildFailed as failed:
+        console.print(f"[bold red]build failed[/bold red] ({len(failed.errors)} problem(s)); "
+                      "the previous site was left in place:")
+        for error in failed.errors:
+            console.print(str(error), markup=False, highlight=False)
+        sys.exit(1)
+    except SourceError as error:
+        console.print("[bold red]build failed[/bold red]; the previous site was left in place:")
+        console.print(str(error), markup=False)
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=None, help="Built site (default: _site).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+def serve(root, site, host, port):
+    """Serve the built site over HTTP (build it first with `make site`)."""
+    from .serve import make_server
+
+    root = (root or _repo_root()).resolve()
+    site = (site or root / "_site").resolve()
+    try:
+        server = make_server(site, host, port)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror}); pick another with --port")
+    click.echo(f"Serving {site} at http://{host}:{server.server_address[1]}/  (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.server_close()
+
+
+@click.command()
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), default=None, help="Built site (default: _site).")
+def check(root, site):
+    """Check the built site: links, anchors, cross-refs, citations, cell errors, chapters missing from the TOC."""
+    from .check import check_site
+
+    root = (root or _repo_root()).resolve()
+    site = (site or root / "_site").resolve()
+    problems = check_site(root, site)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(f"check: {len(problems)} problem(s) in {site}", err=True)
+        sys.exit(1)
+    click.echo(f"check: {site} is clean")

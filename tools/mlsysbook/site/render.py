@@ -1,0 +1,527 @@
+"""The embedded renderer: turns the book and the site sections into `_site/`, atomically.
+
+Per page: front matter -> cells executed in one Jupyter kernel per page (cached by content hash) ->
+pandoc markdown reader + the book's Lua filters -> numbering / cross-references / callouts on the
+JSON AST -> pandoc HTML writer with citeproc -> the site shell. The whole site is written to a
+temporary folder next to `_site/`, link-checked, and only then swapped in.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+
+from . import cells as cellmod
+from . import frontmatter, pandoc, project, transform
+from .errors import BuildFailed, SourceError, line_of
+from .project import Page, Part, Site, relative_url
+from .quarto import quarto_binary, render_volume
+from .template import Shell, page_label, render_shell
+
+RENDERER_VERSION = "1"  # bump to invalidate every cache entry when the pipeline's output changes
+ASSETS = Path(__file__).parent / "assets"
+SOURCE_SUFFIXES = {".qmd", ".md", ".ipynb"}
+
+
+@dataclass
+class BuildOptions:
+    root: Path
+    out: Path | None = None
+    cache: Path | None = None
+    build_dir: Path | None = None
+    only: set[str] | None = None  # part keys to render; the others are kept from the previous _site
+    jobs: int = 2
+    cell_timeout: int = 600
+    check_links: bool = True
+    renderer: str = "auto"  # auto: quarto for the volumes when it is on PATH; embedded; quarto
+    console: Console | None = None
+
+    def __post_init__(self):
+        self.root = Path(self.root).resolve()
+        self.out = Path(self.out or self.root / "_site").resolve()
+        self.cache = Path(self.cache or self.root / ".cache" / "mlsysbook").resolve()
+        self.build_dir = Path(self.build_dir or self.root / "build").resolve()
+        self.console = self.console or Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class BuildStats:
+    pages: int = 0
+    executed: list[str] = field(default_factory=list)  # pages whose cells ran in a kernel
+    exec_cached: list[str] = field(default_factory=list)
+    parsed: list[str] = field(default_factory=list)  # pages pandoc had to read again
+    written: list[str] = field(default_factory=list)  # pages pandoc had to write again
+    seconds: float = 0.0
+
+
+@dataclass
+class Staged:
+    page: Page
+    doc: dict
+    info: transform.PageInfo
+    source_text: str
+    meta: dict
+    files: dict[str, bytes]
+
+
+def _hash(*parts) -> str:
+    digest = hashlib.sha256(RENDERER_VERSION.encode())
+    for part in parts:
+        digest.update(b"\0")
+        digest.update(part if isinstance(part, bytes) else str(part).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _tree_fingerprint(folder: Path) -> str:
+    """Content hash of the Python sources a page's cells may import (the local mlsysim engine)."""
+    if not folder.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yml", ".yaml", ".json", ".csv") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class Cache:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def get_json(self, kind: str, key: str):
+        path = self.root / kind / f"{key}.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put_json(self, kind: str, key: str, value) -> None:
+        path = self.root / kind / f"{key}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(value), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def get_text(self, kind: str, key: str) -> str | None:
+        path = self.root / kind / f"{key}.html"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def put_text(self, kind: str, key: str, value: str) -> None:
+        path = self.root / kind / f"{key}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(value, encoding="utf-8")
+        os.replace(tmp, path)
+
+
+class Builder:
+    def __init__(self, options: BuildOptions):
+        self.o = options
+        self.console = options.console
+        self.cache = Cache(options.cache)
+        self.stats = BuildStats()
+        self.site: Site = project.load_site(options.root, options.build_dir)
+        common = self.site.common
+        book = options.root / "book"
+        anchor = book / "vol"  # paths in _common.yml are written relative to a volume folder
+        self.filters = [project.resolve_config_path(anchor, f) for f in (common.get("filters") or [])]
+        for lua in self.filters:
+            if not lua.is_file():
+                raise BuildFailed([SourceError(book / "_common.yml", line_of((book / "_common.yml").read_text(), lua.name),
+                                               f"filter {lua} does not exist")])
+        bib = common.get("bibliography")
+        self.bibliography = project.resolve_config_path(anchor, bib) if bib else None
+        if self.bibliography is not None and not self.bibliography.is_file():
+            self.bibliography = None
+        csl = common.get("csl")
+        self.csl = project.resolve_config_path(anchor, csl) if csl else None
+        self.bib_keys = self._bib_keys()
+        self.execute_defaults = {"echo": False, "warning": False, "error": False, **(common.get("execute") or {})}
+        self.number_sections = bool(common.get("number-sections", True))
+        self.filters_hash = _hash(*(p.read_bytes() for p in self.filters))
+        self.deps_hash = _tree_fingerprint(options.root / "mlsysim" / "src")
+        self.quarto = quarto_binary() if options.renderer in ("auto", "quarto") else None
+        if options.renderer == "quarto" and self.quarto is None:
+            raise BuildFailed([SourceError(options.root / "book", 0, "--renderer quarto but `quarto` is not on PATH; "
+                                                                      "install Quarto or use --renderer embedded")])
+        self.bib_hash = _hash(self.bibliography.read_bytes() if self.bibliography else b"", self.csl or "")
+
+    def _bib_keys(self) -> set[str] | None:
+        if self.bibliography is None:
+            return None
+        text = self.bibliography.read_text(encoding="utf-8")
+        return {m.group(1) for m in re.finditer(r"^\s*@\w+\s*\{\s*([^,\s]+)\s*,", text, re.M)}
+
+    # ---------------------------------------------------------------- stage 1: per page
+    def _rendered_parts(self) -> list[Part]:
+        return [p for p in self.site.parts if self.o.only is None or p.key in self.o.only]
+
+    def stage(self, page: Page) -> Staged:
+        doc = frontmatter.load(page.source)
+        source_text = page.source.read_text(encoding="utf-8")
+        found = cellmod.scan(doc.body, doc.body_line, page.source)
+        files: dict[str, bytes] = {}
+        replacements = self._run_cells(page, found, files)
+        body = doc.body
+        for cell, replacement in sorted(zip(found, replacements), key=lambda pair: -pair[0].start):
+            body = body[:cell.start] + replacement + body[cell.end:]
+        meta_yaml = yaml.safe_dump(doc.meta, allow_unicode=True, sort_keys=True) if doc.meta else ""
+        markdown = (f"---\n{meta_yaml}---\n\n" if meta_yaml else "") + body
+        dependents = ""
+        quiz = page.source.with_name(page.source.stem + "_quiz.yml")
+        if quiz.is_file():
+            dependents += quiz.read_text(encoding="utf-8")
+            self._check_quiz(page, quiz, source_text)
+        if page.kind == "appendix":
+            part = self.site.part(page.part)
+            dependents += "".join(p.source.read_text(encoding="utf-8") for p in part.pages if p.kind == "chapter")
+        key = _hash("ast", markdown, self.filters_hash, page.source, dependents)
+        ast = self.cache.get_json("ast", key)
+        if ast is None:
+            ast = pandoc.markdown_to_ast(markdown, page.source, self.filters, {"source-file": str(page.source)})
+            self.cache.put_json("ast", key, ast)
+            self.stats.parsed.append(page.out)
+        info, errors = transform.number_page(ast, page, source_text, self.number_sections)
+        if errors:
+            raise BuildFailed(errors)
+        page.title = info.title
+        return Staged(page, ast, info, source_text, doc.meta, files)
+
+    def _check_quiz(self, page: Page, quiz: Path, source_text: str) -> None:
+        from mlsysbook.content.quiz import check_quiz
+
+        stats = check_quiz(quiz)
+        if stats.errors:
+            raise BuildFailed([SourceError(quiz, 0, e) for e in stats.errors])
+        if "{.quiz}" not in source_text and ".quiz" not in source_text:
+            return
+
+    def _run_cells(self, page: Page, found: list[cellmod.Cell], files: dict[str, bytes]) -> list[str]:
+        python = [c for c in found if c.kind in ("python", "inline")]
+        for cell in found:
+            if cell.kind in cellmod.DIAGRAMS and "file" in cell.options:
+                diagram = page.source.parent / str(cell.options["file"])
+                if not diagram.is_file():
+                    raise SourceError(page.source, cell.line, f"diagram file {diagram} does not exist")
+                cell.code = diagram.read_text(encoding="utf-8")
+        outputs: list[list[dict]] = []
+        if python:
+            key = _hash("exec", page.source.relative_to(self.o.root), self.deps_hash,
+                        json.dumps([[c.kind, c.code, c.options] for c in python], sort_keys=True, default=str))
+            cached = self.cache.get_json("exec", key)
+            if cached is not None:
+                outputs = cached
+                self.stats.exec_cached.append(page.out)
+            else:
+                started = time.perf_counter()
+                try:
+                    outputs = cellmod.execute(python, page.source.parent, self.o.cell_timeout)
+                except Exception as exc:  # a dead kernel or timeout is reported against the page
+                    if isinstance(exc, SourceError):
+                        raise
+                    raise SourceError(page.source, 0, f"executing the page's cells failed: {exc}") from None
+                failed = any(o.get("output_type") == "error" for cell_outputs in outputs for o in cell_outputs)
+                if not failed:
+                    self.cache.put_json("exec", key, outputs)
+                self.stats.executed.append(page.out)
+                self.console.print(f"  [dim]executed {len(python)} cell(s) of {page.out} "
+                                   f"in {time.perf_counter() - started:.1f} s[/dim]")
+        replacements = []
+        python_index = 0
+        for i, cell in enumerate(found):
+            if cell.kind == "inline":
+                result = outputs[python_index] if python_index < len(outputs) else None
+                python_index += 1
+                if result is None:
+                    raise SourceError(page.source, cell.line, f"inline `{cell.code}` did not run because an earlier cell failed")
+                replacements.append(cellmod.inline_to_markdown(cell, result, page.source))
+            elif cell.kind == "python":
+                result = outputs[python_index] if python_index < len(outputs) else None
+                python_index += 1
+                if result is None:
+                    raise SourceError(page.source, cell.line, "cell did not run because an earlier cell failed")
+                replacements.append(cellmod.outputs_to_markdown(cell, i, result, self.execute_defaults, files, page.source))
+            elif cell.kind == "dot":
+                replacements.append(cellmod.render_dot(cell, page.source, self.o.cache, files, i))
+            else:
+                replacements.append(cellmod.render_mermaid(cell))
+        return replacements
+
+    # ---------------------------------------------------------------- stage 2: per page, needs the part
+    def _fill_generated_divs(self, staged: Staged) -> None:
+        page = staged.page
+
+        def fill(block):
+            if block["t"] != "Div":
+                return None
+            classes = block["c"][0][1]
+            if "part-cards" in classes:
+                return transform.el("RawBlock", ["html", self._cards_html(page)])
+            if "volume-toc" in classes:
+                return transform.el("RawBlock", ["html", self._volume_toc_html(page)])
+            return None
+
+        staged.doc["blocks"] = transform.walk(staged.doc["blocks"], fill)
+
+    def _cards_html(self, page: Page) -> str:
+        cards = []
+        for part in self.site.parts:
+            subtitle = part.subtitle or {"volume": ""}.get(part.kind, "")
+            cards.append(f'<a class="card" href="{relative_url(page.out, part.index.out)}">'
+                         f'<span class="card-title">{html.escape(part.title)}</span>'
+                         f'<span class="card-subtitle">{html.escape(subtitle)}</span></a>')
+        return '<div class="cards">' + "".join(cards) + "</div>"
+
+    def _volume_toc_html(self, page: Page) -> str:
+        part = self.site.part(page.part)
+        groups: list[tuple[str | None, list[Page]]] = []
+        for p in part.pages[1:]:
+            if not groups or groups[-1][0] != p.group:
+                groups.append((p.group, []))
+            groups[-1][1].append(p)
+        out = ['<div class="volume-toc">']
+        for group, members in groups:
+            if group:
+                out.append(f"<h3>{html.escape(group)}</h3>")
+            out.append("<ul>")
+            for p in members:
+                out.append(f'<li><a href="{relative_url(page.out, p.out)}">{html.escape(page_label(p))}</a></li>')
+            out.append("</ul>")
+        out.append("</div>")
+        return "".join(out)
+
+    def write_page(self, staged: Staged, index: dict[str, transform.Target], volume_keys: list[str],
+                   out_root: Path, neighbours: tuple) -> list[SourceError]:
+        page = staged.page
+        self._fill_generated_divs(staged)
+        doc = staged.doc
+        cited, errors = transform.resolve(doc, page, staged.source_text, index, self.bib_keys, self.bibliography)
+        staged.info.citations = cited
+        if errors:
+            return errors
+        wants_refs = any(b["t"] == "Div" and b["c"][0][0] == "refs" for b in doc["blocks"])
+        if wants_refs and page.kind == "appendix":
+            nocite = [{"citationId": k, "citationPrefix": [], "citationSuffix": [], "citationMode": {"t": "NormalCitation"},
+                       "citationNoteNum": 0, "citationHash": 0} for k in volume_keys]
+            doc.setdefault("meta", {})["nocite"] = {"t": "MetaInlines", "c": [transform.el("Cite", [nocite, []])]} if nocite else {"t": "MetaInlines", "c": []}
+        elif cited and not wants_refs:
+            doc["blocks"].append(transform.el("Header", [2, ["references", ["unnumbered"], []], [transform.el("Str", "References")]]))
+            doc["blocks"].append(transform.el("Div", [["refs", [], []], []]))
+            staged.info.toc.append((2, "references", "", "References"))
+        errors += self._copy_images(staged, out_root)
+        if errors:
+            return errors
+        use_bib = self.bibliography if (cited or wants_refs) else None
+        key = _hash("html", json.dumps(doc, sort_keys=True), self.bib_hash if use_bib else "")
+        body = self.cache.get_text("html", key)
+        if body is None:
+            body = pandoc.ast_to_html(doc, page.source, use_bib, self.csl)
+            self.cache.put_text("html", key, body)
+            self.stats.written.append(page.out)
+        part = None if page.kind == "landing" else self.site.part(page.part)
+        shell = Shell(page=page, title=staged.info.title, body=body, toc=transform.toc_html(staged.info.toc),
+                      part=part, prev=neighbours[0], next=neighbours[1], has_mermaid=staged.info.has_mermaid)
+        target = out_root / page.out
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render_shell(self.site, shell), encoding="utf-8")
+        for name, payload in staged.files.items():
+            path = target.parent / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(payload)
+        return []
+
+    def _copy_images(self, staged: Staged, out_root: Path) -> list[SourceError]:
+        errors: list[SourceError] = []
+        page = staged.page
+        page_dir = (out_root / page.out).parent
+
+        def visit(block):
+            if block["t"] != "Image":
+                return None
+            src = block["c"][2][0]
+            if re.match(r"^([a-z][a-z0-9+.-]*:|/|#)", src, re.I) or src in staged.files:
+                return None
+            source = (page.source.parent / src).resolve()
+            target = (page_dir / src).resolve()
+            if not source.is_file():
+                errors.append(SourceError(page.source, line_of(staged.source_text, src),
+                                          f"image {src} not found (looked for {source})"))
+            elif not str(target).startswith(str(out_root.resolve())):
+                errors.append(SourceError(page.source, line_of(staged.source_text, src),
+                                          f"image {src} lies outside the site; move it next to the page"))
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+            return None
+
+        transform.walk(staged.doc["blocks"], visit)
+        return errors
+
+    # ---------------------------------------------------------------- the whole site
+    def build(self) -> BuildStats:
+        started = time.perf_counter()
+        parts = self._rendered_parts()
+        pages = [self.site.landing] + [p for part in parts for p in part.pages
+                                       if not (self.quarto and part.kind == "volume")]
+        self.stats.pages = len(pages)
+        errors: list[SourceError] = []
+        staged: dict[str, Staged] = {}
+        self.console.print(f"[bold]mlsysbook build[/bold]: {len(pages)} pages in "
+                           f"{', '.join(p.key for p in parts) or 'landing only'} ({self.o.jobs} jobs)")
+
+        def stage_one(page: Page):
+            try:
+                return page, self.stage(page), []
+            except SourceError as exc:
+                return page, None, [exc]
+            except BuildFailed as exc:
+                return page, None, exc.errors
+
+        with ThreadPoolExecutor(max_workers=max(1, self.o.jobs)) as pool:
+            for n, (page, result, errs) in enumerate(pool.map(stage_one, pages), 1):
+                status = "[red]failed[/red]" if errs else ("executed" if page.out in self.stats.executed else
+                                                           "cached" if page.out in self.stats.exec_cached else "no cells")
+                self.console.print(f"[{n:>3}/{len(pages)}] {page.out:<58} cells: {status}")
+                errors += errs
+                if result is not None:
+                    staged[page.out] = result
+        if errors:
+            raise BuildFailed(errors)
+
+        for part in self.site.parts:
+            for page in part.pages:
+                if not page.title and not (self.quarto and part.kind == "volume"):
+                    page.title = frontmatter.load(page.source).meta.get("title") or page.source.stem.replace("_", " ")
+
+        tmp = self.o.out.parent / f".{self.o.out.name}.tmp-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        try:
+            self._write_all(parts, staged, tmp, errors)
+            if errors:
+                raise BuildFailed(errors)
+            if self.o.check_links:
+                from .check import check_links
+                problems = check_links(tmp, rendered={p.out for p in pages})
+                if problems:
+                    raise BuildFailed([SourceError(self._source_of(page_out), 0, message) for page_out, message in problems])
+            self._swap(tmp)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        self.stats.seconds = time.perf_counter() - started
+        self.console.print(f"[green]built[/green] {self.o.out} in {self.stats.seconds:.1f} s: "
+                           f"{len(self.stats.executed)} page(s) executed, {len(self.stats.exec_cached)} from cache, "
+                           f"{len(self.stats.written)} re-rendered")
+        return self.stats
+
+    def _source_of(self, page_out: str) -> Path:
+        for page in self.site.all_pages():
+            if page.out == page_out:
+                return page.source
+        return self.o.out / page_out
+
+    def _write_all(self, parts: list[Part], staged: dict[str, Staged], tmp: Path, errors: list) -> None:
+        search_docs: list[dict] = []
+        rendered_keys = {p.key for p in parts}
+        if self.o.only is not None and self.o.out.is_dir():
+            for part in self.site.parts:
+                if part.key not in rendered_keys and (self.o.out / part.key).is_dir():
+                    shutil.copytree(self.o.out / part.key, tmp / part.key, copy_function=_link_or_copy)
+            previous = self.o.out / "search.json"
+            if previous.is_file():
+                search_docs += [d for d in json.loads(previous.read_text()) if d.get("partkey") not in rendered_keys | {""}]
+
+        landing = staged[self.site.landing.out]
+        errors += self.write_page(landing, {**landing.info.targets}, [], tmp, (None, None))
+        search_docs += self._search_docs(landing, "Home")
+        for part in parts:
+            if self.quarto and part.kind == "volume":
+                self.console.print(f"quarto render {part.root} (quarto found at {self.quarto})")
+                render_volume(self.quarto, part.root, tmp / part.key)
+                continue
+            part_pages = [staged[p.out] for p in part.pages]
+            index: dict[str, transform.Target] = {}
+            for s in part_pages:
+                for label, target in s.info.targets.items():
+                    if label in index and index[label].page != target.page:
+                        errors.append(SourceError(s.page.source, line_of(s.source_text, "#" + label),
+                                                  f"label `{label}` is also defined in {index[label].page}; labels must be unique per volume"))
+                    index[label] = target
+            if errors:
+                continue
+            # citations are resolved in chapter order first, so the references appendix sees them all
+            ordered = sorted(part_pages, key=lambda s: s.page.kind == "appendix")
+            volume_keys: list[str] = []
+            for s in ordered:
+                i = part.pages.index(s.page)
+                prev = part.pages[i - 1] if i > 0 else None
+                nxt = part.pages[i + 1] if i + 1 < len(part.pages) else None
+                neighbours = ((prev.out, page_label(prev)) if prev else None, (nxt.out, page_label(nxt)) if nxt else None)
+                errors += self.write_page(s, index, list(dict.fromkeys(volume_keys)), tmp, neighbours)
+                volume_keys += s.info.citations
+                search_docs += self._search_docs(s, part.title)
+            for folder in part.verbatim_dirs:
+                _copy_verbatim(folder, tmp / part.key)
+        assets = tmp / "assets"
+        shutil.copytree(ASSETS, assets, copy_function=_link_or_copy)
+        for name in ("quiz.js", "quiz.css"):
+            shutil.copy2(self.o.root / "book" / "_filters" / name, assets / name)
+        (assets / "highlight.css").write_text(pandoc.highlight_css(), encoding="utf-8")
+        (tmp / "search.json").write_text(json.dumps(search_docs, ensure_ascii=False), encoding="utf-8")
+        (tmp / ".nojekyll").write_text("")
+
+    def _search_docs(self, staged: Staged, part_title: str) -> list[dict]:
+        docs = []
+        for n, (anchor, heading, text) in enumerate(staged.info.chunks):
+            url = staged.page.out + (f"#{anchor}" if anchor else "")
+            docs.append({"id": f"{staged.page.out}#{n}", "title": staged.info.title, "heading": heading,
+                         "text": text[:5000], "url": url, "part": part_title, "partkey": staged.page.part})
+        return docs
+
+    def _swap(self, tmp: Path) -> None:
+        out = self.o.out
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists():
+            os.replace(out, old)
+        os.replace(tmp, out)
+        if old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _link_or_copy(src, dst):
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+    return dst
+
+
+def _copy_verbatim(folder: Path, target: Path) -> None:
+    """Copy a section's non-source files (images, downloads, generated HTML) into the site."""
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.suffix in SOURCE_SUFFIXES or path.name == "_section.yml":
+            continue
+        if any(part.startswith(".") or part == "__pycache__" for part in path.relative_to(folder).parts):
+            continue
+        destination = target / path.relative_to(folder)
+        if destination.exists():
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(path, destination)
+
+
+def build(options: BuildOptions) -> BuildStats:
+    return Builder(options).build()

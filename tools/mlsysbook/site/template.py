@@ -1,0 +1,126 @@
+"""The HTML shell around every rendered page: top navigation, sidebar, page TOC, pager, search, theme."""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from .project import Page, Part, Site, relative_url
+
+THEME_BOOT = ("(function(){try{var t=localStorage.getItem('mlsysbook-theme');"
+              "if(!t){t=window.matchMedia&&matchMedia('(prefers-color-scheme: dark)').matches?'dark':'light'}"
+              "document.documentElement.dataset.theme=t}catch(e){document.documentElement.dataset.theme='light'}})();")
+
+
+@dataclass
+class Shell:
+    page: Page
+    title: str
+    body: str
+    toc: str
+    part: Part | None
+    prev: tuple[str, str] | None  # (site path, label)
+    next: tuple[str, str] | None
+    has_mermaid: bool = False
+
+
+def page_label(page: Page) -> str:
+    return f"{page.number}\u2002{page.title}" if page.number else page.title
+
+
+def _nav(site: Site, shell: Shell) -> str:
+    here = shell.page.out
+    links = []
+    for part in site.parts:
+        short = {"volume": part.title.split(",")[-1].strip()}.get(part.kind, part.title)
+        current = ' aria-current="true"' if shell.part is part else ""
+        links.append(f'<a href="{relative_url(here, part.index.out)}"{current}>{html.escape(short)}</a>')
+    return "".join(links)
+
+
+def _sidebar(shell: Shell) -> str:
+    part = shell.part
+    if part is None:
+        return ""
+    here = shell.page.out
+    out = [f'<div class="sidebar-title"><a href="{relative_url(here, part.index.out)}">{html.escape(part.title)}</a>']
+    if part.subtitle:
+        out.append(f'<div class="sidebar-subtitle">{html.escape(part.subtitle)}</div>')
+    out.append("</div><ul>")
+    group = None
+    for page in part.pages:
+        if page.group != group:
+            group = page.group
+            if group:
+                out.append(f'<li class="sidebar-group">{html.escape(group)}</li>')
+        current = ' aria-current="page" class="active"' if page is shell.page else ""
+        number = f'<span class="chapter-number">{html.escape(page.number)}</span>' if page.number else ""
+        out.append(f'<li><a href="{relative_url(here, page.out)}"{current}>{number}{html.escape(page.title)}</a></li>')
+    out.append("</ul>")
+    return "".join(out)
+
+
+def _pager(shell: Shell) -> str:
+    here = shell.page.out
+    cells = []
+    for rel, cls, arrow in ((shell.prev, "pager-prev", "\u2190 Previous"), (shell.next, "pager-next", "Next \u2192")):
+        if rel:
+            cells.append(f'<a class="{cls}" rel="{cls[6:]}" href="{relative_url(here, rel[0])}">'
+                         f'<span class="pager-dir">{arrow}</span><span class="pager-title">{html.escape(rel[1])}</span></a>')
+        else:
+            cells.append(f'<span class="{cls}"></span>')
+    return f'<nav class="pager" aria-label="Previous and next">{"".join(cells)}</nav>'
+
+
+def render_shell(site: Site, shell: Shell) -> str:
+    here = shell.page.out
+    root = relative_url(here, "index.html")[: -len("index.html")] or "./"
+    asset = lambda name: html.escape(relative_url(here, f"assets/{name}"))
+    site_title = "Machine Learning Systems"
+    doc_title = shell.title if shell.page.kind == "landing" else f"{shell.title} \u2013 {site_title}"
+    mermaid = (f'<script src="{asset("vendor/mermaid.min.js")}"></script>'
+               f'<script src="{asset("mermaid-init.js")}"></script>') if shell.has_mermaid else ""
+    sidebar = _sidebar(shell)
+    layout_class = "layout" + ("" if sidebar else " no-sidebar") + ("" if shell.toc else " no-toc")
+    toc = f'<aside class="page-toc" aria-label="On this page"><div class="page-toc-title">On this page</div>{shell.toc}</aside>' if shell.toc else ""
+    return f"""<!DOCTYPE html>
+<html lang="en" data-theme="light">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(doc_title)}</title>
+<script>{THEME_BOOT}</script>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="{asset("site.css")}">
+<link rel="stylesheet" href="{asset("highlight.css")}">
+<link rel="stylesheet" href="{asset("quiz.css")}">
+</head>
+<body data-root="{html.escape(root)}" data-page="{html.escape(here)}">
+<a class="skip-link" href="#content">Skip to content</a>
+<header class="topbar">
+<button class="menu-toggle" type="button" aria-label="Show the chapter list" aria-expanded="false">&#9776;</button>
+<a class="brand" href="{html.escape(relative_url(here, "index.html"))}">MLSysBook</a>
+<nav class="topnav" aria-label="Parts of the course">{_nav(site, shell)}</nav>
+<div class="search">
+<input type="search" id="search-input" placeholder="Search" aria-label="Search the site" autocomplete="off">
+<ol id="search-results" class="search-results" hidden></ol>
+</div>
+<button class="theme-toggle" type="button" aria-label="Switch between light and dark theme" title="Light/dark theme">&#9680;</button>
+</header>
+<div class="{layout_class}">
+{f'<nav class="sidebar" aria-label="Chapters">{sidebar}</nav>' if sidebar else ""}
+<main id="content">
+<article class="page page-{shell.page.kind}">
+{shell.body}
+</article>
+{_pager(shell) if (shell.prev or shell.next) else ""}
+</main>
+{toc}
+</div>
+<footer class="footer">Code MIT, text CC BY-NC-SA 4.0. Built offline; no external requests.</footer>
+<script src="{asset("vendor/minisearch.js")}"></script>
+<script src="{asset("site.js")}"></script>
+<script src="{asset("quiz.js")}"></script>
+{mermaid}
+</body>
+</html>
+"""
