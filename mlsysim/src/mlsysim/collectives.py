@@ -145,9 +145,9 @@ def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "ri
 
 def _resolve_tiers(link, gpus_per_node):
     if isinstance(link, Cluster):
-        return link.node.intra_link, link.scale_out_link, link.node.count
+        return link.node.intra_link, link.scale_out_link, gpus_per_node or link.node.count
     if isinstance(link, Node):
-        return link.intra_link, link.inter_link, link.count
+        return link.intra_link, link.inter_link, gpus_per_node or link.count
     if isinstance(link, Link):
         return link
     try:

@@ -93,10 +93,10 @@ def activation_bytes_per_layer(m: Model, micro_batch: int, seq_len: int, dtype: 
     s, h, f = seq_len, m.hidden, m.ffn_hidden
     tokens = micro_batch * s
     # tensors inside the tensor-parallel regions are split across tp ranks
-    attn_split = b * (2 * m.q_dim + 2 * m.kv_dim) + b * m.q_dim  # Q, K, V and the attention output
+    attn_split = b * (2 * m.q_dim + 2 * m.kv_dim)  # Q, K, V and the attention output (out-projection input)
     mlp_split = b * m.active_experts * (m.ffn_matrices - 1) * f + b * m.active_experts * f
     # layer-norm inputs, block inputs and dropout masks: replicated unless sequence parallelism
-    replicated = b * (2 * h) + h + b * (2 * h) + h + 2 * b * h
+    replicated = b * h + h + b * h + h + 2 * b * h
     scores = 0.0 if flash_attention else (2 * b + 1) * m.heads * s  # softmax output + dropout mask per token
     per_token = (attn_split + mlp_split + scores) / tp + (replicated / tp if sp else replicated)
     return tokens * per_token

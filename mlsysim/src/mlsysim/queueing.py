@@ -1,0 +1,112 @@
+"""Discrete-event simulation of an LLM server with continuous (iteration-level) batching.
+
+Requests arrive as a Poisson process. Each iteration the server admits waiting requests up to its
+KV-cache-limited concurrency (paying their prefill), then runs one decode step for every active
+request; the step time grows with the number of active sequences as the Serving model predicts.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ValidationError, positive, positive_int
+from .results import Result
+from .serving import Serving
+from .units import fmt_time
+
+
+@dataclass(frozen=True)
+class QueueStats(Result):
+    arrival_rate: float
+    n_requests: int
+    p50_s: float
+    p90_s: float
+    p99_s: float
+    mean_s: float
+    ttft_p50_s: float
+    ttft_p99_s: float
+    throughput_rps: float
+    mean_batch: float
+    max_concurrency: int
+    utilization: float
+    stable: bool
+
+    def _explain_lines(self) -> list[str]:
+        return [f"{self.arrival_rate:g} req/s, {self.n_requests} requests: latency p50 {fmt_time(self.p50_s)}, "
+                f"p99 {fmt_time(self.p99_s)}; TTFT p50 {fmt_time(self.ttft_p50_s)}, p99 {fmt_time(self.ttft_p99_s)}",
+                f"served {self.throughput_rps:.3g} req/s with {self.mean_batch:.1f} sequences per decode step on average "
+                f"(limit {self.max_concurrency}); server busy {self.utilization:.0%} of the time",
+                "stable: arrivals are served as fast as they come" if self.stable else
+                "UNSTABLE: the queue grows; latency percentiles depend on how long you run it"]
+
+
+def simulate_queue(serving: Serving, arrival_rate: float, n_requests: int = 1000, seed: int = 0,
+                   max_concurrency: int | None = None) -> QueueStats:
+    """Simulate ``n_requests`` Poisson arrivals at ``arrival_rate`` requests/s against ``serving``'s step model."""
+    if not isinstance(serving, Serving):
+        raise ValidationError("serving", f"expected the result of mlsysim.serve(...), got {type(serving).__name__}")
+    rate = positive("arrival_rate", arrival_rate)
+    n_requests = positive_int("n_requests", n_requests)
+    limit = positive_int("max_concurrency", max_concurrency if max_concurrency is not None else max(1, serving.max_concurrency))
+    rng = np.random.default_rng(seed)
+    arrivals = np.cumsum(rng.exponential(1.0 / rate, n_requests))
+    out_len = serving.output_len
+    prefill_per_request = serving.prefill_per_token_s * serving.prompt_len
+
+    clock = 0.0
+    waiting: deque[int] = deque()
+    active_ids = np.empty(0, dtype=np.int64)
+    remaining = np.empty(0, dtype=np.int64)
+    first_token = np.full(n_requests, np.nan)
+    done = np.full(n_requests, np.nan)
+    next_arrival = 0
+    busy = 0.0
+    batch_sum = 0.0
+    steps = 0
+    while next_arrival < n_requests or waiting or active_ids.size:
+        while next_arrival < n_requests and arrivals[next_arrival] <= clock:
+            waiting.append(next_arrival)
+            next_arrival += 1
+        if not waiting and not active_ids.size:
+            clock = arrivals[next_arrival]
+            continue
+        admit = []
+        while waiting and active_ids.size + len(admit) < limit:
+            admit.append(waiting.popleft())
+        if admit:
+            step = prefill_per_request * len(admit)
+            clock += step
+            busy += step
+            first_token[admit] = clock
+            active_ids = np.concatenate([active_ids, np.array(admit, dtype=np.int64)])
+            remaining = np.concatenate([remaining, np.full(len(admit), out_len - 1, dtype=np.int64)])
+        finished = remaining <= 0
+        if finished.any():
+            done[active_ids[finished]] = clock
+            active_ids, remaining = active_ids[~finished], remaining[~finished]
+        if not active_ids.size:
+            continue
+        step = serving.decode_fixed_s + serving.decode_per_sequence_s * active_ids.size
+        clock += step
+        busy += step
+        batch_sum += active_ids.size
+        steps += 1
+        remaining -= 1
+        finished = remaining <= 0
+        if finished.any():
+            done[active_ids[finished]] = clock
+            active_ids, remaining = active_ids[~finished], remaining[~finished]
+    latency = done - arrivals
+    ttft = first_token - arrivals
+    span = done.max() - arrivals[0]
+    # stable if the second half of requests does not wait much longer than the first half
+    half = n_requests // 2
+    stable = bool(np.median(latency[half:]) <= 1.5 * np.median(latency[:half]) + 1e-9) if half else True
+    return QueueStats(arrival_rate=rate, n_requests=n_requests, p50_s=float(np.percentile(latency, 50)),
+                      p90_s=float(np.percentile(latency, 90)), p99_s=float(np.percentile(latency, 99)),
+                      mean_s=float(latency.mean()), ttft_p50_s=float(np.percentile(ttft, 50)),
+                      ttft_p99_s=float(np.percentile(ttft, 99)), throughput_rps=n_requests / span,
+                      mean_batch=batch_sum / steps if steps else 0.0, max_concurrency=limit,
+                      utilization=busy / span, stable=stable)

@@ -1,0 +1,154 @@
+"""LLM serving: prefill (TTFT), decode (TPOT), throughput, KV-cache-limited concurrency, quantization.
+
+Decode reads every active weight and the whole KV cache once per generated token, so at small batch
+it is memory-bandwidth-bound; prefill processes the prompt as large GEMMs and is compute-bound.
+``n_devices`` shards the model tensor-parallel; each layer then pays two all-reduces whose small
+messages make decode latency-sensitive to the link's alpha.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from . import assumptions
+from .catalog import Hardware, Model, hardware, model as get_model, single_device_cluster
+from .collectives import collective
+from .errors import DoesNotFitError, ValidationError, positive_int
+from .results import Result
+from .units import DTYPE_BYTES, dtype_name, fmt_bytes, fmt_count, fmt_rate, fmt_time
+
+
+@dataclass(frozen=True)
+class Serving(Result):
+    model: str
+    hardware: str
+    n_devices: int
+    batch: int
+    prompt_len: int
+    output_len: int
+    dtype: str
+    kv_dtype: str
+    compute_dtype: str
+    ttft_s: float
+    tpot_s: float
+    latency_s: float
+    tokens_per_s: float
+    decode_tokens_per_s: float
+    prefill_bound: str
+    decode_bound: str
+    weights_bytes: float
+    kv_cache_bytes: float
+    max_concurrency: int
+    memory_bytes: float
+    decode_bytes_per_step: float
+    decode_flop_per_step: float
+    tp_comm_per_token_s: float
+    # step-time model used by the queue simulation: t(b) = fixed + per_sequence * b
+    decode_fixed_s: float = field(repr=False, default=0.0)
+    decode_per_sequence_s: float = field(repr=False, default=0.0)
+    prefill_per_token_s: float = field(repr=False, default=0.0)
+
+    def _explain_lines(self) -> list[str]:
+        return [
+            f"{self.model} on {self.n_devices}x {self.hardware} ({self.dtype} weights, {self.kv_dtype} KV), batch {self.batch}: "
+            f"TTFT {fmt_time(self.ttft_s)} ({self.prefill_bound}-bound), TPOT {fmt_time(self.tpot_s)} ({self.decode_bound}-bound)",
+            f"decode step reads weights {fmt_bytes(self.weights_bytes)} + KV {fmt_bytes(self.kv_cache_bytes)} "
+            f"= {fmt_bytes(self.decode_bytes_per_step)} and does {fmt_count(self.decode_flop_per_step, 'FLOP')}; "
+            f"TPOT = max(bytes / (devices x bandwidth), flop / (devices x peak)) + tensor-parallel all-reduces "
+            f"{fmt_time(self.tp_comm_per_token_s)}",
+            f"throughput = batch x output / (TTFT + (output-1) x TPOT) = {self.batch} x {self.output_len} / "
+            f"{fmt_time(self.latency_s)} = {fmt_count(self.tokens_per_s, 'tokens/s')}",
+            f"max concurrency (KV-cache limited) = (memory x (1 - reserve) - weights) / KV per sequence = {self.max_concurrency}",
+        ]
+
+
+def _compute_dtype(hw: Hardware, dtype: str) -> str:
+    if hw.supports(dtype):
+        return dtype
+    for fallback in ("fp8", "bf16", "fp16", "fp32"):
+        if DTYPE_BYTES[fallback] >= DTYPE_BYTES[dtype] and hw.supports(fallback):
+            return fallback
+    raise ValidationError("dtype", f"{hw.name} supports none of {dtype}, bf16, fp16, fp32")
+
+
+def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = "bf16", n_devices: int = 1,
+          kv_dtype: str | None = None, link=None) -> Serving:
+    """Latency and throughput of generating ``output_len`` tokens for ``batch`` prompts of ``prompt_len``.
+
+    ``dtype`` is the weight format (int4/int8/fp8 quantization); computation runs in it when the device
+    supports it, else in the next wider supported type (weight-only quantization). Raises
+    DoesNotFitError when the weights and this batch's KV cache exceed the devices' memory.
+    """
+    m: Model = get_model(model)
+    device = hardware(hw)
+    if m.kind != "transformer" or m.encoder:
+        raise ValidationError("model", f"serve models autoregressive decoders; {m.name} is not one")
+    batch = positive_int("batch", batch)
+    prompt_len = positive_int("prompt_len", prompt_len)
+    output_len = positive_int("output_len", output_len)
+    n = positive_int("n_devices", n_devices)
+    if m.heads % n:
+        raise ValidationError("n_devices", f"tensor parallelism over {n} devices must divide heads={m.heads}")
+    dtype = dtype_name(dtype)
+    kv_dtype = dtype_name(kv_dtype or ("bf16" if dtype in ("int4", "int8") else dtype), "kv_dtype")
+    compute = _compute_dtype(device, dtype)
+    if prompt_len + output_len > m.max_seq_len:
+        raise ValidationError("prompt_len", f"prompt_len + output_len = {prompt_len + output_len} exceeds "
+                              f"{m.name}'s context of {m.max_seq_len} tokens")
+    peak = n * device.peak_flops(compute) * assumptions.MATMUL_EFFICIENCY[device.category]
+    bw = n * device.memory_bw_bytes_per_s * assumptions.MEMORY_EFFICIENCY[device.category]
+    weights = m.weight_bytes(dtype)
+    kv_token = m.kv_bytes_per_token(kv_dtype)
+    capacity = n * device.memory_bytes
+    need = weights + batch * (prompt_len + output_len) * kv_token
+    if need > capacity:
+        raise DoesNotFitError("memory", f"{m.name} in {dtype} needs {fmt_bytes(weights)} of weights + "
+                              f"{fmt_bytes(need - weights)} of KV cache = {fmt_bytes(need)}, but {n}x {device.name} "
+                              f"hold {fmt_bytes(capacity)}; add devices (n_devices), quantize (dtype='int8'/'fp8'/'int4') "
+                              "or lower batch/context")
+    act_b = DTYPE_BYTES[kv_dtype]
+    link_obj = link if link is not None else single_device_cluster(device, n).node.intra_link
+
+    def tp_comm(tokens: int) -> float:
+        if n == 1:
+            return 0.0
+        return 2 * m.layers * collective("all_reduce", tokens * m.hidden * act_b, n, link_obj).time_s
+
+    # ---- prefill: the whole prompt at once; causal attention averages prompt/2 positions
+    prefill_flop = batch * prompt_len * m.flops_per_token(max(1, prompt_len // 2))
+    prefill_bytes = weights + batch * prompt_len * kv_token + batch * prompt_len * m.hidden * act_b * 4 * m.layers
+    prefill_compute, prefill_memory = prefill_flop / peak, prefill_bytes / bw
+    ttft = max(prefill_compute, prefill_memory) + tp_comm(batch * prompt_len)
+    prefill_bound = "compute" if prefill_compute >= prefill_memory else "memory"
+
+    # ---- decode at the mean context length
+    def expert_weight_bytes(b: int) -> float:
+        if m.experts == 1:
+            return weights
+        dense = weights - m.layers * m.experts * m.expert_params * DTYPE_BYTES[dtype]
+        touched = m.experts * (1 - (1 - m.active_experts / m.experts) ** b)
+        return dense + m.layers * touched * m.expert_params * DTYPE_BYTES[dtype]
+
+    context = prompt_len + output_len // 2
+    def decode_step(b: int, ctx: int) -> tuple[float, float, float, float]:
+        step_bytes = expert_weight_bytes(b) + b * ctx * kv_token
+        step_flop = b * m.flops_per_token(ctx)
+        return max(step_bytes / bw, step_flop / peak) + tp_comm(b), step_bytes, step_flop, step_bytes / bw - step_flop / peak
+
+    tpot, decode_bytes, decode_flop, slack = decode_step(batch, context)
+    decode_bound = "memory" if slack >= 0 else "compute"
+    latency = ttft + (output_len - 1) * tpot
+    # linear step-time model for the queue simulation (exact when memory-bound)
+    one, *_ = decode_step(1, context)
+    two, *_ = decode_step(2, context)
+    per_seq = max(two - one, 0.0)
+    usable = capacity * (1 - assumptions.SERVING_MEMORY_RESERVE) - weights
+    max_conc = max(0, int(usable // (kv_token * (prompt_len + output_len))))
+    return Serving(model=m.name, hardware=device.name, n_devices=n, batch=batch, prompt_len=prompt_len,
+                   output_len=output_len, dtype=dtype, kv_dtype=kv_dtype, compute_dtype=compute, ttft_s=ttft, tpot_s=tpot,
+                   latency_s=latency, tokens_per_s=batch * output_len / latency, decode_tokens_per_s=batch / tpot,
+                   prefill_bound=prefill_bound, decode_bound=decode_bound, weights_bytes=expert_weight_bytes(batch),
+                   kv_cache_bytes=batch * context * kv_token, max_concurrency=max_conc, memory_bytes=need,
+                   decode_bytes_per_step=decode_bytes, decode_flop_per_step=decode_flop,
+                   tp_comm_per_token_s=tp_comm(batch), decode_fixed_s=one - per_seq, decode_per_sequence_s=per_seq,
+                   prefill_per_token_s=ttft / (batch * prompt_len))

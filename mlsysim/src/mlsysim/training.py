@@ -1,0 +1,363 @@
+"""Training step time for data, tensor, pipeline, sequence and expert parallelism and their combinations.
+
+One step = n_micro micro-batches through a pipeline of ``pp`` stages (1F1B schedule, optionally
+interleaved with ``virtual_stages`` chunks per device), each stage sharded ``tp`` ways, replicated ``dp``
+ways, plus the exposed part of the data-parallel gradient reduction and the optimizer update.
+
+Per layer and micro-batch the compute is a roofline per GEMM (weights + activations through memory vs
+FLOPs at the sustained tensor-core rate) plus memory-bound elementwise work; tensor-parallel
+collectives (Megatron-style, two per layer forward and two backward) are counted as exposed.
+Device placement follows Megatron's order: tp innermost, then dp (with ep carved out of dp), then pp.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import assumptions
+from .catalog import Cluster, Hardware, Model, cluster as make_cluster, hardware, model as get_model, node as get_node
+from .catalog import single_device_cluster
+from .collectives import collective
+from .errors import DoesNotFitError, UnknownNameError, ValidationError, divides, positive, positive_int
+from .memory import MemoryBreakdown, training_memory
+from .results import Result, dominant
+from .units import DTYPE_BYTES, SECONDS_PER_DAY, SECONDS_PER_HOUR, dtype_name, fmt_bytes, fmt_count, fmt_rate, fmt_time
+
+
+@dataclass(frozen=True)
+class TrainStep(Result):
+    model: str
+    system: str
+    n_devices: int
+    dp: int
+    tp: int
+    pp: int
+    ep: int
+    sp: bool
+    micro_batch: int
+    n_micro_batches: int
+    global_batch: int
+    seq_len: int
+    precision: str
+    step_time_s: float
+    compute_s: float
+    exposed_comm_s: float
+    bubble_s: float
+    optimizer_s: float
+    tp_comm_s: float
+    dp_comm_s: float
+    dp_comm_exposed_s: float
+    pp_comm_s: float
+    ep_comm_s: float
+    tokens_per_s: float
+    model_flop_per_step: float
+    hardware_flop_per_step: float
+    mfu: float
+    hfu: float
+    memory: MemoryBreakdown
+    fits: bool
+    peak_flops: float
+
+    @property
+    def samples_per_s(self) -> float:
+        return self.global_batch / self.step_time_s
+
+    @property
+    def achieved_flops_per_device(self) -> float:
+        """Hardware FLOP/s per device (counting recomputation), as Megatron-LM reports it."""
+        return self.hardware_flop_per_step / self.step_time_s / self.n_devices
+
+    _derived = ("samples_per_s", "achieved_flops_per_device")
+
+    def _explain_lines(self) -> list[str]:
+        terms = {"compute": self.compute_s, "exposed communication": self.exposed_comm_s,
+                 "pipeline bubble": self.bubble_s, "optimizer update": self.optimizer_s}
+        lines = [f"{self.model} on {self.system}: step {fmt_time(self.step_time_s)}, "
+                 f"{fmt_count(self.tokens_per_s, 'tokens/s')}, MFU {self.mfu:.1%}; dominant term: {dominant(terms)}",
+                 f"layout: dp={self.dp} x tp={self.tp} x pp={self.pp} (ep={self.ep}, sp={self.sp}) = {self.n_devices} devices; "
+                 f"{self.n_micro_batches} micro-batches of {self.micro_batch} x {self.seq_len} tokens per replica",
+                 "step = compute + exposed comm + bubble + optimizer = " + " + ".join(fmt_time(v) for v in terms.values())
+                 + f" = {fmt_time(self.step_time_s)}",
+                 f"exposed comm = tensor-parallel {fmt_time(self.tp_comm_s)} + pipeline p2p {fmt_time(self.pp_comm_s)} + "
+                 f"expert all-to-all {fmt_time(self.ep_comm_s)} + data-parallel {fmt_time(self.dp_comm_exposed_s)} "
+                 f"(of {fmt_time(self.dp_comm_s)}, rest hidden behind the last backward pass)",
+                 f"MFU = model FLOP per step / (step x devices x peak) = {fmt_count(self.model_flop_per_step, 'FLOP')} / "
+                 f"({fmt_time(self.step_time_s)} x {self.n_devices} x {fmt_rate(self.peak_flops)}) = {self.mfu:.1%}",
+                 f"memory per device {fmt_bytes(self.memory.total_bytes)}: {'fits' if self.fits else 'DOES NOT FIT'}"]
+        return lines
+
+
+def _system(cluster_or_hw, n_devices: int) -> Cluster:
+    if isinstance(cluster_or_hw, Cluster):
+        return cluster_or_hw
+    if isinstance(cluster_or_hw, Hardware):
+        return single_device_cluster(cluster_or_hw, n_devices)
+    try:
+        n = get_node(cluster_or_hw)
+        return make_cluster(n, nodes=max(1, math.ceil(n_devices / n.count)))
+    except UnknownNameError:
+        pass
+    try:
+        return single_device_cluster(hardware(cluster_or_hw), n_devices)
+    except UnknownNameError:
+        from .catalog import list_hardware, list_nodes
+        raise UnknownNameError("hardware or node", cluster_or_hw, list_hardware() + list_nodes()) from None
+
+
+def _gemm_time(flop: float, bytes_moved: float, peak: float, bw: float) -> float:
+    return max(flop / peak, bytes_moved / bw)
+
+
+def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, dtype: str,
+                       peak: float, bw: float, flash_attention: bool = True) -> float:
+    """Forward time of one transformer layer for ``tokens`` tokens on one tensor-parallel rank."""
+    b = DTYPE_BYTES[dtype]
+    h = m.hidden
+    gemms = [  # (output features, input features, how many experts' copies each token uses)
+        ((m.q_dim + 2 * m.kv_dim) / tp, h, 1),
+        (h, m.q_dim / tp, 1),
+        ((m.ffn_matrices - 1) * m.ffn_hidden / tp, h, m.active_experts),
+        (h, m.ffn_hidden / tp, m.active_experts),
+    ]
+    t = 0.0
+    for out_f, in_f, copies in gemms:
+        flop = 2.0 * tokens * out_f * in_f * copies
+        touched = copies if m.experts == 1 else min(m.experts, m.experts * (1 - (1 - m.active_experts / m.experts) ** tokens))
+        weight_bytes = out_f * in_f * b * touched
+        t += _gemm_time(flop, weight_bytes + tokens * copies * (out_f + in_f) * b, peak, bw)
+    # attention scores and weighted sum (fused, flash-style: K/V streamed once per query block)
+    attn_flop = 4.0 * tokens * seq_len * m.q_dim / tp
+    t += attn_flop / peak
+    # elementwise: 2 norms (read+write), 2 residual adds (2 reads + 1 write), activation, rotary
+    elementwise = tokens * b * (4 * h + 6 * h) / (tp if sp else 1) + tokens * b * (
+        m.active_experts * m.ffn_hidden * m.ffn_matrices + 2 * (m.q_dim + m.kv_dim)) / tp
+    if not flash_attention:
+        # materialised scores: write QK^T, fused scale-mask-softmax read+write, dropout read+write+mask,
+        # read by the attention-times-V GEMM -> about 13 bytes per score at 16-bit
+        elementwise += tokens * seq_len * (m.heads / tp) * (6.5 * b)
+    t += elementwise / bw
+    return t
+
+
+def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len: int, dp: int | None = None,
+               tp: int = 1, pp: int = 1, sp: bool = False, ep: int = 1, micro_batch: int = 1, zero_stage: int = 0,
+               precision: str = "bf16", recompute=False, virtual_stages: int = 1, optimizer: str = "adam",
+               flash_attention: bool = True, allow_uneven_pipeline: bool = False, check_memory: bool = True) -> TrainStep:
+    """Time one optimizer step of a transformer on ``n_devices`` devices of a cluster, node or device type.
+
+    ``global_batch`` sequences of ``seq_len`` tokens per step; ``micro_batch`` sequences per forward pass.
+    ``allow_uneven_pipeline`` lets ``pp`` not divide the layer count (the slowest stage then holds
+    ceil(layers / pp) layers, as Llama 3 405B training did with 126 layers on 16 stages).
+    """
+    m = get_model(model)
+    if m.kind != "transformer":
+        raise ValidationError("model", f"train_step models transformers; {m.name} is a {m.kind} (use training_memory/roofline)")
+    n_devices = positive_int("n_devices", n_devices)
+    system = _system(cluster_or_hw, n_devices)
+    if n_devices > system.n_devices:
+        raise ValidationError("n_devices", f"{n_devices} exceeds the {system.n_devices} devices of {system.name}")
+    hw = system.accelerator
+    tp, pp, ep = positive_int("tp", tp), positive_int("pp", pp), positive_int("ep", ep)
+    micro_batch = positive_int("micro_batch", micro_batch)
+    global_batch = positive_int("global_batch", global_batch)
+    seq_len = positive_int("seq_len", seq_len)
+    virtual_stages = positive_int("virtual_stages", virtual_stages)
+    precision = dtype_name(precision, "precision")
+    if dp is None:
+        if n_devices % (tp * pp):
+            raise ValidationError("n_devices", f"must be a multiple of tp x pp = {tp * pp}; got {n_devices}")
+        dp = n_devices // (tp * pp)
+    dp = positive_int("dp", dp)
+    if dp * tp * pp != n_devices:
+        raise ValidationError("dp", f"dp x tp x pp = {dp}x{tp}x{pp} = {dp * tp * pp} must equal n_devices={n_devices}")
+    divides("tp", tp, "heads", m.heads)
+    if not (m.kv_heads % tp == 0 or tp % m.kv_heads == 0):
+        raise ValidationError("tp", f"tp={tp} must divide kv_heads={m.kv_heads} or be a multiple of it")
+    if not allow_uneven_pipeline:
+        if m.layers % pp:
+            valid = [d for d in range(1, m.layers + 1) if m.layers % d == 0]
+            raise ValidationError("pp", f"pp={pp} must divide layers={m.layers}; valid values: {', '.join(map(str, valid))} "
+                                  "(or pass allow_uneven_pipeline=True)")
+    elif pp > m.layers:
+        raise ValidationError("pp", f"pp={pp} exceeds layers={m.layers}")
+    layers_per_stage = math.ceil(m.layers / pp)
+    if virtual_stages > 1 and layers_per_stage % virtual_stages:
+        raise ValidationError("virtual_stages", f"must divide the {layers_per_stage} layers per stage; got {virtual_stages}")
+    if ep > 1:
+        if m.experts == 1:
+            raise ValidationError("ep", f"{m.name} is dense (1 expert); ep must be 1")
+        divides("ep", ep, "experts", m.experts)
+        divides("ep", ep, "dp", dp)
+    if sp and tp == 1:
+        raise ValidationError("sp", "sequence parallelism splits the tensor-parallel group; it needs tp > 1")
+    if global_batch % (dp * micro_batch):
+        raise ValidationError("global_batch", f"must be a multiple of dp x micro_batch = {dp * micro_batch}; got {global_batch}")
+    n_micro = global_batch // (dp * micro_batch)
+    peak_nominal = hw.peak_flops(precision)
+    peak = peak_nominal * assumptions.MATMUL_EFFICIENCY[hw.category]
+    bw = hw.memory_bw_bytes_per_s * assumptions.MEMORY_EFFICIENCY[hw.category]
+    act_dtype = "bf16" if precision == "fp8" else precision
+    b = DTYPE_BYTES[act_dtype]
+    tokens = micro_batch * seq_len
+    recompute_mode = {False: "none", True: "full", "none": "none", "full": "full", "selective": "selective"}.get(recompute)
+    if recompute_mode is None:
+        raise ValidationError("recompute", f"must be False, True, 'full' or 'selective'; got {recompute!r}")
+
+    # ---- compute per micro-batch on the slowest stage --------------------------------------------
+    fwd_layer = layer_forward_time(m, tokens, seq_len, tp, sp, act_dtype, peak, bw, flash_attention)
+    recompute_factor = {"none": 0.0, "full": 1.0, "selective": 0.0}[recompute_mode]
+    attn_fraction = (4.0 * tokens * seq_len * m.q_dim / tp / peak) / fwd_layer
+    if recompute_mode == "selective":
+        recompute_factor = attn_fraction
+    per_layer = fwd_layer * (3.0 + recompute_factor)
+    logits = 3.0 * _gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp, peak, bw)
+    compute_mb = layers_per_stage * per_layer + logits
+
+    # ---- tensor-parallel collectives (exposed) ----------------------------------------------------
+    layout_gpn = system.gpus_per_node
+    tp_link = system if tp > layout_gpn else system.node.intra_link
+    act_bytes = tokens * m.hidden * b
+    tp_comm_mb = 0.0
+    if tp > 1:
+        per_collective = collective("all_reduce", act_bytes, tp, tp_link).time_s
+        collectives_per_layer = 4 + (2 if recompute_mode == "full" else 0)
+        tp_comm_mb = layers_per_stage * collectives_per_layer * per_collective
+
+    # ---- expert all-to-all (dispatch + combine, forward and backward) ------------------------------
+    ep_per_node = math.gcd(ep, max(1, layout_gpn // tp)) if tp <= layout_gpn else 1
+    ep_comm_mb = 0.0
+    if ep > 1:
+        a2a = collective("all_to_all", act_bytes * m.active_experts, ep, system, gpus_per_node=ep_per_node)
+        ep_comm_mb = layers_per_stage * 4 * a2a.time_s
+
+    # ---- pipeline point-to-point between stages ----------------------------------------------------
+    pp_comm_mb = 0.0
+    if pp > 1:
+        pp_link = system.scale_out_link if tp * dp >= layout_gpn else system.node.intra_link
+        send = act_bytes / (tp if sp else 1)
+        pp_comm_mb = 2 * virtual_stages * collective("send_recv", send, 2, pp_link).time_s
+
+    mb_time = compute_mb + tp_comm_mb + ep_comm_mb + pp_comm_mb
+    bubble = (pp - 1) / virtual_stages * mb_time
+    pipeline_time = n_micro * mb_time + bubble
+
+    # ---- data-parallel gradient reduction, overlapped with the last backward ---------------------
+    params_per_rank = m.params / (tp * pp)
+    if m.experts > 1 and ep > 1:
+        expert_share = m.layers * m.experts * m.expert_params / (tp * pp)
+        params_per_rank = params_per_rank - expert_share + expert_share / ep
+    grad_bytes = params_per_rank * DTYPE_BYTES[act_dtype]
+    dp_per_node = math.gcd(dp, max(1, layout_gpn // tp)) if tp <= layout_gpn else 1
+    dp_comm = 0.0
+    if dp > 1:
+        # ZeRO-1/2 reduce-scatter gradients and all-gather parameters: the same bytes as one all-reduce
+        dp_comm = collective("all_reduce", grad_bytes, dp, system, gpus_per_node=dp_per_node).time_s
+    last_backward = layers_per_stage * fwd_layer * 2.0
+    dp_exposed = max(0.0, dp_comm - last_backward)
+    if dp > 1 and zero_stage >= 3:
+        # parameters are all-gathered for the forward and again for the backward of every micro-batch,
+        # prefetched behind that micro-batch's compute
+        gather = collective("all_gather", grad_bytes, dp, system, gpus_per_node=dp_per_node).time_s
+        exposed_gather = max(0.0, 2 * gather - compute_mb)
+        pipeline_time += n_micro * exposed_gather
+        dp_comm += n_micro * 2 * gather
+
+    # ---- optimizer update: streams states, master weights and gradients through memory -------------
+    mem = training_memory(m, micro_batch, seq_len, optimizer=optimizer, precision=precision, zero_stage=zero_stage,
+                          dp=dp, tp=tp, pp=pp if not allow_uneven_pipeline else 1, recompute=recompute_mode, sp=sp,
+                          flash_attention=flash_attention) if not allow_uneven_pipeline else \
+        _uneven_memory(m, micro_batch, seq_len, optimizer, precision, zero_stage, dp, tp, pp, recompute_mode, sp, flash_attention)
+    optimizer_s = 2.0 * (mem.optimizer_bytes + mem.weights_bytes + mem.grads_bytes) / bw
+
+    step = pipeline_time + dp_exposed + optimizer_s
+    compute_total = n_micro * compute_mb
+    exposed = n_micro * (tp_comm_mb + ep_comm_mb + pp_comm_mb) + dp_exposed + (pipeline_time - n_micro * mb_time - bubble)
+    tokens_step = global_batch * seq_len
+    model_flop = 3.0 * m.flops_per_token(seq_len) * tokens_step
+    hw_flop = model_flop + (recompute_factor * model_flop / 3.0)
+    fits = mem.total_bytes <= hw.memory_bytes
+    if check_memory and not fits:
+        raise DoesNotFitError("memory", f"{m.name} needs {fmt_bytes(mem.total_bytes)} per device with dp={dp}, tp={tp}, "
+                              f"pp={pp}, micro_batch={micro_batch}, zero_stage={zero_stage}, recompute={recompute_mode}; "
+                              f"{hw.name} has {fmt_bytes(hw.memory_bytes)}. Raise tp/pp or zero_stage, enable recompute, "
+                              "lower micro_batch, or pass check_memory=False for a what-if")
+    return TrainStep(model=m.name, system=system.name, n_devices=n_devices, dp=dp, tp=tp, pp=pp, ep=ep, sp=bool(sp),
+                     micro_batch=micro_batch, n_micro_batches=n_micro, global_batch=global_batch, seq_len=seq_len,
+                     precision=precision, step_time_s=step, compute_s=compute_total, exposed_comm_s=exposed,
+                     bubble_s=bubble, optimizer_s=optimizer_s, tp_comm_s=n_micro * tp_comm_mb, dp_comm_s=dp_comm,
+                     dp_comm_exposed_s=dp_exposed, pp_comm_s=n_micro * pp_comm_mb, ep_comm_s=n_micro * ep_comm_mb,
+                     tokens_per_s=tokens_step / step, model_flop_per_step=model_flop, hardware_flop_per_step=hw_flop,
+                     mfu=model_flop / (step * n_devices * peak_nominal), hfu=hw_flop / (step * n_devices * peak_nominal),
+                     memory=mem, fits=fits, peak_flops=peak_nominal)
+
+
+def _uneven_memory(m, micro_batch, seq_len, optimizer, precision, zero_stage, dp, tp, pp, recompute, sp, flash):
+    """Memory of the fullest stage when ``pp`` does not divide the layers: scale a one-stage footprint."""
+    full = training_memory(m, micro_batch, seq_len, optimizer=optimizer, precision=precision, zero_stage=zero_stage,
+                           dp=dp, tp=tp, pp=1, recompute=recompute, sp=sp, flash_attention=flash)
+    share = math.ceil(m.layers / pp) / m.layers
+    return MemoryBreakdown(model=full.model, weights_bytes=full.weights_bytes * share, grads_bytes=full.grads_bytes * share,
+                           optimizer_bytes=full.optimizer_bytes * share, activations_bytes=full.activations_bytes,
+                           kv_cache_bytes=0.0,
+                           total_bytes=(full.weights_bytes + full.grads_bytes + full.optimizer_bytes) * share + full.activations_bytes,
+                           n_devices=dp * tp * pp, notes=full.notes + f"; fullest of {pp} uneven stages holds {math.ceil(m.layers / pp)} layers")
+
+
+@dataclass(frozen=True)
+class TrainRun(Result):
+    model: str
+    tokens: float
+    steps: float
+    step: TrainStep
+    seconds: float
+    days: float
+    gpu_hours: float
+    cost_usd: float | None
+    energy_j: float
+    usd_per_device_hour: float | None
+
+    def _explain_lines(self) -> list[str]:
+        cost = f"{fmt_count(self.cost_usd, 'USD')}" if self.cost_usd is not None else "unknown (no price)"
+        return [f"{self.model}: {fmt_count(self.tokens, 'tokens')} in {self.days:.3g} days on {self.step.n_devices} devices "
+                f"({self.gpu_hours:,.0f} device-hours, cost {cost})",
+                f"time = tokens / throughput = {fmt_count(self.tokens)} / {fmt_count(self.step.tokens_per_s, 'tokens/s')} "
+                f"= {fmt_time(self.seconds)}",
+                f"energy = devices x power x {assumptions.TRAINING_POWER_FRACTION:g} x time x PUE = "
+                f"{self.energy_j / 3.6e6:,.0f} kWh"] + self.step._explain_lines()[:1]
+
+
+def time_to_train(model, tokens: float, cluster_or_hw="DGX-H100", n_devices: int = 1024, global_batch: int = 1024,
+                  seq_len: int = 4096, usd_per_device_hour: float | None = None, pue: float = assumptions.DEFAULT_PUE,
+                  **parallelism) -> TrainRun:
+    """Wall-clock, device-hours, cost and energy to train on ``tokens`` tokens (keyword args go to train_step)."""
+    from .energy import cloud_price, energy
+
+    tokens = positive("tokens", tokens)
+    step = train_step(model, cluster_or_hw, n_devices, global_batch, seq_len, **parallelism)
+    hw = _system(cluster_or_hw, n_devices).accelerator
+    steps = tokens / (global_batch * seq_len)
+    seconds = steps * step.step_time_s
+    if usd_per_device_hour is None:
+        try:
+            usd_per_device_hour = cloud_price(hw)
+        except ValidationError:
+            usd_per_device_hour = None
+    device_hours = seconds / SECONDS_PER_HOUR * n_devices
+    power = (hw.tdp_w or 0.0) * assumptions.TRAINING_POWER_FRACTION * n_devices
+    return TrainRun(model=step.model, tokens=tokens, steps=steps, step=step, seconds=seconds, days=seconds / SECONDS_PER_DAY,
+                    gpu_hours=device_hours, cost_usd=None if usd_per_device_hour is None else device_hours * usd_per_device_hour,
+                    energy_j=energy(power, seconds, pue), usd_per_device_hour=usd_per_device_hour)
+
+
+def chinchilla_tokens(params: float) -> float:
+    """Compute-optimal training tokens for a model of ``params`` parameters (~20 tokens per parameter,
+    Hoffmann et al. 2022, arXiv:2203.15556)."""
+    if isinstance(params, (Model, str)):
+        params = get_model(params).params
+    return assumptions.CHINCHILLA_TOKENS_PER_PARAM * positive("params", params)
+
+
+def training_flop(model, tokens: float, seq_len: int | None = None) -> float:
+    """Total training FLOPs: 3 x forward FLOPs per token x tokens (~6 N D for large models)."""
+    m = get_model(model)
+    return 3.0 * m.flops_per_token(seq_len or m.max_seq_len) * positive("tokens", tokens)
