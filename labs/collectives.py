@@ -30,7 +30,7 @@ def _():
     control_spec = {
         "message": lk.Steps("Message size (bytes)", sizes, 2.0**26),
         "n": lk.Steps("GPUs in the group", [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], 64),
-        "link": lk.Choice("Link between GPUs", ["NVLink4", "NVLink5", "IB-NDR", "IB-HDR", "RoCE-400G", "PCIe5"], "IB-NDR"),
+        "node": lk.Choice("Server (GPUs and links)", ["DGX-A100", "DGX-H100", "DGX-B200", "MI300X-8", "Gaudi3-8"], "DGX-H100"),
         "operation": lk.Choice("Collective", ["all_reduce", "all_gather", "reduce_scatter"], "all_reduce"),
     }
     return control_spec, sizes
@@ -51,16 +51,21 @@ def _(controls):
 @app.cell
 def _(controls, sizes):
     params = controls.value
-    link = lk.engine_call(ms.interconnect, params["link"])
+    node = lk.engine_call(ms.node, params["node"])
+    link = node.inter_link
     algorithms = ["ring", "tree", "hierarchical"]
 
     def run(algorithm, size):
+        # ring and tree treat every GPU as reached through its NIC; hierarchical uses NVLink inside
+        # each node and the NICs between nodes
+        if algorithm == "hierarchical":
+            return ms.collective(params["operation"], size, params["n"], node, algorithm="ring")
         return ms.collective(params["operation"], size, params["n"], link, algorithm=algorithm)
 
     current = {a: lk.attempt(run, a, params["message"]) for a in algorithms}
-    lk.engine_call(run, "ring", params["message"], context=f"{params['operation']} on {params['link']}")
+    lk.engine_call(run, "ring", params["message"], context=f"{params['operation']} over {link.name}")
     curves = {a: [lk.attempt(run, a, s) for s in sizes] for a in algorithms}
-    return algorithms, curves, current, link, params
+    return algorithms, curves, current, link, node, params
 
 
 @app.cell(hide_code=True)
@@ -72,7 +77,7 @@ def _(algorithms, curves, params, sizes):
             _series[_a] = ([p[0] for p in _pairs], [p[1] for p in _pairs])
     lk.line_chart(_series, x_title="Message size (bytes)", y_title="Bus bandwidth (GB/s)", log_x=True, log_y=True,
                   vlines=[(params["message"], "selected size")],
-                  title=f"{params['operation']} over {params['n']} GPUs on {params['link']}")
+                  title=f"{params['operation']} over {params['n']} GPUs of {params['node']} servers")
     return
 
 
@@ -91,18 +96,23 @@ def _(algorithms, current, params):
 
 
 @app.cell(hide_code=True)
-def _(current, fastest, link, params):
+def _(current, fastest, link, node, params):
     _ring = current["ring"].value
     _peak = link.bandwidth_bytes_per_s
-    latency_bound = _ring.bus_bw < 0.5 * _peak
+    latency_bound = _ring.latency_term_s > _ring.bandwidth_term_s
     lk.limit(
         latency_bound,
-        ("per-message latency (α) binds: the ring reaches only "
-         f"{_ring.bus_bw / _peak:.0%} of the link's {lk.fmt_rate(_peak, 'B/s')}") if latency_bound else
-        f"link bandwidth (β) binds: the ring reaches {_ring.bus_bw / _peak:.0%} of {lk.fmt_rate(_peak, 'B/s')}",
+        (f"per-step latency (α) binds the ring: {lk.fmt_time(_ring.latency_term_s)} of latency against "
+         f"{lk.fmt_time(_ring.bandwidth_term_s)} of transfer; it reaches only {_ring.bus_bw / _peak:.1%} of "
+         f"the link's {lk.fmt_rate(_peak, 'B/s')}") if latency_bound else
+        (f"link bandwidth (β) binds the ring: {lk.fmt_time(_ring.bandwidth_term_s)} of transfer against "
+         f"{lk.fmt_time(_ring.latency_term_s)} of latency; it reaches {_ring.bus_bw / _peak:.0%} of "
+         f"{lk.fmt_rate(_peak, 'B/s')}"),
         f"Fastest here: **{fastest}**. A ring pays 2(n−1) latency steps but sends only 2(n−1)/n of the "
         "message per GPU; a tree pays about 2·log₂(n) steps. Small messages are latency-bound, so fewer "
-        "steps win; large messages are bandwidth-bound, so the ring's optimal traffic wins.",
+        "steps win. The hierarchical algorithm reduces inside each server over the fast intra-node link "
+        f"({link.name} between servers, {node.intra_link.name} within), so only 1/{node.count} of the data "
+        "crosses each NIC.",
         _ring.explain(),
     )
     return (latency_bound,)

@@ -6,6 +6,8 @@ app = marimo.App(width="medium", app_title="KV Cache versus Concurrency")
 with app.setup:
     import marimo as mo
     import mlsysim as ms
+    import functools
+
     import labkit as lk
 
 
@@ -33,9 +35,29 @@ def _():
         "prompt_len": lk.Steps("Prompt tokens", [256, 512, 1024, 2048, 4096, 8192, 16384], 4096),
         "output_len": lk.Steps("Output tokens", [64, 128, 256, 512, 1024, 2048, 4096], 4096),
         "kv_dtype": lk.Choice("Weights and KV precision", ["bf16", "fp8"], "bf16"),
-        "load": lk.Slider("Offered load (% of the replica's capacity)", 10, 98, 1, 70),
+        "load": lk.Steps("Offered load (% of the replica's capacity)", [30, 50, 70, 80, 90, 95], 70),
     }
     return (control_spec,)
+
+
+@app.cell
+def _():
+    @functools.lru_cache(maxsize=64)
+    def replica(model_name, hw_name, n_devices, prompt_len, output_len, dtype):
+        """One request (for the KV-limited concurrency) and a full batch at that concurrency."""
+        probe = ms.serve(model_name, hw_name, 1, prompt_len, output_len, dtype=dtype, n_devices=n_devices)
+        if probe.max_concurrency < 1:
+            return probe, None
+        full = ms.serve(model_name, hw_name, probe.max_concurrency, prompt_len, output_len, dtype=dtype,
+                        n_devices=n_devices)
+        return probe, full
+
+    @functools.lru_cache(maxsize=256)
+    def queue_at(model_name, hw_name, n_devices, prompt_len, output_len, dtype, load):
+        _, full = replica(model_name, hw_name, n_devices, prompt_len, output_len, dtype)
+        return ms.simulate_queue(full, full.tokens_per_s / output_len * load / 100, 200, 0)
+
+    return queue_at, replica
 
 
 @app.cell
@@ -51,24 +73,22 @@ def _(controls):
 
 
 @app.cell
-def _(controls):
+def _(controls, queue_at, replica):
     params = controls.value
     model = lk.engine_call(ms.model, params["model"])
     hw = lk.engine_call(ms.hardware, params["hardware"])
     context = params["prompt_len"] + params["output_len"]
+    _key = (params["model"], params["hardware"], params["n_devices"], params["prompt_len"], params["output_len"],
+            params["kv_dtype"])
     kv_per_request = lk.engine_call(ms.kv_cache_bytes, model, 1, context, dtype=params["kv_dtype"])
-    probe = lk.engine_call(ms.serve, model, hw, 1, params["prompt_len"], params["output_len"],
-                           dtype=params["kv_dtype"], n_devices=params["n_devices"], context="serving one request")
+    probe, serving = lk.engine_call(replica, *_key, context="serving")
     max_concurrency = probe.max_concurrency
     mo.stop(max_concurrency < 1, lk.limit(True, "the weights alone fill the GPUs",
                                           f"{params['model']} in {params['kv_dtype']} leaves no room for a single "
                                           f"{context}-token KV cache on {params['n_devices']}× {hw.name}. "
                                           "Add GPUs to the replica or lower the precision.", probe.explain()))
-    serving = lk.engine_call(ms.serve, model, hw, max_concurrency, params["prompt_len"], params["output_len"],
-                             dtype=params["kv_dtype"], n_devices=params["n_devices"], context="serving at full batch")
     requests_per_s = serving.tokens_per_s / params["output_len"]
-    queue = lk.engine_call(ms.simulate_queue, serving, requests_per_s * params["load"] / 100, 2000, 0,
-                           context="queue simulation")
+    queue = lk.engine_call(queue_at, *_key, params["load"], context="queue simulation")
     weights_bytes = model.weight_bytes(params["kv_dtype"])
     return context, hw, kv_per_request, max_concurrency, model, params, queue, requests_per_s, serving, weights_bytes
 

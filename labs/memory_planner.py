@@ -64,7 +64,7 @@ def _(controls):
 
     memory = lk.engine_call(plan, params["zero_stage"], context="training memory")
     by_stage = [plan(stage) for stage in (0, 1, 2, 3)]
-    fits = memory.total_bytes <= hw.memory_bytes
+    fits = memory.fits(hw)
     return by_stage, fits, hw, memory, model, params
 
 

@@ -1,0 +1,159 @@
+"""Unit tests of the shared lab helpers."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import altair as alt
+import marimo as mo
+import pytest
+import yaml
+
+import labkit as lk
+from labkit import siteindex
+from mlsysim import ValidationError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _chapters(volume: str) -> set[str]:
+    config = yaml.safe_load((REPO / "book" / volume / "_quarto.yml").read_text())
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, str):
+                yield item
+            elif isinstance(item, dict):
+                yield from walk(item.get("chapters", []))
+
+    return {Path(p).parent.name for p in walk(config["book"]["chapters"]) if "/" in p}
+
+
+def test_catalog_has_at_least_twenty_labs_across_both_volumes():
+    catalog = lk.load_catalog()
+    assert len(catalog) >= 20
+    assert {info.volume for info in catalog.values()} == {"vol1", "vol2"}
+
+
+def test_every_lab_points_at_a_chapter_listed_in_its_volume():
+    for info in lk.load_catalog().values():
+        assert info.chapter in _chapters(info.volume), f"{info.lab_id}: no chapter {info.chapter} in {info.volume}"
+
+
+def test_chapter_links_are_relative_site_paths():
+    info = lk.lab_info("roofline")
+    assert info.chapter_href == "../vol1/hw_acceleration/hw_acceleration.html"
+    assert info.lab_href_from_chapter == "../../labs/roofline.html"
+
+
+def test_malformed_catalog_names_the_lab_and_field(tmp_path):
+    bad = tmp_path / "labs.yml"
+    bad.write_text("labs:\n  x:\n    title: T\n    volume: vol1\n")
+    with pytest.raises(ValueError, match=r"lab 'x' lacks chapter"):
+        lk.load_catalog(bad)
+
+
+def test_unknown_lab_lists_known_ones():
+    with pytest.raises(KeyError, match="roofline"):
+        lk.lab_info("rooflin")
+
+
+SPEC = {
+    "batch": lk.Steps("Batch", [1, 2, 4, 8], 2),
+    "rate": lk.Slider("Rate", 0, 10, 1, 5),
+    "dtype": lk.Choice("Precision", ["bf16", "fp8"], "bf16"),
+    "on": lk.Switch("On", False),
+}
+
+
+def test_controls_take_overrides_inside_their_bounds():
+    widgets = lk.controls(SPEC, batch=8, rate=0, dtype="fp8", on=True)
+    assert widgets.value == {"batch": 8, "rate": 0, "dtype": "fp8", "on": True}
+    assert lk.controls(SPEC).value == {"batch": 2, "rate": 5, "dtype": "bf16", "on": False}
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("batch", 3, "only takes the slider's steps"),
+    ("rate", 11, r"bounded to \[0, 10\]"),
+    ("rate", -1, r"bounded to \[0, 10\]"),
+    ("dtype", "int4", "dropdown with options"),
+    ("on", 1, "is a switch"),
+])
+def test_out_of_range_control_values_are_refused_with_the_range(name, value, message):
+    with pytest.raises(ValueError, match=message):
+        lk.controls(SPEC, **{name: value})
+
+
+def test_unknown_control_names_the_valid_ones():
+    with pytest.raises(ValueError, match="batch, rate, dtype, on"):
+        lk.controls(SPEC, bacth=4)
+
+
+def _rejects(x):
+    raise ValidationError("tp", "tp=3 must divide heads=64")
+
+
+def test_attempt_turns_engine_errors_into_outcomes():
+    outcome = lk.attempt(_rejects, 1)
+    assert not outcome.ok and "tp=3 must divide heads=64" in str(outcome.error)
+    html = mo.as_html(outcome.view("tensor parallel")).text
+    assert "tp=3 must divide heads=64" in html and "danger" in html
+    assert lk.attempt(lambda x: x * 2, 21).value == 42
+
+
+def test_attempt_lets_programming_errors_propagate():
+    with pytest.raises(ZeroDivisionError):
+        lk.attempt(lambda: 1 / 0)
+
+
+def test_engine_call_stops_the_cell_with_the_message():
+    with pytest.raises(mo.MarimoStopError):
+        lk.engine_call(_rejects, 1)
+
+
+def test_line_chart_drops_non_finite_points_and_validates():
+    chart = lk.line_chart({"a": ([1, 2, 3], [1.0, math.nan, 3.0])}, x_title="x", y_title="y", log_y=True,
+                          current=(2, 2, "now"), hlines=[(2.5, "cap")])
+    spec = chart.to_dict()  # altair validates against the Vega-Lite schema here
+    values = spec["layer"][0]["data"]["values"]
+    assert [row["y"] for row in values] == [1.0, 3.0]
+
+
+def test_roofline_chart_bends_at_the_ridge():
+    chart = lk.roofline_chart(100e12, 1e12, [(10.0, 10e12, "op")])
+    values = chart.to_dict()["layer"][0]["data"]["values"]
+    below = [v for v in values if v["x"] < 100]
+    above = [v for v in values if v["x"] > 100]
+    assert all(math.isclose(v["y"], v["x"] * 1.0) for v in below)
+    assert all(math.isclose(v["y"], 100.0) for v in above)
+
+
+def test_stacked_and_bar_charts_serialise():
+    assert lk.stacked_bar_chart(["a", "b"], {"w": [1, 2], "g": [3, 4]}, y_title="GB").to_dict()
+    assert lk.bar_chart(["a", "b"], [1, 2], y_title="x", highlight="b").to_dict()
+
+
+def test_table_escapes_pipes_and_bolds_the_highlight():
+    html = mo.as_html(lk.table([{"a": "x|y"}, {"a": "z"}], highlight=1)).text
+    assert "x|y" in html and "<strong>z</strong>" in html
+
+
+def test_reflections_need_two_questions():
+    with pytest.raises(ValueError, match="at least two"):
+        lk.reflections([("q", "a")])
+    html = mo.as_html(lk.reflections([("q1", "a1"), ("q2", "a2")])).text
+    assert html.count("Show answer") == 2
+
+
+def test_committed_labs_index_matches_the_catalog():
+    committed = (REPO / "labs" / "site" / "index.qmd").read_text(encoding="utf-8")
+    assert committed == siteindex.render_index(), "labs/site/index.qmd is stale: run `make labs-index`"
+    for info in lk.load_catalog().values():
+        assert f"]({info.lab_id}.html)" in committed and info.chapter_href in committed
+
+
+def test_section_lists_existing_pages_with_index_first():
+    section = yaml.safe_load((REPO / "labs" / "site" / "_section.yml").read_text())
+    assert section["pages"][0] == "index.qmd"
+    for page in section["pages"]:
+        assert (REPO / "labs" / "site" / page).exists()
