@@ -66,8 +66,8 @@ def _scan(path: Path) -> _Scan:
     return parser
 
 
-def check_links(site: Path, rendered: set[str] | None = None) -> list[tuple[str, str]]:
-    """(page, problem) for every internal link or anchor that does not resolve in `site`."""
+def check_links(site: Path, rendered: set[str] | None = None) -> list[tuple[str, str, str]]:
+    """(page, url, problem) for every internal link or anchor that does not resolve in `site`."""
     site = site.resolve()
     scans: dict[str, _Scan] = {}
 
@@ -85,29 +85,29 @@ def check_links(site: Path, rendered: set[str] | None = None) -> list[tuple[str,
             if parts.scheme or url.startswith("//"):
                 ours = rendered is None or rel in rendered
                 if parts.scheme in ("http", "https") and (tag, attr) in LOADS_AT_PAGE_LOAD and ours:
-                    problems.append((rel, f"line {line}: <{tag} {attr}={url}> makes an external request at page load; "
+                    problems.append((rel, url, f"line {line}: <{tag} {attr}={url}> makes an external request at page load; "
                                           "vendor the file into the site instead"))
                 continue
             if url.startswith("/"):
-                problems.append((rel, f"line {line}: absolute link {url} breaks when the site is not served from /; "
+                problems.append((rel, url, f"line {line}: absolute link {url} breaks when the site is not served from /; "
                                       "use a relative path"))
                 continue
             path = unquote(parts.path)
             target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), path)) if path else rel
             if target.startswith(".."):
-                problems.append((rel, f"line {line}: link {url} points outside the site"))
+                problems.append((rel, url, f"line {line}: link {url} points outside the site"))
                 continue
             fs_target = site / target
             if fs_target.is_dir():
                 target = posixpath.join(target, "index.html")
                 fs_target = site / target
             if not fs_target.is_file():
-                problems.append((rel, f"line {line}: broken link {url} (no file {target})"))
+                problems.append((rel, url, f"line {line}: broken link {url} (no file {target})"))
                 continue
             if parts.fragment and target.endswith(".html"):
                 fragment = unquote(parts.fragment)
                 if fragment not in scan_of(target).ids:
-                    problems.append((rel, f"line {line}: broken anchor {url} (no id \"{fragment}\" in {target})"))
+                    problems.append((rel, url, f"line {line}: broken anchor {url} (no id \"{fragment}\" in {target})"))
     return problems
 
 
@@ -116,7 +116,7 @@ def check_site(root: Path, site: Path) -> list[str]:
     problems: list[str] = []
     if not (site / "index.html").is_file():
         return [f"{site}: no index.html; build the site first (`make site`)"]
-    for page, message in check_links(site):
+    for page, _url, message in check_links(site):
         problems.append(f"{page}: {message}")
     for path in sorted(site.rglob("*.html")):
         rel = path.relative_to(site).as_posix()

@@ -19,21 +19,21 @@ class PandocFailed(Exception):
     pass
 
 
-def run(args: list[str], stdin: str, source: Path) -> str:
-    proc = subprocess.run([pandoc_path(), *args], input=stdin.encode("utf-8"), capture_output=True)
+def run(args: list[str], stdin: str, source: Path, cwd: Path | None = None) -> str:
+    proc = subprocess.run([pandoc_path(), *args], input=stdin.encode("utf-8"), capture_output=True, cwd=cwd)
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", errors="replace").strip()
         raise SourceError(source, 0, f"pandoc failed: {message}")
     return proc.stdout.decode("utf-8")
 
 
-def markdown_to_ast(text: str, source: Path, filters: list[Path], metadata: dict[str, str]) -> dict:
+def markdown_to_ast(text: str, source: Path, filters: list[Path], metadata: dict[str, str], cwd: Path | None = None) -> dict:
     args = ["-f", "markdown", "-t", "json"]
     for key, value in metadata.items():
         args += ["-M", f"{key}={value}"]
     for lua in filters:
         args += ["-L", str(lua)]
-    return json.loads(run(args, text, source))
+    return json.loads(run(args, text, source, cwd))
 
 
 def ast_to_html(doc: dict, source: Path, bibliography: Path | None, csl: Path | None) -> str:

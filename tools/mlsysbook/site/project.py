@@ -57,6 +57,7 @@ class Site:
     landing: Page
     parts: list[Part]
     common: dict
+    nav_parts: list[Part] = field(default_factory=list)  # parts the built site has, for navigation
 
     def all_pages(self) -> list[Page]:
         return [self.landing] + [p for part in self.parts for p in part.pages]
@@ -172,7 +173,8 @@ def load_section(key: str, folder: Path, generated: Path) -> Part:
     return part
 
 
-def load_site(root: Path, build_dir: Path | None = None) -> Site:
+def load_site(root: Path, build_dir: Path | None = None, only: set[str] | None = None) -> Site:
+    """The site's structure. With `only`, a broken config of a part outside it does not stop the build."""
     root = root.resolve()
     build_dir = build_dir or root / "build"
     book = root / "book"
@@ -184,15 +186,25 @@ def load_site(root: Path, build_dir: Path | None = None) -> Site:
     parts: list[Part] = []
     for folder in sorted(book.glob("vol*/")):
         if (folder / "_quarto.yml").is_file():
-            parts.append(load_volume(folder.name, folder))
+            parts.append(_tolerant(load_volume, folder.name, folder, only=only))
     for folder in sorted(root.iterdir()):
         if folder.name in SECTION_EXCLUDE or folder.name.startswith("."):
             continue
         if (folder / "site" / "_section.yml").is_file():
-            parts.append(load_section(folder.name, folder / "site", build_dir / "site" / folder.name))
+            parts.append(_tolerant(load_section, folder.name, folder / "site", build_dir / "site" / folder.name, only=only))
+    parts = [p for p in parts if p is not None]
     parts.sort(key=lambda p: (PART_ORDER.index(p.key) if p.key in PART_ORDER else len(PART_ORDER), p.key))
     landing = Page(source=landing_source, out="index.html", part="", kind="landing")
-    return Site(root=root, landing=landing, parts=parts, common=common)
+    return Site(root=root, landing=landing, parts=parts, common=common, nav_parts=list(parts))
+
+
+def _tolerant(loader, key: str, *args, only: set[str] | None):
+    try:
+        return loader(key, *args)
+    except SourceError:
+        if only is None or key in only:
+            raise
+        return None
 
 
 def relative_url(from_page: str, to_path: str) -> str:

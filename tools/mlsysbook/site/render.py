@@ -131,7 +131,7 @@ class Builder:
         self.console = options.console
         self.cache = Cache(options.cache)
         self.stats = BuildStats()
-        self.site: Site = project.load_site(options.root, options.build_dir)
+        self.site: Site = project.load_site(options.root, options.build_dir, options.only)
         common = self.site.common
         book = options.root / "book"
         anchor = book / "vol"  # paths in _common.yml are written relative to a volume folder
@@ -186,10 +186,13 @@ class Builder:
         if page.kind == "appendix":
             part = self.site.part(page.part)
             dependents += "".join(p.source.read_text(encoding="utf-8") for p in part.pages if p.kind == "chapter")
-        key = _hash("ast", markdown, self.filters_hash, page.source, dependents)
+        # paths relative to the root keep cache entries valid when the checkout moves
+        relative_source = page.source.relative_to(self.o.root).as_posix()
+        key = _hash("ast", markdown, self.filters_hash, relative_source, dependents)
         ast = self.cache.get_json("ast", key)
         if ast is None:
-            ast = pandoc.markdown_to_ast(markdown, page.source, self.filters, {"source-file": str(page.source)})
+            ast = pandoc.markdown_to_ast(markdown, page.source, self.filters, {"source-file": relative_source},
+                                         cwd=self.o.root)
             self.cache.put_json("ast", key, ast)
             self.stats.parsed.append(page.out)
         info, errors = transform.number_page(ast, page, source_text, self.number_sections)
@@ -276,7 +279,7 @@ class Builder:
 
     def _cards_html(self, page: Page) -> str:
         cards = []
-        for part in self.site.parts:
+        for part in self.site.nav_parts:
             subtitle = part.subtitle or {"volume": ""}.get(part.kind, "")
             cards.append(f'<a class="card" href="{relative_url(page.out, part.index.out)}">'
                          f'<span class="card-title">{html.escape(part.title)}</span>'
@@ -404,6 +407,7 @@ class Builder:
                 if not page.title and not (self.quarto and part.kind == "volume"):
                     page.title = frontmatter.load(page.source).meta.get("title") or page.source.stem.replace("_", " ")
 
+        self.site.nav_parts = [p for p in self.site.parts if p in parts or (self.o.out / p.key).is_dir()]
         tmp = self.o.out.parent / f".{self.o.out.name}.tmp-{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -416,7 +420,7 @@ class Builder:
                 from .check import check_links
                 problems = check_links(tmp, rendered={p.out for p in pages})
                 if problems:
-                    raise BuildFailed([SourceError(self._source_of(page_out), 0, message) for page_out, message in problems])
+                    raise BuildFailed([self._link_error(page_out, url, message) for page_out, url, message in problems])
             self._swap(tmp)
         finally:
             if tmp.exists():
@@ -427,11 +431,17 @@ class Builder:
                            f"{len(self.stats.written)} re-rendered")
         return self.stats
 
-    def _source_of(self, page_out: str) -> Path:
+    def _link_error(self, page_out: str, url: str, message: str) -> SourceError:
+        """Point a broken link in a built page back at the source line that wrote it, when there is one."""
+        detail = message.split(": ", 1)[1] if message.startswith("line ") else message
         for page in self.site.all_pages():
             if page.out == page_out:
-                return page.source
-        return self.o.out / page_out
+                text = page.source.read_text(encoding="utf-8")
+                source_url = url[:-5] + ".qmd" if url.endswith(".html") and url[:-5] + ".qmd" in text else url
+                line = line_of(text, source_url)
+                where = "" if line else f" (generated in {page_out}; the site navigation or a filter wrote it)"
+                return SourceError(page.source, line, detail + where)
+        return SourceError(Path(page_out), 0, message)
 
     def _write_all(self, parts: list[Part], staged: dict[str, Staged], tmp: Path, errors: list) -> None:
         search_docs: list[dict] = []

@@ -30,7 +30,7 @@ def page_label(page: Page) -> str:
 def _nav(site: Site, shell: Shell) -> str:
     here = shell.page.out
     links = []
-    for part in site.parts:
+    for part in site.nav_parts:
         short = {"volume": part.title.split(",")[-1].strip()}.get(part.kind, part.title)
         current = ' aria-current="true"' if shell.part is part else ""
         links.append(f'<a href="{relative_url(here, part.index.out)}"{current}>{html.escape(short)}</a>')
