@@ -49,7 +49,8 @@ class Collective(Result):
                 f"{fmt_time(self.time_s)}, {bound}-bound",
                 self.formula,
                 f"bus bandwidth {fmt_rate(self.bus_bw, 'B/s')} = {self.efficiency:.1%} of the link's "
-                f"{fmt_rate(self.link_bw_bytes_per_s, 'B/s')} per direction"]
+                f"{fmt_rate(self.link_bw_bytes_per_s, 'B/s')} per direction"
+                + (" (all NICs of a node)" if self.algorithm == "hierarchical" else "")]
 
 
 def _bus_factor(op: str, n: int) -> float:
@@ -133,7 +134,8 @@ def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "ri
             lat = sum(p[0] for p in parts)
             bwt = sum(p[1] for p in parts)
             formula = "hierarchical (" + f"{g} per node x {nodes} nodes): " + " | ".join(p[2] for p in parts)
-            link_bw, link_name = inter.bandwidth_bytes_per_s, f"{intra.name}+{inter.name}"
+            # compare with the node's whole scale-out bandwidth: every GPU drives its own NIC
+            link_bw, link_name = g * inter.bandwidth_bytes_per_s, f"{intra.name}+{g}x {inter.name}"
             algorithm = "hierarchical"
     time = lat + bwt
     algo_bw = size / time if time > 0 else math.inf
