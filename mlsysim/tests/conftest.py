@@ -1,0 +1,8 @@
+import pytest
+
+import mlsysim as ms
+
+
+@pytest.fixture(scope="session")
+def h100():
+    return ms.hardware("H100-SXM")

@@ -1,0 +1,95 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import mlsysim as ms
+from mlsysim.cli import main
+from mlsysim.validation import CASES, run_validation, summary
+
+COMMANDS = [
+    ["list", "hardware", "--category", "edge"],
+    ["list", "models", "--family", "cnn"],
+    ["list", "interconnects"],
+    ["list", "nodes"],
+    ["show", "Llama-3-70B"],
+    ["show", "nvlink4"],
+    ["roofline", "--hw", "H100-SXM", "--matmul", "1", "8192", "8192"],
+    ["roofline", "--hw", "A100-80GB", "--flop", "1e12", "--bytes", "1e9"],
+    ["memory", "--model", "Llama-3-70B", "--mode", "inference", "--hw", "H100-SXM"],
+    ["memory", "--model", "Llama-2-7B", "--zero-stage", "3", "--dp", "8"],
+    ["train", "--model", "Llama-3-8B", "--system", "DGX-H100", "--devices", "16", "--global-batch", "64", "--seq-len", "4096", "--tp", "2"],
+    ["serve", "--model", "Llama-3-8B", "--hw", "H100-SXM", "--batch", "4"],
+    ["collective", "--bytes", "1e8", "--n", "16", "--link", "DGX-H100"],
+    ["edge", "--model", "DS-CNN-KWS", "--hw", "nRF52840"],
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_every_command_prints_tables_and_json(args):
+    runner = CliRunner()
+    human = runner.invoke(main, args)
+    assert human.exit_code == 0, human.output
+    assert human.output.strip()
+    machine = runner.invoke(main, args + ["--json"])
+    assert machine.exit_code == 0, machine.output
+    json.loads(machine.output)
+
+
+def test_cli_errors_are_clear_and_nonzero():
+    result = CliRunner().invoke(main, ["serve", "--model", "Llama-2-70B", "--hw", "H100-SXM", "--dtype", "fp16"])
+    assert result.exit_code == 2 and "n_devices" in result.output
+    result = CliRunner().invoke(main, ["show", "H100SXM"])
+    assert result.exit_code == 2 and "H100-SXM" in result.output
+
+
+def test_validation_suite_meets_accuracy_targets():
+    outcomes = run_validation()
+    stats = summary(outcomes)
+    table = "\n".join(f"{o.name}: measured {o.measured} predicted {o.predicted:.1f} ({o.error:+.1%})" for o in outcomes)
+    assert stats["median_abs_error"] <= 0.15, table
+    assert stats["max_abs_error"] <= 0.35, table
+
+
+def test_validation_cases_cite_sources_and_conditions():
+    assert len(CASES) >= 10
+    for case in CASES:
+        assert "arXiv:" in case.source or "http" in case.source
+        assert "tp=" in case.conditions
+        assert case.measured > 0
+
+
+def test_validate_command_json():
+    result = CliRunner().invoke(main, ["validate", "--json"])
+    data = json.loads(result.output)
+    assert data["summary"]["cases"] == len(CASES)
+
+
+def test_queue_simulation_behaves_like_a_queue():
+    serving = ms.serve("Llama-3-8B", "H100-SXM", 16, 512, 64)
+    light = ms.simulate_queue(serving, 1.0, 300, seed=1)
+    heavy = ms.simulate_queue(serving, 40.0, 300, seed=1)
+    assert light.p99_s >= light.p50_s >= serving.ttft_s
+    assert heavy.p50_s > light.p50_s and heavy.mean_batch > light.mean_batch
+    again = ms.simulate_queue(serving, 1.0, 300, seed=1)
+    assert again.p99_s == light.p99_s
+    # a request alone on the server takes about TTFT + (output-1) decode steps
+    alone = ms.simulate_queue(serving, 0.01, 20, seed=3)
+    one_step = serving.decode_fixed_s + serving.decode_per_sequence_s
+    assert alone.p50_s == pytest.approx(serving.prefill_per_token_s * 512 + 63 * one_step, rel=0.05)
+
+
+def test_overloaded_queue_is_flagged():
+    serving = ms.serve("Llama-3-70B", "H100-SXM", 1, 1024, 256, dtype="fp8")
+    overload = ms.simulate_queue(serving, 50.0, 400, seed=0, max_concurrency=4)
+    assert not overload.stable
+    with pytest.raises(ms.ValidationError, match="arrival_rate"):
+        ms.simulate_queue(serving, -1.0, 10)
+
+
+@pytest.mark.slow
+def test_queue_long_run_percentiles_converge():
+    serving = ms.serve("Llama-3-8B", "H100-SXM", 16, 512, 64)
+    a = ms.simulate_queue(serving, 5.0, 5000, seed=1)
+    b = ms.simulate_queue(serving, 5.0, 5000, seed=2)
+    assert a.p50_s == pytest.approx(b.p50_s, rel=0.1)

@@ -1,0 +1,185 @@
+import math
+
+import pytest
+
+import mlsysim as ms
+
+
+def test_70b_fp16_does_not_fit_one_80gb_gpu(h100):
+    mem = ms.inference_memory("Llama-2-70B", batch=1, seq_len=1024, dtype="fp16")
+    assert mem.weights_bytes > h100.memory_bytes
+    assert not mem.fits(h100)
+    with pytest.raises(ms.DoesNotFitError, match="n_devices"):
+        ms.serve("Llama-2-70B", "H100-SXM", batch=1, prompt_len=512, output_len=128, dtype="fp16")
+    two = ms.serve("Llama-2-70B", "H100-SXM", batch=1, prompt_len=512, output_len=128, dtype="fp16", n_devices=2)
+    assert two.tpot_s > 0
+
+
+def test_kv_cache_uses_kv_heads_and_head_dim():
+    m = ms.model("Llama-3-70B")
+    assert ms.kv_cache_bytes(m, 1, 1) == 2 * 80 * 8 * 128 * 2
+    # grouped-query attention: 8x smaller than if every attention head kept K and V
+    assert ms.kv_cache_bytes(m, 4, 1000) * 8 == pytest.approx(4 * 1000 * 2 * 80 * m.heads * m.head_dim * 2)
+    assert ms.kv_cache_bytes(m, 1, 1, dtype="fp8") == 2 * 80 * 8 * 128
+
+
+def test_roofline_regimes(h100):
+    decode = ms.matmul(h100, 1, 8192, 8192)
+    assert decode.bound == "memory"
+    assert decode.time_s == pytest.approx(decode.bytes_moved / h100.memory_bw_bytes_per_s)
+    big = ms.matmul(h100, 8192, 8192, 8192)
+    assert big.bound == "compute"
+    assert big.time_s == pytest.approx(2 * 8192**3 / 989.4e12)
+    assert big.ridge_point == pytest.approx(989.4e12 / 3.35e12)
+    assert "memory-bound" in decode.explain() and "ridge" in decode.explain()
+
+
+def test_training_memory_accounting():
+    m = ms.model("Llama-2-7B")
+    base = ms.training_memory(m, 1, 2048)
+    # mixed-precision Adam: 2 (bf16 weights) + 2 (grads) + 12 (fp32 master, m, v) bytes per parameter
+    assert base.weights_bytes + base.grads_bytes + base.optimizer_bytes == pytest.approx(16 * m.params)
+    z3 = ms.training_memory(m, 1, 2048, zero_stage=3, dp=8)
+    assert z3.weights_bytes + z3.grads_bytes + z3.optimizer_bytes == pytest.approx(2 * m.params)
+    recompute = ms.training_memory(m, 1, 2048, recompute=True)
+    assert recompute.activations_bytes < base.activations_bytes / 5
+    assert base.to_dict()["total_bytes"] == base.total_bytes
+
+
+def test_activation_memory_matches_korthikanti_formula():
+    # GPT-style layer without flash attention: s*b*h*(34 + 5*a*s/h) bytes (arXiv:2205.05198, eq. 1)
+    gpt = ms.transformer("gpt", 1, 1024, 16, vocab=8, max_seq_len=512)
+    from mlsysim.memory import activation_bytes_per_layer
+    s, b, h, a = 512, 2, 1024, 16
+    assert activation_bytes_per_layer(gpt, b, s, "bf16", 1, False, False) == pytest.approx(s * b * h * (34 + 5 * a * s / h))
+    # with tensor and sequence parallelism everything is divided by t
+    assert activation_bytes_per_layer(gpt, b, s, "bf16", 4, True, False) == pytest.approx(s * b * h * (34 + 5 * a * s / h) / 4)
+
+
+def test_collective_efficiency_depends_on_message_size():
+    small = ms.collective("all_reduce", 64e3, 8, "NVLink4")
+    large = ms.collective("all_reduce", 4e9, 8, "NVLink4")
+    assert small.efficiency < 0.2 < 0.7 < large.efficiency <= ms.interconnect("NVLink4").peak_efficiency
+    assert small.latency_term_s > small.bandwidth_term_s
+    # ring all-reduce moves 2(n-1)/n of the buffer per GPU
+    assert large.bandwidth_term_s == pytest.approx(2 * 7 / 8 * 4e9 / (450e9 * 0.8))
+
+
+def test_hierarchical_collective_is_slower_than_in_node():
+    inside = ms.collective("all_reduce", 1e9, 8, "DGX-H100")
+    across = ms.collective("all_reduce", 1e9, 64, "DGX-H100")
+    assert across.algorithm == "hierarchical" and across.time_s > inside.time_s
+    with pytest.raises(ms.ValidationError, match="multiple"):
+        ms.collective("all_reduce", 1e9, 12, "DGX-H100")
+
+
+def test_train_step_breakdown_adds_up():
+    run = ms.train_step("Llama-3-8B", "DGX-H100", 64, 256, 4096, tp=2, pp=2, micro_batch=1, zero_stage=1)
+    assert run.step_time_s == pytest.approx(run.compute_s + run.exposed_comm_s + run.bubble_s + run.optimizer_s)
+    assert 0 < run.mfu < 1 and run.hfu >= run.mfu
+    assert run.bubble_s > 0 and run.tp_comm_s > 0
+    assert run.tokens_per_s == pytest.approx(256 * 4096 / run.step_time_s)
+    assert "dominant term" in run.explain()
+
+
+def test_interleaving_shrinks_the_bubble():
+    kwargs = dict(tp=8, pp=8, micro_batch=1, recompute=True, check_memory=False)
+    plain = ms.train_step("GPT-3-175B", "DGX-A100", 512, 512, 2048, **kwargs)
+    inter = ms.train_step("GPT-3-175B", "DGX-A100", 512, 512, 2048, virtual_stages=2, **kwargs)
+    assert inter.bubble_s == pytest.approx(plain.bubble_s / 2, rel=0.05)
+
+
+def test_expert_parallelism():
+    run = ms.train_step("Mixtral-8x7B", "DGX-H100", 64, 256, 4096, tp=2, ep=8, zero_stage=1, check_memory=False)
+    assert run.ep_comm_s > 0
+    with pytest.raises(ms.ValidationError, match="ep"):
+        ms.train_step("Llama-3-8B", "DGX-H100", 64, 256, 4096, ep=2)
+
+
+def test_parallelism_validation_names_the_field():
+    with pytest.raises(ms.ValidationError, match="tp=3 must divide heads=32"):
+        ms.train_step("Llama-3-8B", "DGX-H100", 48, 48, 2048, tp=3)
+    with pytest.raises(ms.ValidationError, match="pp=3 must divide layers=32"):
+        ms.train_step("Llama-3-8B", "DGX-H100", 48, 48, 2048, pp=3)
+    with pytest.raises(ms.ValidationError, match="global_batch"):
+        ms.train_step("Llama-3-8B", "DGX-H100", 64, 100, 2048)
+    with pytest.raises(ms.ValidationError, match="batch"):
+        ms.training_memory("Llama-3-8B", -1, 2048)
+    with pytest.raises(ms.UnknownNameError):
+        ms.train_step("Llama-3-8B", "DGX-H1000", 8, 8, 2048)
+
+
+def test_training_that_does_not_fit_is_refused():
+    with pytest.raises(ms.DoesNotFitError, match="zero_stage"):
+        ms.train_step("Llama-3-70B", "DGX-H100", 8, 8, 4096)
+    what_if = ms.train_step("Llama-3-70B", "DGX-H100", 8, 8, 4096, check_memory=False)
+    assert not what_if.fits
+
+
+def test_serving_decode_is_memory_bound_at_batch_one(h100):
+    s = ms.serve("Llama-3-8B", h100, batch=1, prompt_len=1024, output_len=256)
+    assert s.decode_bound == "memory" and s.prefill_bound == "compute"
+    floor = s.weights_bytes / h100.memory_bw_bytes_per_s
+    assert floor < s.tpot_s < 2 * floor
+    big = ms.serve("Llama-3-8B", h100, batch=64, prompt_len=1024, output_len=256)
+    assert big.tokens_per_s > 10 * s.tokens_per_s
+    assert big.tpot_s > s.tpot_s
+
+
+def test_quantization_speeds_up_decode_and_raises_concurrency(h100):
+    bf16 = ms.serve("Llama-3-8B", h100, 1, 512, 128)
+    int4 = ms.serve("Llama-3-8B", h100, 1, 512, 128, dtype="int4")
+    assert int4.tpot_s < bf16.tpot_s / 2.5
+    assert int4.compute_dtype in ("fp8", "bf16", "int8") and int4.max_concurrency > bf16.max_concurrency
+
+
+def test_kv_cache_limits_concurrency(h100):
+    s = ms.serve("Llama-3-8B", h100, 1, 2048, 2048)
+    per_seq = ms.kv_cache_bytes("Llama-3-8B", 1, 4096)
+    expected = (0.9 * h100.memory_bytes - ms.model("Llama-3-8B").weight_bytes("bf16")) // per_seq
+    assert s.max_concurrency == expected
+
+
+def test_energy_carbon_cost():
+    joules = ms.energy(700, 3600, pue=1.2)
+    assert joules == pytest.approx(700 * 3600 * 1.2)
+    assert ms.carbon(3.6e6, "france") == pytest.approx(ms.grid_intensity("france"))
+    assert ms.carbon(3.6e6, "india") > ms.carbon(3.6e6, "norway")
+    with pytest.raises(ms.UnknownNameError):
+        ms.grid_intensity("atlantis")
+    with pytest.raises(ms.ValidationError, match="pue"):
+        ms.energy(100, 10, pue=0.9)
+    assert ms.cloud_price("H100-SXM") > ms.cloud_price("A100-40GB")
+    t = ms.tco("H100-SXM", 8, years=3)
+    assert t.total_usd == pytest.approx(t.capex_usd + t.energy_usd)
+
+
+def test_time_to_train_and_chinchilla():
+    assert ms.chinchilla_tokens(70e9) == pytest.approx(1.4e12)
+    run = ms.time_to_train("Llama-3-8B", 1e12, "DGX-H100", 256, 512, 4096, tp=1, zero_stage=1)
+    assert run.days == pytest.approx(1e12 / run.step.tokens_per_s / 86400)
+    assert run.gpu_hours == pytest.approx(run.days * 24 * 256)
+    assert run.cost_usd == pytest.approx(run.gpu_hours * ms.cloud_price("H100-SXM"))
+
+
+def test_edge_fit():
+    kws = ms.edge_fit("DS-CNN-KWS", "nRF52840")
+    assert kws.fits and kws.latency_s < 1.0
+    resnet = ms.edge_fit("ResNet-50", "nRF52840")
+    assert not resnet.fits and not resnet.fits_flash
+    assert ms.edge_fit("DS-CNN-KWS", "STM32H747").latency_s < kws.latency_s
+    assert kws.energy_j == pytest.approx(kws.latency_s * ms.hardware("nRF52840").tdp_w)
+    with pytest.raises(ms.ValidationError, match="dtype"):
+        ms.edge_fit("DS-CNN-KWS", "Coral-EdgeTPU", dtype="fp32")
+
+
+def test_every_result_explains_and_serialises(h100):
+    results = [ms.matmul(h100, 64, 64, 64), ms.training_memory("GPT-2", 4, 1024), ms.collective("all_gather", 1e6, 4, "NVLink3"),
+               ms.serve("GPT-2", h100, 1, 128, 32), ms.edge_fit("MobileNet-PersonDet", "ESP32-S3"),
+               ms.train_step("GPT-2", "H100-SXM", 8, 64, 1024), ms.tco("A100-80GB", 8)]
+    import json
+    for r in results:
+        text = r.explain()
+        assert "=" in text and len(text.splitlines()) >= 2
+        json.dumps(r.to_dict())
+        assert all(not isinstance(v, float) or math.isfinite(v) for v in r.to_dict().values())
