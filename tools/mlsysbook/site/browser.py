@@ -68,7 +68,8 @@ class Browser:
             raise BrowserError("Chromium did not start its DevTools endpoint within 30 s")
         targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
         page = next(t for t in targets if t.get("type") == "page")
-        self.ws = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
+        self._connection = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
+        self.ws = self._connection.__enter__()
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
         self.send("Emulation.setDeviceMetricsOverride", width=self.width, height=self.height,
@@ -80,7 +81,7 @@ class Browser:
 
     def close(self) -> None:
         if self.ws is not None:
-            self.ws.close()
+            self._connection.__exit__(None, None, None)
             self.ws = None
         if self.proc is not None:
             self.proc.terminate()

@@ -1,0 +1,101 @@
+"""Broken sources fail the build with file:line, and the previous good _site stays in place."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from site_helpers import run_build
+
+
+def _snapshot(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*.html"))}
+
+
+def _replace(path: Path, old: str, new: str) -> int:
+    """Edit a fixture file; returns the 1-based line of the edit."""
+    text = path.read_text()
+    assert old in text, f"fixture changed: {old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+    return text[:text.index(old)].count("\n") + 1
+
+
+def _assert_failed_cleanly(root: Path, result, before: dict[str, bytes], expected: str):
+    assert result.returncode == 1, result.stderr
+    assert re.search(expected, result.stderr), result.stderr
+    assert "the previous site was left in place" in result.stderr
+    assert _snapshot(root / "_site") == before
+    assert not [p for p in root.iterdir() if p.name.startswith("._site")], "a temporary site was left behind"
+
+
+def test_malformed_front_matter(project, shared_cache):
+    before = _snapshot(project / "_site")
+    chapter = project / "book/vol1/alpha/alpha.qmd"
+    _replace(chapter, "lab: demo", "lab: [demo")
+    result = run_build(project, cache=shared_cache)
+    _assert_failed_cleanly(project, result, before, r"book/vol1/alpha/alpha\.qmd:[23]: malformed YAML front matter")
+
+
+def test_unknown_cross_reference(project, shared_cache):
+    before = _snapshot(project / "_site")
+    chapter = project / "book/vol1/beta/beta.qmd"
+    line = _replace(chapter, "@tbl-alpha-devices", "@tbl-alpha-missing")
+    result = run_build(project, cache=shared_cache)
+    _assert_failed_cleanly(project, result, before,
+                           rf"book/vol1/beta/beta\.qmd:{line}: unknown cross-reference @tbl-alpha-missing")
+
+
+def test_raising_cell(project, shared_cache):
+    before = _snapshot(project / "_site")
+    chapter = project / "book/vol1/alpha/alpha.qmd"
+    text = chapter.read_text()
+    fence_line = text[:text.index("#| label: fig-alpha-roofline")].count("\n")  # the ```{python} line above it
+    _replace(chapter, "plt.xlabel(\"FLOP per byte\")", "plt.xlabel(1 / 0)")
+    result = run_build(project, cache=shared_cache)
+    _assert_failed_cleanly(project, result, before,
+                           rf"book/vol1/alpha/alpha\.qmd:{fence_line}: cell raised ZeroDivisionError")
+
+
+def test_missing_citation(project, shared_cache):
+    before = _snapshot(project / "_site")
+    line = _replace(project / "book/vol1/beta/beta.qmd", "[@jouppi2017tpu]", "[@nobody2099]")
+    result = run_build(project, cache=shared_cache)
+    _assert_failed_cleanly(project, result, before,
+                           rf"book/vol1/beta/beta\.qmd:{line}: citation key `nobody2099` is not in .*references\.bib")
+
+
+def test_chapter_listed_but_missing(project, shared_cache):
+    before = _snapshot(project / "_site")
+    line = _replace(project / "book/vol1/_quarto.yml", "beta/beta.qmd", "gamma/gamma.qmd")
+    result = run_build(project, cache=shared_cache)
+    _assert_failed_cleanly(project, result, before, rf"_quarto\.yml:{line}: chapter gamma/gamma\.qmd is listed")
+
+
+def test_broken_link_fails_before_the_swap(project, shared_cache):
+    before = _snapshot(project / "_site")
+    line = _replace(project / "labs/site/demo.qmd", "alpha.html#sec-alpha-rooflines", "alpha.html#sec-nowhere")
+    result = run_build(project, cache=shared_cache)
+    _assert_failed_cleanly(project, result, before, rf"labs/site/demo\.qmd:{line}: broken anchor")
+
+
+def test_invalid_quiz_key(project, shared_cache):
+    before = _snapshot(project / "_site")
+    _replace(project / "book/vol1/alpha/alpha_quiz.yml", "answer: 1\n", "answer: 7\n")
+    result = run_build(project, cache=shared_cache)
+    _assert_failed_cleanly(project, result, before, r"alpha_quiz\.yml: question 1")
+
+
+def test_duplicate_label_across_chapters(project, shared_cache):
+    before = _snapshot(project / "_site")
+    line = _replace(project / "book/vol1/beta/beta.qmd", "{#sec-beta-back}", "{#sec-alpha-rooflines}")
+    result = run_build(project, cache=shared_cache)
+    _assert_failed_cleanly(project, result, before,
+                           rf"beta\.qmd:{line}: label `sec-alpha-rooflines` is also defined in vol1/alpha/alpha\.html")
+
+
+def test_all_problems_are_reported_together(project, shared_cache):
+    _replace(project / "book/vol1/beta/beta.qmd", "@fig-alpha-roofline", "@fig-gone")
+    _replace(project / "book/vol1/beta/beta.qmd", "@tbl-alpha-devices", "@tbl-gone")
+    result = run_build(project, cache=shared_cache)
+    assert result.returncode == 1
+    assert "(2 problem(s))" in result.stderr
+    assert "@fig-gone" in result.stderr and "@tbl-gone" in result.stderr

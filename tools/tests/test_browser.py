@@ -1,0 +1,98 @@
+"""The fixture site in real headless Chromium: no console errors, no external requests, search,
+theme toggle, quiz feedback, mermaid diagram, mobile menu. Screenshots go to build/test-artifacts/."""
+from __future__ import annotations
+
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+from site_helpers import ARTIFACTS
+
+from mlsysbook.site.browser import Browser, find_chromium
+from mlsysbook.site.serve import make_server
+
+
+@pytest.fixture(scope="module")
+def served(built_fixture):
+    server = make_server(built_fixture / "_site", port=0, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if find_chromium() is None:
+        pytest.fail("Chromium is missing: the Makefile target installs it (tools/ensure-apt.sh chromium)")
+    with Browser() as b:
+        yield b
+
+
+def _external(urls: list[str]) -> list[str]:
+    return [u for u in urls if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).hostname != "127.0.0.1"]
+
+
+def test_chapter_loads_cleanly_offline(browser, served):
+    browser.goto(served + "vol1/alpha/alpha.html")
+    browser.wait_for("document.querySelector('#fig-alpha-flow svg') !== null")  # mermaid rendered client-side
+    assert browser.console_errors() == []
+    requested = browser.requested_urls()
+    assert any(u.endswith("assets/vendor/mermaid.min.js") for u in requested)
+    assert _external(requested) == []
+    assert browser.evaluate("document.querySelector('math') !== null")
+    browser.screenshot(ARTIFACTS / "site-fixture-chapter.png")
+
+
+def test_search_finds_a_term_from_a_chapter(browser, served):
+    browser.goto(served + "index.html")
+    browser.type_into("#search-input", "floating-point")
+    first = browser.wait_for("(() => { const a = document.querySelector('#search-results a'); return a && a.getAttribute('href'); })()")
+    assert first.endswith("vol1/alpha/alpha.html#sec-alpha-rooflines")
+    browser.type_into("#search-input", "zzqxnotaword")
+    browser.wait_for("document.querySelector('#search-results .result-empty') !== null")
+    assert browser.console_errors() == []
+
+
+def test_theme_toggle_switches_and_persists(browser, served):
+    browser.goto(served + "vol1/beta/beta.html")
+    start = browser.evaluate("document.documentElement.dataset.theme")
+    browser.click(".theme-toggle")
+    flipped = browser.evaluate("document.documentElement.dataset.theme")
+    assert {start, flipped} == {"light", "dark"}
+    background = browser.evaluate("getComputedStyle(document.body).backgroundColor")
+    browser.goto(served + "vol1/alpha/alpha.html")
+    assert browser.evaluate("document.documentElement.dataset.theme") == flipped
+    assert browser.evaluate("getComputedStyle(document.body).backgroundColor") == background
+    browser.click(".theme-toggle")
+    assert browser.evaluate("document.documentElement.dataset.theme") == start
+
+
+def test_quiz_answers_give_feedback(browser, served):
+    browser.goto(served + "vol1/alpha/alpha.html")
+    browser.click(".quiz-question[data-type=mcq] .quiz-choice[data-index='0']")
+    feedback = browser.evaluate("document.querySelector('.quiz-question[data-type=mcq] .quiz-feedback').textContent")
+    assert feedback.startswith("Not quite")
+    assert browser.evaluate("document.querySelector(\".quiz-choice[data-index='1']\").classList.contains('is-correct')")
+    assert not browser.evaluate("document.querySelector('.quiz-question[data-type=mcq] .quiz-explanation').hidden")
+    browser.click(".quiz-question[data-type=mcq] .quiz-choice[data-index='1']")
+    assert browser.evaluate("document.querySelector('.quiz-question[data-type=mcq] .quiz-feedback').textContent") == "Correct."
+    browser.type_into(".quiz-question[data-type=calc] .quiz-input", "296")
+    browser.click(".quiz-question[data-type=calc] .quiz-check")
+    assert browser.evaluate("document.querySelector('.quiz-question[data-type=calc] .quiz-feedback').textContent").startswith("Correct")
+    browser.type_into(".quiz-question[data-type=calc] .quiz-input", "400")
+    browser.click(".quiz-question[data-type=calc] .quiz-check")
+    assert "expected answer is 295" in browser.evaluate(
+        "document.querySelector('.quiz-question[data-type=calc] .quiz-feedback').textContent")
+    browser.screenshot(ARTIFACTS / "site-fixture-quiz.png")
+
+
+def test_mobile_layout_hides_sidebar_behind_menu(served):
+    with Browser(width=390, height=844) as phone:
+        phone.goto(served + "vol1/alpha/alpha.html")
+        assert phone.evaluate("getComputedStyle(document.querySelector('.sidebar')).display") == "none"
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        phone.click(".menu-toggle")
+        assert phone.evaluate("getComputedStyle(document.querySelector('.sidebar')).display") == "block"
+        phone.screenshot(ARTIFACTS / "site-fixture-mobile.png")
