@@ -29,11 +29,10 @@ typedef enum {
     KITS_OP_SOFTMAX = 6
 } kits_op_t;
 
-typedef enum {
-    KITS_INPUT_AUDIO = 1, /* int16 audio at KITS_AUDIO_SAMPLE_RATE -> log-mel */
-    KITS_INPUT_IMU = 2,   /* int16 IMU samples -> windowed int8 */
-    KITS_INPUT_IMAGE = 3  /* uint8 grayscale pixels - 128 */
-} kits_input_kind_t;
+/* Input kinds are macros, not an enum, so firmware can size buffers with #if. */
+#define KITS_INPUT_AUDIO 1 /* int16 audio at KITS_AUDIO_SAMPLE_RATE -> log-mel */
+#define KITS_INPUT_IMU 2   /* int16 IMU samples -> windowed int8 */
+#define KITS_INPUT_IMAGE 3 /* 8-bit grayscale pixels, centred: value - 128 */
 
 typedef struct {
     uint8_t op;

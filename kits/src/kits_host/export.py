@@ -462,7 +462,8 @@ def render_header(model: QuantizedModel) -> str:
             f"#define KITS_MODEL_{model.name.upper()}_INPUT_SIZE {model.input_size}u\n"
             f"#define KITS_MODEL_{model.name.upper()}_INPUT_SAMPLES {model.input_samples}u\n"
             f"#define KITS_MODEL_{model.name.upper()}_INPUT_AXES {model.input_axes}u\n"
-            f"#define KITS_MODEL_{model.name.upper()}_N_CLASSES {len(model.labels)}u\n\n"
+            f"#define KITS_MODEL_{model.name.upper()}_N_CLASSES {len(model.labels)}u\n"
+            f"#define KITS_MODEL_{model.name.upper()}_INPUT_KIND {int(model.input_kind)}\n\n"
             f"extern const kits_model_t kits_model_{model.name};\n\n"
             f"#ifdef __cplusplus\n}}\n#endif\n#endif\n")
 

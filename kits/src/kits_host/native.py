@@ -215,3 +215,78 @@ class Core:
 @lru_cache(maxsize=1)
 def core() -> Core:
     return Core()
+
+
+MAX_BODY = 512
+MAX_RAW = MAX_BODY + 6
+MAX_ENCODED = MAX_RAW + MAX_RAW // 254 + 2
+
+
+class _Decoder(ctypes.Structure):
+    """Mirror of kits_frame_decoder_t (kits_frame.h)."""
+
+    _fields_ = [("encoded", ctypes.c_uint8 * MAX_ENCODED), ("encoded_len", ctypes.c_size_t),
+                ("overflowed", ctypes.c_int), ("type", ctypes.c_uint8), ("seq", ctypes.c_uint8),
+                ("body", ctypes.c_uint8 * MAX_RAW), ("body_len", ctypes.c_size_t)]
+
+
+class CFrameDecoder:
+    """The firmware's byte-at-a-time frame decoder, driven from Python."""
+
+    PENDING, FRAME, CORRUPT, OVERFLOW = range(4)
+
+    def __init__(self, native: Core):
+        self.lib = native.lib
+        self.state = _Decoder()
+        self.lib.kits_frame_decoder_feed.restype = ctypes.c_int
+        self.lib.kits_frame_decoder_init(ctypes.byref(self.state))
+
+    def feed(self, data: bytes) -> list[tuple[int, object]]:
+        """Returns (status, (type, seq, body) or None) for every delimiter seen."""
+        events = []
+        for byte in data:
+            status = self.lib.kits_frame_decoder_feed(ctypes.byref(self.state), ctypes.c_uint8(byte))
+            if status == self.FRAME:
+                s = self.state
+                events.append((status, (s.type, s.seq, bytes(s.body[:s.body_len]))))
+            elif status != self.PENDING:
+                events.append((status, None))
+        return events
+
+
+class CRing:
+    def __init__(self, native: Core, capacity: int):
+        self.lib = native.lib
+        self.storage = ctypes.create_string_buffer(max(capacity, 1))
+        self.ring = ctypes.create_string_buffer(32)  # kits_ring_t is 16 bytes on 64-bit hosts
+        self.status = self.lib.kits_ring_init(self.ring, self.storage, ctypes.c_uint32(capacity))
+
+    def push(self, data: bytes) -> int:
+        return self.lib.kits_ring_push(self.ring, data, ctypes.c_uint32(len(data)))
+
+    def pop(self, n: int) -> bytes:
+        out = ctypes.create_string_buffer(max(n, 1))
+        got = self.lib.kits_ring_pop(self.ring, out, ctypes.c_uint32(n))
+        return out.raw[:got]
+
+    def count(self) -> int:
+        return self.lib.kits_ring_count(self.ring)
+
+
+class CImuWindow:
+    def __init__(self, native: Core, n_axes: int, window_len: int, hop: int):
+        self.lib = native.lib
+        self.n_axes, self.window_len = n_axes, window_len
+        self.storage = (ctypes.c_int16 * max(n_axes * window_len, 1))()
+        self.state = ctypes.create_string_buffer(64)
+        self.status = self.lib.kits_imu_window_init(self.state, self.storage, ctypes.c_uint32(n_axes),
+                                                    ctypes.c_uint32(window_len), ctypes.c_uint32(hop))
+
+    def push(self, sample) -> bool:
+        s = (ctypes.c_int16 * self.n_axes)(*[int(v) for v in sample])
+        return bool(self.lib.kits_imu_window_push(self.state, s))
+
+    def read_s8(self, shift: int) -> np.ndarray:
+        out = np.zeros((self.window_len, self.n_axes), np.int8)
+        self.lib.kits_imu_window_read_s8(self.state, ctypes.c_int32(shift), _ptr(out, ctypes.c_int8))
+        return out

@@ -1,0 +1,73 @@
+"""The boards the kits support: PlatformIO environments, sensors, labs and memory limits.
+
+Two kinds of limit are reported: the MCU totals from the mlsysim hardware catalog
+(one source of truth for the book), and the application limits PlatformIO enforces
+for the board's Arduino core (`upload.maximum_size` / `maximum_ram_size` in the
+board manifests of platformio/platform-nordicnrf52, -ststm32 and -espressif32).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class UnknownBoardError(KeyError):
+    def __str__(self) -> str:  # KeyError quotes its message otherwise
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class McuBoard:
+    key: str               # folder under kits/boards/ and PlatformIO environment name
+    name: str
+    mcu_catalog_name: str  # mlsysim.hardware(...) entry
+    platform: str
+    board: str
+    framework: str
+    app_flash_bytes: int   # PlatformIO upload.maximum_size
+    app_ram_bytes: int     # PlatformIO upload.maximum_ram_size
+    sensors: tuple[str, ...]
+    labs: tuple[str, ...]
+
+    def mcu_limits(self) -> dict:
+        """Flash and SRAM of the MCU from the mlsysim catalog."""
+        import mlsysim as ms
+
+        hw = ms.hardware(self.mcu_catalog_name)
+        return {"flash_bytes": hw.flash_bytes, "sram_bytes": hw.sram_bytes, "source": hw.source}
+
+
+@dataclass(frozen=True)
+class LinuxBoard:
+    key: str
+    name: str
+    catalog_name: str
+    accelerator: str
+    labs: tuple[str, ...]
+
+
+MCU_BOARDS = {
+    "nano33ble": McuBoard("nano33ble", "Arduino Nano 33 BLE Sense", "nRF52840", "nordicnrf52", "nano33ble",
+                          "arduino", 983040, 262144, ("PDM microphone", "LSM9DS1 IMU"),
+                          ("keyword-spotting", "motion")),
+    "nicla_vision": McuBoard("nicla_vision", "Arduino Nicla Vision", "STM32H747", "ststm32", "nicla_vision",
+                             "arduino", 786432, 523624, ("PDM microphone", "LSM6DSOX IMU", "GC2145 camera"),
+                             ("keyword-spotting", "motion", "image-classification")),
+    "xiao_esp32s3": McuBoard("xiao_esp32s3", "Seeed XIAO ESP32S3 Sense", "ESP32-S3", "espressif32",
+                             "seeed_xiao_esp32s3", "arduino", 8388608, 327680,
+                             ("PDM microphone", "OV2640 camera"), ("keyword-spotting", "image-classification")),
+}
+
+LINUX_BOARDS = {
+    "rpi": LinuxBoard("rpi", "Raspberry Pi 4 / 5", "RPi5", "Cortex-A72 / A76 CPU (NEON)",
+                      ("pi-vision", "pi-detection", "pi-llm")),
+    "jetson": LinuxBoard("jetson", "NVIDIA Jetson Orin Nano", "Jetson-Orin-Nano", "Ampere GPU (CUDA)",
+                         ("jetson-vision", "jetson-llm")),
+}
+
+
+def mcu_board(key: str) -> McuBoard:
+    try:
+        return MCU_BOARDS[key]
+    except KeyError:
+        raise UnknownBoardError(f"unknown board {key!r}; choose one of {', '.join(MCU_BOARDS)}") from None
