@@ -5,5 +5,6 @@
 from tinytorch.core.activations import ReLU, Sigmoid, Tanh, GELU, Softmax  # module 02
 from tinytorch.core.layers import Parameter, Module, Linear, Sequential, Dropout, Identity  # module 03
 from tinytorch.core.losses import MSELoss, CrossEntropyLoss, BCEWithLogitsLoss  # module 04
+from tinytorch.core.spatial import Conv2d, MaxPool2d, AvgPool2d, Flatten  # module 09
 from tinytorch.nn import functional
-__all__ = ['ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax', 'Parameter', 'Module', 'Linear', 'Sequential', 'Dropout', 'Identity', 'MSELoss', 'CrossEntropyLoss', 'BCEWithLogitsLoss', 'functional']
+__all__ = ['ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax', 'Parameter', 'Module', 'Linear', 'Sequential', 'Dropout', 'Identity', 'MSELoss', 'CrossEntropyLoss', 'BCEWithLogitsLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'Flatten', 'functional']

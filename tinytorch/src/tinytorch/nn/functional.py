@@ -5,4 +5,5 @@
 from tinytorch.core.activations import relu, sigmoid, tanh, gelu, softmax, log_softmax  # module 02
 from tinytorch.core.layers import linear, dropout  # module 03
 from tinytorch.core.losses import mse_loss, cross_entropy, binary_cross_entropy_with_logits  # module 04
-__all__ = ['relu', 'sigmoid', 'tanh', 'gelu', 'softmax', 'log_softmax', 'linear', 'dropout', 'mse_loss', 'cross_entropy', 'binary_cross_entropy_with_logits']
+from tinytorch.core.spatial import conv2d, max_pool2d, avg_pool2d  # module 09
+__all__ = ['relu', 'sigmoid', 'tanh', 'gelu', 'softmax', 'log_softmax', 'linear', 'dropout', 'mse_loss', 'cross_entropy', 'binary_cross_entropy_with_logits', 'conv2d', 'max_pool2d', 'avg_pool2d']
