@@ -1,0 +1,146 @@
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium", app_title="The Iteration Loop: Experiments per Week")
+
+with app.setup:
+    import functools
+
+    import marimo as mo
+    import mlsysim as ms
+    import labkit as lk
+
+
+@app.cell(hide_code=True)
+def _():
+    lk.header("iteration_loop")
+    return
+
+
+@app.cell(hide_code=True)
+def _():
+    lk.predict(
+        "A team shares 64 H100s to fine-tune a 7-8B model on 2 billion tokens per experiment. Is it "
+        "better to give each experiment 64 GPUs and run them one after another, or 8 GPUs each and run "
+        "8 at once? Which choice gives more experiments per week, and which gives the fastest answer?"
+    )
+    return
+
+
+@app.cell
+def _():
+    gpu_options = [1, 2, 4, 8, 16, 32, 64, 128]
+    control_spec = {
+        "model": lk.Choice("Model being fine-tuned", ["GPT-2", "Llama-2-7B", "Llama-3-8B", "Llama-2-13B"], "Llama-3-8B"),
+        "tokens": lk.Steps("Fine-tuning tokens per experiment", [1e8, 3e8, 1e9, 2e9, 5e9, 1e10], 2e9),
+        "gpus_per_experiment": lk.Steps("GPUs per experiment", gpu_options, 8),
+        "pool": lk.Steps("GPUs the team has", [8, 16, 32, 64, 128, 256], 64),
+        "zero3": lk.Switch("Shard model state with ZeRO-3", True),
+    }
+    return control_spec, gpu_options
+
+
+@app.cell
+def _():
+    @functools.lru_cache(maxsize=512)
+    def experiment(model_name, tokens, gpus, zero3):
+        seq_len = min(2048, ms.model(model_name).max_seq_len)
+        return ms.time_to_train(model_name, tokens, "DGX-H100", n_devices=gpus, global_batch=max(64, gpus),
+                                seq_len=seq_len, zero_stage=3 if zero3 else 0, recompute=True)
+
+    return (experiment,)
+
+
+@app.cell
+def _(control_spec):
+    controls = lk.controls(control_spec)
+    return (controls,)
+
+
+@app.cell(hide_code=True)
+def _(controls):
+    lk.panel(controls)
+    return
+
+
+@app.cell
+def _(controls, experiment, gpu_options):
+    params = controls.value
+    lk.engine_call(ms.model, params["model"])
+    mo.stop(params["gpus_per_experiment"] > params["pool"],
+            lk.limit(True, f"{params['gpus_per_experiment']} GPUs per experiment exceed the team's {params['pool']}",
+                     "Lower the GPUs per experiment or grow the pool."))
+    current = lk.engine_call(experiment, params["model"], params["tokens"], params["gpus_per_experiment"],
+                             params["zero3"], context=f"{params['model']} on {params['gpus_per_experiment']} GPUs")
+    options = {g: lk.attempt(experiment, params["model"], params["tokens"], g, params["zero3"])
+               for g in gpu_options if g <= params["pool"]}
+
+    def per_week(run, gpus):
+        return (params["pool"] // gpus) * 7 * 24 / (run.seconds / 3600)
+
+    weekly = per_week(current, params["gpus_per_experiment"])
+    return current, options, params, per_week, weekly
+
+
+@app.cell(hide_code=True)
+def _(current, options, params, per_week):
+    _ok = {g: o.value for g, o in options.items() if o.ok}
+    lk.line_chart({"one point per GPUs-per-experiment choice": ([r.seconds / 3600 for r in _ok.values()],
+                                                             [per_week(r, g) for g, r in _ok.items()])},
+                  x_title="Turnaround of one experiment (hours)", y_title="Experiments per week (whole pool)",
+                  log_x=True, vlines=[(24, "one day")],
+                  current=(current.seconds / 3600, per_week(current, params["gpus_per_experiment"]),
+                           f"{params['gpus_per_experiment']} GPUs each"),
+                  title=f"Fine-tuning {params['model']} on {lk.fmt_count(params['tokens'])} tokens, {params['pool']}-GPU pool")
+    return
+
+
+@app.cell(hide_code=True)
+def _(options, params, per_week):
+    _rows = []
+    for _g, _o in options.items():
+        if _o.ok:
+            _rows.append({"GPUs each": _g, "in parallel": params["pool"] // _g, "turnaround": lk.fmt_time(_o.value.seconds),
+                          "experiments / week": f"{per_week(_o.value, _g):.1f}", "MFU": lk.fmt_pct(_o.value.step.mfu)})
+        else:
+            _rows.append({"GPUs each": _g, "in parallel": params["pool"] // _g, "turnaround": f"rejected: {_o.error}"})
+    lk.table(_rows, caption="Splitting the pool", highlight=list(options).index(params["gpus_per_experiment"]))
+    return
+
+
+@app.cell(hide_code=True)
+def _(current, params, weekly):
+    _hours = current.seconds / 3600
+    _slow = _hours > 24
+    lk.limit(
+        _slow,
+        (f"turnaround {lk.fmt_time(current.seconds)}: the overnight loop is broken" if _slow else
+         f"turnaround {lk.fmt_time(current.seconds)}, {weekly:.1f} experiments per week"),
+        f"Experiments per week = (pool ÷ GPUs each) × 168 h ÷ hours per experiment = "
+        f"({params['pool']} ÷ {params['gpus_per_experiment']}) × 168 ÷ {_hours:.2f}. Per-GPU efficiency is "
+        "highest on few GPUs, so many small experiments maximise the weekly count; one big experiment "
+        "minimises the time to the next decision. Too few GPUs and the model state no longer fits.",
+        current.explain(),
+    )
+    return
+
+
+@app.cell(hide_code=True)
+def _():
+    lk.reflections([
+        ("Why can the total number of experiments per week fall when each experiment gets more GPUs, "
+         "even though each one finishes sooner?",
+         "Scaling is sub-linear: the all-reduce and other communication grow relative to per-GPU compute, "
+         "so MFU drops. The pool does the same total work either way, but at a lower efficiency when it "
+         "is spread over fewer, wider jobs."),
+        ("A team argues that turnaround matters more than throughput early in a project and the reverse "
+         "later. Explain with the numbers from the lab.",
+         "Early on, each result changes what to try next, so waiting for a slow serial loop wastes the "
+         "team's time: fast turnaround (more GPUs per job) wins. Later, the search is a known sweep of "
+         "many independent runs, so the total count per week (fewer GPUs per job, more in parallel) wins."),
+    ])
+    return
+
+
+if __name__ == "__main__":
+    app.run()
