@@ -89,11 +89,19 @@ def simulate_queue(serving: Serving, arrival_rate: float, n_requests: int = 1000
         if not active_ids.size:
             continue
         step = serving.decode_fixed_s + serving.decode_per_sequence_s * active_ids.size
-        clock += step
-        busy += step
-        batch_sum += active_ids.size
-        steps += 1
-        remaining -= 1
+        # the active set only changes when a request finishes or (with room to spare) one arrives,
+        # so advance all the identical decode steps up to that event at once
+        jump = int(remaining.min())
+        if active_ids.size < limit and next_arrival < n_requests:
+            until_arrival = max(1, int(np.ceil((arrivals[next_arrival] - clock) / step)))
+            jump = min(jump, until_arrival)
+        if waiting and active_ids.size < limit:
+            jump = 1
+        clock += jump * step
+        busy += jump * step
+        batch_sum += active_ids.size * jump
+        steps += jump
+        remaining -= jump
         finished = remaining <= 0
         if finished.any():
             done[active_ids[finished]] = clock

@@ -74,3 +74,102 @@ def training_memory(model, batch, seq_len, dp=1, tp=1, pp=1, zero_stage=0, recom
     total = weights + grads + opt + acts
     return {"weights_bytes": weights, "grads_bytes": grads, "optimizer_bytes": opt, "activations_bytes": acts,
             "total_bytes": total}
+
+
+def _flat_time(op: str, size, n, link):
+    """Array version of the single-tier alpha-beta time (same formula as mlsysim.collectives)."""
+    n = np.asarray(n, dtype=np.float64)
+    bw = link.bandwidth_bytes_per_s * link.peak_efficiency
+    if op == "all_reduce":
+        steps, factor = 2 * (n - 1), 2 * (n - 1) / n
+    elif op == "send_recv":
+        steps, factor = np.ones_like(n), np.ones_like(n)
+    else:
+        steps, factor = n - 1, (n - 1) / n
+    return np.where(n > 1, steps * link.latency_s + factor * size / bw, 0.0)
+
+
+def _group_time(op: str, size, n, per_node, intra, inter):
+    """Array version of mlsysim.collective on a cluster with ``per_node`` group members per node."""
+    nodes = n / per_node
+    inside = _flat_time(op, size, n, intra)
+    if op == "all_reduce":
+        across = (_flat_time("reduce_scatter", size, per_node, intra) + _flat_time("all_reduce", size / per_node, nodes, inter)
+                  + _flat_time("all_gather", size, per_node, intra))
+    else:
+        across = _flat_time(op, size / per_node, nodes, inter) + _flat_time(op, size, per_node, intra)
+    return np.where(n <= per_node, inside, across)
+
+
+def train_step(model, cluster, n_devices: int, global_batch, seq_len, tp=1, pp=1, micro_batch=1, zero_stage=0,
+               recompute=False, sp=False, virtual_stages=1, precision: str = "bf16", optimizer: str = "adam",
+               flash_attention: bool = True) -> dict:
+    """Step time, tokens/s and MFU for arrays of layouts of a transformer on ``cluster`` (dp = n / (tp x pp)).
+
+    Covers data, tensor (within a node), pipeline and sequence parallelism with ZeRO 0-3 and full
+    recomputation; the same equations as :func:`mlsysim.train_step` (tested to agree).
+    """
+    from . import assumptions
+    from .catalog import Cluster
+    from .training import _gemm_time, _system, layer_forward_time
+
+    m = get_model(model)
+    if m.kind != "transformer":
+        raise ValidationError("model", f"sweep.train_step covers transformers; {m.name} is a {m.kind}")
+    system = cluster if isinstance(cluster, Cluster) else _system(cluster, int(n_devices))
+    hw = system.accelerator
+    gpn = system.gpus_per_node
+    precision = dtype_name(precision, "precision")
+    gb, seq = _array("global_batch", global_batch), _array("seq_len", seq_len)
+    tp, pp, mb = _array("tp", tp), _array("pp", pp), _array("micro_batch", micro_batch)
+    v = _array("virtual_stages", virtual_stages)
+    tp, pp, mb, v, gb, seq = np.broadcast_arrays(tp, pp, mb, v, gb, seq)
+    zero = np.broadcast_to(np.asarray(zero_stage), tp.shape)
+    rf = np.broadcast_to(np.asarray(recompute, dtype=bool), tp.shape).astype(np.float64)
+    sp = np.broadcast_to(np.asarray(sp, dtype=bool), tp.shape)
+    n = float(n_devices)
+    dp = n / (tp * pp)
+    problems = {"tp": (np.mod(m.heads, tp) != 0) | (tp > gpn), "pp": np.mod(m.layers, pp) != 0,
+                "n_devices": np.mod(dp, 1) != 0, "global_batch": np.mod(gb, dp * mb) != 0,
+                "virtual_stages": np.mod(m.layers / pp, v) != 0}
+    for field, bad in problems.items():
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValidationError(field, f"configuration {i} (tp={tp.flat[i]:g}, pp={pp.flat[i]:g}) is invalid: tp must divide "
+                                  f"heads={m.heads} and be <= {gpn} per node, pp must divide layers={m.layers}, tp x pp must "
+                                  "divide n_devices, dp x micro_batch must divide global_batch, virtual_stages must divide layers/pp")
+    peak_nominal = hw.peak_flops(precision)
+    peak = peak_nominal * assumptions.MATMUL_EFFICIENCY[hw.category]
+    bw = hw.memory_bw_bytes_per_s * assumptions.MEMORY_EFFICIENCY[hw.category]
+    act_dtype = "bf16" if precision == "fp8" else precision
+    b = DTYPE_BYTES[act_dtype]
+    tokens = mb * seq
+    layers_per_stage = m.layers / pp
+    fwd = layer_forward_time(m, tokens, seq, tp, sp, act_dtype, peak, bw, flash_attention)
+    logits = 3.0 * _gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp, peak, bw)
+    compute_mb = layers_per_stage * fwd * (3.0 + rf) + logits
+    intra, inter = system.node.intra_link, system.scale_out_link
+    act_bytes = tokens * m.hidden * b
+    tp_comm = layers_per_stage * (4 + 2 * rf) * _flat_time("all_reduce", act_bytes, tp, intra)
+    pp_link_time = np.where(tp * dp >= gpn, _flat_time("send_recv", act_bytes / np.where(sp, tp, 1), 2 * np.ones_like(tp), inter),
+                            _flat_time("send_recv", act_bytes / np.where(sp, tp, 1), 2 * np.ones_like(tp), intra))
+    pp_comm = np.where(pp > 1, 2 * v * pp_link_time, 0.0)
+    mb_time = compute_mb + tp_comm + pp_comm
+    n_micro = gb / (dp * mb)
+    bubble = (pp - 1) / v * mb_time
+    pipeline = n_micro * mb_time + bubble
+    grad_bytes = m.params / (tp * pp) * b
+    per_node = np.gcd(dp.astype(np.int64), np.maximum(1, gpn // tp.astype(np.int64))).astype(np.float64)
+    dp_comm = np.where(dp > 1, _group_time("all_reduce", grad_bytes, dp, per_node, intra, inter), 0.0)
+    dp_exposed = np.maximum(0.0, dp_comm - layers_per_stage * fwd * 2.0)
+    gather = _group_time("all_gather", grad_bytes, dp, per_node, intra, inter)
+    zero3 = (zero >= 3) & (dp > 1)
+    pipeline = pipeline + np.where(zero3, n_micro * np.maximum(0.0, 2 * gather - compute_mb), 0.0)
+    mem = training_memory(m, mb, seq, dp=dp, tp=tp, pp=pp, zero_stage=zero, recompute=rf.astype(bool), sp=sp,
+                          optimizer=optimizer, precision=precision, flash_attention=flash_attention)
+    optimizer_s = 2.0 * (mem["optimizer_bytes"] + mem["weights_bytes"] + mem["grads_bytes"]) / bw
+    step = pipeline + dp_exposed + optimizer_s
+    model_flop = 3.0 * (2.0 * m.matmul_params + 4.0 * m.layers * seq * m.q_dim) * gb * seq
+    return {"step_time_s": step, "tokens_per_s": gb * seq / step, "mfu": model_flop / (step * n * peak_nominal),
+            "compute_s": n_micro * compute_mb, "bubble_s": bubble, "dp": dp, "memory_bytes": mem["total_bytes"],
+            "fits": mem["total_bytes"] <= hw.memory_bytes}

@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import assumptions
 from .catalog import Cluster, Hardware, Model, cluster as make_cluster, hardware, model as get_model, node as get_node
 from .catalog import single_device_cluster
@@ -104,8 +106,9 @@ def _system(cluster_or_hw, n_devices: int) -> Cluster:
         raise UnknownNameError("hardware or node", cluster_or_hw, list_hardware() + list_nodes()) from None
 
 
-def _gemm_time(flop: float, bytes_moved: float, peak: float, bw: float) -> float:
-    return max(flop / peak, bytes_moved / bw)
+def _gemm_time(flop, bytes_moved, peak, bw):
+    """Roofline time of one GEMM; works on floats and on NumPy arrays (used by mlsysim.sweep)."""
+    return np.maximum(flop / peak, bytes_moved / bw)
 
 
 def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, dtype: str,
@@ -122,14 +125,14 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
     t = 0.0
     for out_f, in_f, copies in gemms:
         flop = 2.0 * tokens * out_f * in_f * copies
-        touched = copies if m.experts == 1 else min(m.experts, m.experts * (1 - (1 - m.active_experts / m.experts) ** tokens))
+        touched = copies if m.experts == 1 else np.minimum(m.experts, m.experts * (1 - (1 - m.active_experts / m.experts) ** tokens))
         weight_bytes = out_f * in_f * b * touched
         t += _gemm_time(flop, weight_bytes + tokens * copies * (out_f + in_f) * b, peak, bw)
     # attention scores and weighted sum (fused, flash-style: K/V streamed once per query block)
     attn_flop = 4.0 * tokens * seq_len * m.q_dim / tp
     t += attn_flop / peak
     # elementwise: 2 norms (read+write), 2 residual adds (2 reads + 1 write), activation, rotary
-    elementwise = tokens * b * (4 * h + 6 * h) / (tp if sp else 1) + tokens * b * (
+    elementwise = tokens * b * (4 * h + 6 * h) / np.where(sp, tp, 1) + tokens * b * (
         m.active_experts * m.ffn_hidden * m.ffn_matrices + 2 * (m.q_dim + m.kv_dim)) / tp
     if not flash_attention:
         # materialised scores: write QK^T, fused scale-mask-softmax read+write, dropout read+write+mask,
@@ -204,13 +207,13 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
         raise ValidationError("recompute", f"must be False, True, 'full' or 'selective'; got {recompute!r}")
 
     # ---- compute per micro-batch on the slowest stage --------------------------------------------
-    fwd_layer = layer_forward_time(m, tokens, seq_len, tp, sp, act_dtype, peak, bw, flash_attention)
+    fwd_layer = float(layer_forward_time(m, tokens, seq_len, tp, sp, act_dtype, peak, bw, flash_attention))
     recompute_factor = {"none": 0.0, "full": 1.0, "selective": 0.0}[recompute_mode]
     attn_fraction = (4.0 * tokens * seq_len * m.q_dim / tp / peak) / fwd_layer
     if recompute_mode == "selective":
         recompute_factor = attn_fraction
     per_layer = fwd_layer * (3.0 + recompute_factor)
-    logits = 3.0 * _gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp, peak, bw)
+    logits = 3.0 * float(_gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp, peak, bw))
     compute_mb = layers_per_stage * per_layer + logits
 
     # ---- tensor-parallel collectives (exposed) ----------------------------------------------------
