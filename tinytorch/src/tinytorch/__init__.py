@@ -5,7 +5,9 @@
 from tinytorch.core.tensor import Tensor, no_grad, is_grad_enabled, ShapeError, zeros, ones, randn, rand, arange, zeros_like, ones_like, cat, stack, manual_seed  # module 01
 from tinytorch.core.autograd import gradcheck, register_gradient  # module 05
 from tinytorch.core.training import Trainer, evaluate, accuracy, clip_grad_norm_, CosineWarmupSchedule, save_checkpoint, load_checkpoint  # module 07
+from tinytorch.text.tokenization import CharTokenizer, BPETokenizer  # module 10
+from tinytorch.models.transformer import GPT  # module 13
 from tinytorch import nn
 from tinytorch import optim
 from tinytorch import data
-__all__ = ['Tensor', 'no_grad', 'is_grad_enabled', 'ShapeError', 'zeros', 'ones', 'randn', 'rand', 'arange', 'zeros_like', 'ones_like', 'cat', 'stack', 'manual_seed', 'gradcheck', 'register_gradient', 'Trainer', 'evaluate', 'accuracy', 'clip_grad_norm_', 'CosineWarmupSchedule', 'save_checkpoint', 'load_checkpoint', 'nn', 'optim', 'data']
+__all__ = ['Tensor', 'no_grad', 'is_grad_enabled', 'ShapeError', 'zeros', 'ones', 'randn', 'rand', 'arange', 'zeros_like', 'ones_like', 'cat', 'stack', 'manual_seed', 'gradcheck', 'register_gradient', 'Trainer', 'evaluate', 'accuracy', 'clip_grad_norm_', 'CosineWarmupSchedule', 'save_checkpoint', 'load_checkpoint', 'CharTokenizer', 'BPETokenizer', 'GPT', 'nn', 'optim', 'data']

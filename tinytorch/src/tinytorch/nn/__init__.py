@@ -6,5 +6,8 @@ from tinytorch.core.activations import ReLU, Sigmoid, Tanh, GELU, Softmax  # mod
 from tinytorch.core.layers import Parameter, Module, Linear, Sequential, Dropout, Identity  # module 03
 from tinytorch.core.losses import MSELoss, CrossEntropyLoss, BCEWithLogitsLoss  # module 04
 from tinytorch.core.spatial import Conv2d, MaxPool2d, AvgPool2d, Flatten  # module 09
+from tinytorch.text.embeddings import Embedding, PositionalEmbedding, SinusoidalPositionalEncoding  # module 11
+from tinytorch.core.attention import MultiheadAttention  # module 12
+from tinytorch.models.transformer import LayerNorm, FeedForward, TransformerBlock  # module 13
 from tinytorch.nn import functional
-__all__ = ['ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax', 'Parameter', 'Module', 'Linear', 'Sequential', 'Dropout', 'Identity', 'MSELoss', 'CrossEntropyLoss', 'BCEWithLogitsLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'Flatten', 'functional']
+__all__ = ['ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax', 'Parameter', 'Module', 'Linear', 'Sequential', 'Dropout', 'Identity', 'MSELoss', 'CrossEntropyLoss', 'BCEWithLogitsLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'Flatten', 'Embedding', 'PositionalEmbedding', 'SinusoidalPositionalEncoding', 'MultiheadAttention', 'LayerNorm', 'FeedForward', 'TransformerBlock', 'functional']

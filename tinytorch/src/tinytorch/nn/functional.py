@@ -6,4 +6,6 @@ from tinytorch.core.activations import relu, sigmoid, tanh, gelu, softmax, log_s
 from tinytorch.core.layers import linear, dropout  # module 03
 from tinytorch.core.losses import mse_loss, cross_entropy, binary_cross_entropy_with_logits  # module 04
 from tinytorch.core.spatial import conv2d, max_pool2d, avg_pool2d  # module 09
-__all__ = ['relu', 'sigmoid', 'tanh', 'gelu', 'softmax', 'log_softmax', 'linear', 'dropout', 'mse_loss', 'cross_entropy', 'binary_cross_entropy_with_logits', 'conv2d', 'max_pool2d', 'avg_pool2d']
+from tinytorch.core.attention import scaled_dot_product_attention, causal_mask  # module 12
+from tinytorch.models.transformer import layer_norm  # module 13
+__all__ = ['relu', 'sigmoid', 'tanh', 'gelu', 'softmax', 'log_softmax', 'linear', 'dropout', 'mse_loss', 'cross_entropy', 'binary_cross_entropy_with_logits', 'conv2d', 'max_pool2d', 'avg_pool2d', 'scaled_dot_product_attention', 'causal_mask', 'layer_norm']

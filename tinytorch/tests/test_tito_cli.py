@@ -1,0 +1,56 @@
+"""tito end to end on a temporary workspace: prerequisites, progress, completion, grading."""
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from tito.cli import cli
+from tito.course import find_module
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_learner_flow(tmp_path):
+    ws = str(tmp_path / "ws")
+    assert invoke("setup", "-w", ws).exit_code == 0
+    locked = invoke("module", "start", "7", "-w", ws)
+    assert locked.exit_code == 1 and "05 (autograd)" in locked.output and "tito module complete 1" in locked.output
+    assert invoke("module", "start", "1", "-w", ws).exit_code == 0
+    source = tmp_path / "ws" / "modules" / "01_tensor" / "tensor.py"
+    assert (source.parent / "tensor.ipynb").exists() and "NotImplementedError" in source.read_text()
+    failing = invoke("module", "complete", "1", "-w", ws)
+    assert failing.exit_code == 1 and "not completed" in failing.output
+    shutil.copyfile(find_module(1).source, source)
+    done = invoke("module", "complete", "1", "-w", ws)
+    assert done.exit_code == 0, done.output
+    progress = json.loads((tmp_path / "ws" / ".tito" / "progress.json").read_text())
+    assert list(progress["completed"]) == ["01"]
+    assert (tmp_path / "ws" / "package" / "tinytorch" / "core" / "tensor.py").exists()
+    status = invoke("module", "status", "-w", ws)
+    assert "completed 1/20" in status.output and "module 02" in status.output
+    graded = json.loads(invoke("grade", "--json", "-w", ws).output)
+    assert graded["modules"][0] == {"module": 1, "name": "tensor", "status": "passed", "passed": 10, "total": 10}
+    assert graded["modules"][1]["status"] == "not started" and graded["modules_passed"] == 1
+    assert "locked" in invoke("module", "list", "-w", ws).output
+
+
+def test_corrupt_progress_file_is_explained(tmp_path):
+    ws = tmp_path / "ws"
+    assert invoke("setup", "-w", str(ws)).exit_code == 0
+    (ws / ".tito" / "progress.json").write_text("{not json")
+    result = invoke("module", "status", "-w", str(ws))
+    assert result.exit_code == 1 and "delete it" in result.output
+
+
+def test_unknown_module_and_milestone(tmp_path):
+    assert "no module 42" in invoke("module", "start", "42", "-w", str(tmp_path)).output
+    assert "unknown milestone" in invoke("milestone", "run", "nope").output
+
+
+def test_export_check_and_milestone_list():
+    assert invoke("export", "--check").exit_code == 0
+    listing = invoke("milestone", "list").output
+    for name in ("perceptron", "xor", "mlp", "cnn", "transformer", "optimization"):
+        assert name in listing
