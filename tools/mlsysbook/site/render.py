@@ -420,7 +420,8 @@ class Builder:
                 from .check import check_links
                 problems = check_links(tmp, rendered={p.out for p in pages})
                 if problems:
-                    raise BuildFailed([self._link_error(page_out, url, message) for page_out, url, message in problems])
+                    found = [self._link_error(page_out, url, message) for page_out, url, message in problems]
+                    raise BuildFailed(list({str(e): e for e in found}.values()))
             self._swap(tmp)
         finally:
             if tmp.exists():
@@ -435,12 +436,19 @@ class Builder:
         """Point a broken link in a built page back at the source line that wrote it, when there is one."""
         detail = message.split(": ", 1)[1] if message.startswith("line ") else message
         for page in self.site.all_pages():
-            if page.out == page_out:
-                text = page.source.read_text(encoding="utf-8")
-                source_url = url[:-5] + ".qmd" if url.endswith(".html") and url[:-5] + ".qmd" in text else url
-                line = line_of(text, source_url)
-                where = "" if line else f" (generated in {page_out}; the site navigation or a filter wrote it)"
-                return SourceError(page.source, line, detail + where)
+            if page.out != page_out:
+                continue
+            text = page.source.read_text(encoding="utf-8")
+            source_url = url[:-5] + ".qmd" if url.endswith(".html") and url[:-5] + ".qmd" in text else url
+            line = line_of(text, source_url)
+            if line:
+                return SourceError(page.source, line, detail)
+            for fragment, key in (("/labs/", "lab"), ("/tinytorch/", "tinytorch"), ("/kits/", "kit")):
+                key_line = line_of(text.split("\n---", 1)[0], f"\n{key}:") + 1 if text.startswith("---") else 0
+                if fragment in "/" + url and key_line > 1:
+                    return SourceError(page.source, key_line,
+                                       f"{detail} (the `{key}:` front matter, linked by book/_filters/lablinks.lua)")
+            return SourceError(page.source, 0, f"{detail} (in the generated page {page_out})")
         return SourceError(Path(page_out), 0, message)
 
     def _write_all(self, parts: list[Part], staged: dict[str, Staged], tmp: Path, errors: list) -> None:

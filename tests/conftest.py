@@ -1,0 +1,23 @@
+"""Repo-level integration tests: the fresh-clone shape and the real site, built once per session."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from repo_paths import REPO  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def real_site() -> Path:
+    """The whole site built from the checkout into build/test-site/_site with the shared .cache/, so a
+    second run only re-renders what changed. A failing build fails here with its file:line messages."""
+    out = REPO / "build" / "test-site" / "_site"
+    result = subprocess.run([sys.executable, "-m", "mlsysbook.cli", "build", "--root", str(REPO), "--out", str(out)],
+                            capture_output=True, text=True, cwd=REPO)
+    if result.returncode != 0:
+        pytest.fail(f"building the real site failed:\n{result.stderr[-6000:]}", pytrace=False)
+    return out
