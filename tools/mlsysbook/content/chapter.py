@@ -17,9 +17,6 @@ DIFFICULTY = re.compile(r"^\[(Easy|Medium|Hard)\]$")
 ENGINES = ("mlsysim", "tinytorch")
 _OPTION = re.compile(r"^\s*(#\||//\|)\s*(?P<key>[\w-]+)\s*:\s*(?P<value>.*)$")
 _WORD = re.compile(r"[A-Za-z0-9]")
-# A line that starts with `@label.` or `(@label)` is an example-list item to pandoc, which silently
-# turns every `@label` reference into a number instead of a cross-reference or citation.
-_EXAMPLE_ITEM = re.compile(r"^\s*(\(@[\w:.-]*\)|@[\w:.-]*[.)])(\s|$)", re.M)
 _FRONT = re.compile(r"\A---\s*\n(?P<yaml>.*?)\n---\s*\n", re.S)
 
 
@@ -215,6 +212,12 @@ class _Walker:
             for item in c:
                 self.blocks(item, count_words)
         elif t == "OrderedList":
+            if c[0][1].get("t") == "Example":
+                # `@label.` or `(@label)` opening a block is pandoc's example-list syntax: it silently turns
+                # every later `@label` into a number instead of a cross-reference or citation.
+                first = _stringify(c[1][0][0]["c"])[:60] if c[1] and c[1][0] and c[1][0][0].get("c") else ""
+                self.s.errors.append(f"a line starting with `@label.` or `(@label)` became an example list "
+                                     f"(near \"{first}\"); reflow it so the reference is not first on its line")
             if self.section_id == f"sec-{self.s.slug}-exercises":
                 self.exercises(c[1])
             for item in c[1]:
@@ -397,10 +400,6 @@ def parse_chapter(path: Path, slug: str | None = None, volume: str = "") -> Chap
         stats.errors.append(f"front matter is not valid YAML: {exc}")
     stats.title = str(stats.front.get("title", "") or "")
     stats.status = str(stats.front.get("content-status", "") or "").strip().lower()
-    for m in _EXAMPLE_ITEM.finditer(text):
-        line = text.count("\n", 0, m.start()) + 1
-        stats.errors.append(f"line {line}: `{m.group(1)}` at the start of a line is read as an example-list "
-                            "item, which breaks every reference to that label; reflow the line")
     try:
         doc = to_ast(text, source=str(path))
     except PandocError as exc:
