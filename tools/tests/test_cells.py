@@ -106,3 +106,13 @@ def test_execute_runs_cells_in_one_kernel_and_keeps_state(tmp_path):
 def test_fingerprint_changes_with_any_part():
     assert cells.fingerprint("a", "b") != cells.fingerprint("a", "c")
     assert cells.fingerprint("ab", "") != cells.fingerprint("a", "b")
+
+
+def test_execution_continues_after_a_cell_that_may_fail(tmp_path):
+    body = "```{python}\n#| error: true\nraise ValueError('shown')\n```\n\n```{python}\nprint('after')\n```\n"
+    found = cells.scan(body, 1, PATH)
+    outputs = cells.execute(found, tmp_path, timeout=60, defaults={"error": False})
+    assert outputs[0][0]["ename"] == "ValueError"
+    assert outputs[1][0]["text"] == "after\n"
+    stopped = cells.execute(cells.scan(body.replace("#| error: true\n", ""), 1, PATH), tmp_path, timeout=60)
+    assert stopped[1] == []  # not run after an unexpected error

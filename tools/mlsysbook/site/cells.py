@@ -159,7 +159,9 @@ def outputs_to_markdown(cell: Cell, index: int, outputs: list[dict], defaults: d
                 trace = _clean("\n".join(out.get("traceback", [])[-3:]))
                 raise SourceError(path, cell.line, f"cell raised {out.get('ename')}: {_clean(out.get('evalue', ''))}"
                                                    f"\n{trace}\n(fix the code, or set `#| error: true` to show the error)")
-            pieces.append(_fence(_clean("\n".join(out.get("traceback", []))), ".cell-output .cell-output-error"))
+            # marked as intended so `mlsysbook check` tells a demonstrated error from a broken cell
+            pieces.append(_fence(_clean("\n".join(out.get("traceback", []))),
+                                 ".cell-output .cell-output-error .cell-error-allowed"))
             continue
         if show is False:
             continue
@@ -259,8 +261,10 @@ def _python_source(cell: Cell) -> str:
     return cell.code
 
 
-def execute(python_cells: list[Cell], workdir: Path, timeout: int) -> list[list[dict]]:
-    """Run the cells in one fresh kernel; returns each cell's outputs. Stops after the first error."""
+def execute(python_cells: list[Cell], workdir: Path, timeout: int, defaults: dict | None = None) -> list[list[dict]]:
+    """Run the cells in one fresh kernel; returns each cell's outputs. Stops after the first error
+    of a cell that does not allow errors (`#| error: true`), as Quarto does."""
+    defaults = defaults or {}
     import nbformat
     from nbclient import NotebookClient
 
@@ -276,5 +280,7 @@ def execute(python_cells: list[Cell], workdir: Path, timeout: int) -> list[list[
                 if index == 0:
                     raise RuntimeError("the plotting setup failed in the kernel: "
                                        + _clean("\n".join(cell.outputs[-1].get("traceback", []))))
-                break
+                source = python_cells[index - 1]
+                if source.kind == "inline" or not {**defaults, **source.options}.get("error", False):
+                    break
     return [[json.loads(json.dumps(o)) for o in cell.get("outputs", [])] for cell in nb.cells[1:]]

@@ -40,7 +40,7 @@ class _Scan(HTMLParser):
         classes = (values.get("class") or "").split()
         if "quarto-unresolved-ref" in classes:
             self.unresolved.append(("unresolved cross-reference", self.getpos()[0]))
-        if "cell-output-error" in classes:
+        if "cell-output-error" in classes and "cell-error-allowed" not in classes:
             self.cell_errors.append(self.getpos()[0])
         if tag == "span" and "citation" in classes:
             self._in_citation += 1

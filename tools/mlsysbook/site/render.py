@@ -229,7 +229,7 @@ class Builder:
             else:
                 started = time.perf_counter()
                 try:
-                    outputs = cellmod.execute(python, page.source.parent, self.o.cell_timeout)
+                    outputs = cellmod.execute(python, page.source.parent, self.o.cell_timeout, self.execute_defaults)
                 except Exception as exc:  # a dead kernel or timeout is reported against the page
                     if isinstance(exc, SourceError):
                         raise
