@@ -11,7 +11,7 @@ from .roofline import Roofline, matmul, roofline
 from .memory import Fit, MemoryBreakdown, fit, inference_memory, kv_cache_bytes, training_memory
 from .collectives import Collective, collective
 from .training import TrainRun, TrainStep, chinchilla_tokens, time_to_train, train_step, training_flop
-from .serving import Serving, serve
+from .serving import Serving, serve, serve_max_throughput
 from .queueing import QueueStats, simulate_queue
 from .energy import TCO, carbon, cloud_price, energy, grid_intensity, list_regions, tco
 from .edge import EdgeFit, edge_fit

@@ -48,6 +48,15 @@ class Serving(Result):
     decode_per_sequence_s: float = field(repr=False, default=0.0)
     prefill_per_token_s: float = field(repr=False, default=0.0)
 
+    @property
+    def continuous_tokens_per_s(self) -> float:
+        """Steady-state output tokens/s with continuous batching at this concurrency: every decode
+        step also prefills the prompts of the batch/output_len requests that replace finished ones."""
+        step = self.tpot_s + self.prefill_per_token_s * self.batch * self.prompt_len / self.output_len
+        return self.batch / step
+
+    _derived = ("continuous_tokens_per_s",)
+
     def _explain_lines(self) -> list[str]:
         return [
             f"{self.model} on {self.n_devices}x {self.hardware} ({self.dtype} weights, {self.kv_dtype} KV), batch {self.batch}: "
@@ -59,6 +68,8 @@ class Serving(Result):
             f"throughput = batch x output / (TTFT + (output-1) x TPOT) = {self.batch} x {self.output_len} / "
             f"{fmt_time(self.latency_s)} = {fmt_count(self.tokens_per_s, 'tokens/s')}",
             f"max concurrency (KV-cache limited) = (memory x (1 - reserve) - weights) / KV per sequence = {self.max_concurrency}",
+            f"continuous batching at this concurrency: batch / (TPOT + prefill share per step) = "
+            f"{fmt_count(self.continuous_tokens_per_s, 'tokens/s')}",
         ]
 
 
@@ -95,8 +106,8 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     if prompt_len + output_len > m.max_seq_len:
         raise ValidationError("prompt_len", f"prompt_len + output_len = {prompt_len + output_len} exceeds "
                               f"{m.name}'s context of {m.max_seq_len} tokens")
-    peak = n * device.peak_flops(compute) * assumptions.MATMUL_EFFICIENCY[device.category]
-    bw = n * device.memory_bw_bytes_per_s * assumptions.MEMORY_EFFICIENCY[device.category]
+    peak = n * device.peak_flops(compute) * assumptions.SERVING_MATMUL_EFFICIENCY[device.category]
+    bw = n * device.memory_bw_bytes_per_s * assumptions.SERVING_MEMORY_EFFICIENCY[device.category]
     weights = m.weight_bytes(dtype)
     kv_token = m.kv_bytes_per_token(kv_dtype)
     capacity = n * device.memory_bytes
@@ -152,3 +163,19 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
                    decode_bytes_per_step=decode_bytes, decode_flop_per_step=decode_flop,
                    tp_comm_per_token_s=tp_comm(batch), decode_fixed_s=one - per_seq, decode_per_sequence_s=per_seq,
                    prefill_per_token_s=ttft / (batch * prompt_len))
+
+
+def serve_max_throughput(model, hw, prompt_len: int, output_len: int, dtype: str = "bf16", n_devices: int = 1,
+                         kv_dtype: str | None = None, max_batch: int | None = None) -> Serving:
+    """Serving at the largest concurrency the KV cache allows (offline, maximum-load scenario).
+
+    Read ``continuous_tokens_per_s`` for the steady-state throughput of a continuously batched server.
+    """
+    probe = serve(model, hw, 1, prompt_len, output_len, dtype=dtype, n_devices=n_devices, kv_dtype=kv_dtype)
+    batch = probe.max_concurrency
+    if max_batch is not None:
+        batch = min(batch, positive_int("max_batch", max_batch))
+    if batch < 1:
+        raise DoesNotFitError("memory", f"no room for even one {prompt_len}+{output_len}-token sequence's KV cache "
+                              f"next to the weights on {n_devices}x {probe.hardware}; add devices or quantize")
+    return serve(model, hw, batch, prompt_len, output_len, dtype=dtype, n_devices=n_devices, kv_dtype=kv_dtype)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .catalog import cluster, model, transformer
+from .serving import serve_max_throughput
 from .training import train_step
 
 MEGATRON = ("Narayanan et al., Efficient Large-Scale Language Model Training on GPU Clusters Using Megatron-LM, "
@@ -19,6 +20,15 @@ MEGATRON = ("Narayanan et al., Efficient Large-Scale Language Model Training on 
             "activation recomputation, mixed precision); metric: achieved teraFLOP/s per GPU counting recomputation")
 LLAMA3 = ("Llama Team, The Llama 3 Herd of Models, arXiv:2407.21783, Table 4 (405B, seq 8192, 16M tokens per batch, "
           "H100 80GB, 400 Gb/s RoCE per GPU, interleaved pipeline schedule); metric: BF16 model TFLOP/s per GPU")
+
+
+PALM = ("Chowdhery et al., PaLM: Scaling Language Modeling with Pathways, arXiv:2204.02311, Section 4 and Table 3 "
+        "(540B on 6144 TPU v4 chips in two pods; 12-way model and 256-way data parallelism per pod, 2 pods data-parallel; "
+        "batch 2048 x 2048 tokens; rematerialization); metric: model FLOPs utilization without rematerialization FLOPs")
+TRTLLM = ("NVIDIA TensorRT-LLM performance overview (v1.0, trtllm-bench offline max-throughput, FP8 checkpoints from "
+          "NVIDIA ModelOpt, H200 SXM 141GB), https://github.com/NVIDIA/TensorRT-LLM/blob/main/docs/source/performance/"
+          "perf-overview.md; metric: total output tokens/s. These H200 rows are disjoint from the H100/H200 rows used to "
+          "calibrate mlsysim.assumptions.SERVING_*")
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,34 @@ def _llama3(gpus: int, tflops: float) -> Case:
                 source=LLAMA3)
 
 
+def _palm() -> Case:
+    def predict() -> float:
+        palm = transformer("PaLM-540B", 118, 18432, 48, kv_heads=1, head_dim=256, ffn_hidden=73728, ffn="swiglu",
+                           vocab=256000, max_seq_len=2048, position="rope", bias=False, tied_embeddings=True)
+        run = train_step(palm, cluster("TPUv4-host", nodes=1536, topology="torus"), 6144, 2048, 2048, tp=12, dp=512,
+                         micro_batch=4, zero_stage=3, sp=True, recompute=True, check_memory=True)
+        return run.mfu * 100
+    return Case(name="PaLM 540B on 6144 TPU v4", metric="MFU %", measured=46.2, predict=predict,
+                conditions="tp=12 (model parallel), dp=512 with fully sharded parameters (zero_stage=3), 2048 sequences "
+                           "of 2048 tokens, full rematerialization; activations sharded over the model axis (sp) assumed",
+                source=PALM)
+
+
+def _trtllm(model_name: str, tp: int, isl: int, osl: int, tokens_per_s: float) -> Case:
+    def predict() -> float:
+        return serve_max_throughput(model_name, "H200", isl, osl, dtype="fp8", n_devices=tp).continuous_tokens_per_s
+    return Case(name=f"TensorRT-LLM {model_name} H200 TP{tp} {isl}/{osl}", metric="output tokens/s", measured=tokens_per_s,
+                predict=predict,
+                conditions=f"{model_name}, FP8 weights and KV cache, tp={tp} on H200, input {isl} / output {osl} tokens, "
+                           "offline maximum load; concurrency = the KV-cache limit (about 90% of memory)",
+                source=TRTLLM)
+
+
+_ISL_OSL = [(128, 128), (128, 2048), (128, 4096), (500, 2000), (1000, 1000), (1000, 2000), (2048, 128), (2048, 2048),
+            (5000, 500), (20000, 2000)]
+_H200_8B = [27911, 26221, 18027, 20770, 17744, 16828, 3538, 12194, 3902, 1804]
+_H200_405B = [3814, 5348, 4741, 4724, 3330, 3722, 456, 2948, 650, 505]
+
 CASES: list[Case] = [
     _megatron(24, 2304, 24, 1, 1, 32, 512, 137),
     _megatron(30, 3072, 32, 2, 1, 64, 512, 138),
@@ -81,6 +119,9 @@ CASES: list[Case] = [
     _megatron(128, 25600, 160, 8, 64, 3072, 3072, 163),
     _llama3(8192, 430),
     _llama3(16384, 400),
+    _palm(),
+    *[_trtllm("Llama-3.1-8B", 1, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_8B)],
+    *[_trtllm("Llama-3.1-405B", 8, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_405B)],
 ]
 
 
