@@ -183,3 +183,21 @@ def test_every_result_explains_and_serialises(h100):
         assert "=" in text and len(text.splitlines()) >= 2
         json.dumps(r.to_dict())
         assert all(not isinstance(v, float) or math.isfinite(v) for v in r.to_dict().values())
+
+
+def test_context_parallelism_trades_memory_for_kv_all_gathers():
+    kwargs = dict(tp=8, pp=1, micro_batch=1, sp=True, check_memory=False)
+    plain = ms.train_step("Llama-3-70B", "DGX-H100", 64, 64, 32768, **kwargs)
+    split = ms.train_step("Llama-3-70B", "DGX-H100", 64, 64, 32768, cp=4, **kwargs)
+    assert split.dp == plain.dp // 4 and split.cp == 4
+    assert split.cp_comm_s > 0 and plain.cp_comm_s == 0
+    assert split.memory.activations_bytes < plain.memory.activations_bytes / 3
+    with pytest.raises(ms.ValidationError, match="cp"):
+        ms.train_step("Llama-3-70B", "DGX-H100", 64, 64, 1000, cp=16, tp=4, check_memory=False)
+
+
+def test_causal_flash_attention_halves_attention_time_not_model_flops():
+    dense = ms.train_step("Llama-3-8B", "DGX-H100", 8, 8, 32768, flash_attention=False, check_memory=False)
+    flash = ms.train_step("Llama-3-8B", "DGX-H100", 8, 8, 32768, flash_attention=True, check_memory=False)
+    assert flash.model_flop_per_step == dense.model_flop_per_step
+    assert flash.compute_s < dense.compute_s

@@ -35,6 +35,7 @@ class TrainStep(Result):
     tp: int
     pp: int
     ep: int
+    cp: int
     sp: bool
     micro_batch: int
     n_micro_batches: int
@@ -51,6 +52,7 @@ class TrainStep(Result):
     dp_comm_exposed_s: float
     pp_comm_s: float
     ep_comm_s: float
+    cp_comm_s: float
     tokens_per_s: float
     model_flop_per_step: float
     hardware_flop_per_step: float
@@ -76,12 +78,13 @@ class TrainStep(Result):
                  "pipeline bubble": self.bubble_s, "optimizer update": self.optimizer_s}
         lines = [f"{self.model} on {self.system}: step {fmt_time(self.step_time_s)}, "
                  f"{fmt_count(self.tokens_per_s, 'tokens/s')}, MFU {self.mfu:.1%}; dominant term: {dominant(terms)}",
-                 f"layout: dp={self.dp} x tp={self.tp} x pp={self.pp} (ep={self.ep}, sp={self.sp}) = {self.n_devices} devices; "
+                 f"layout: dp={self.dp} x tp={self.tp} x pp={self.pp} x cp={self.cp} (ep={self.ep}, sp={self.sp}) = "
+                 f"{self.n_devices} devices; "
                  f"{self.n_micro_batches} micro-batches of {self.micro_batch} x {self.seq_len} tokens per replica",
                  "step = compute + exposed comm + bubble + optimizer = " + " + ".join(fmt_time(v) for v in terms.values())
                  + f" = {fmt_time(self.step_time_s)}",
                  f"exposed comm = tensor-parallel {fmt_time(self.tp_comm_s)} + pipeline p2p {fmt_time(self.pp_comm_s)} + "
-                 f"expert all-to-all {fmt_time(self.ep_comm_s)} + data-parallel {fmt_time(self.dp_comm_exposed_s)} "
+                 f"expert all-to-all {fmt_time(self.ep_comm_s)} + context all-gather {fmt_time(self.cp_comm_s)} + data-parallel {fmt_time(self.dp_comm_exposed_s)} "
                  f"(of {fmt_time(self.dp_comm_s)}, rest hidden behind the last backward pass)",
                  f"MFU = model FLOP per step / (step x devices x peak) = {fmt_count(self.model_flop_per_step, 'FLOP')} / "
                  f"({fmt_time(self.step_time_s)} x {self.n_devices} x {fmt_rate(self.peak_flops)}) = {self.mfu:.1%}",
@@ -128,9 +131,11 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
         touched = copies if m.experts == 1 else np.minimum(m.experts, m.experts * (1 - (1 - m.active_experts / m.experts) ** tokens))
         weight_bytes = out_f * in_f * b * touched
         t += _gemm_time(flop, weight_bytes + tokens * copies * (out_f + in_f) * b, peak, bw)
-    # attention scores and weighted sum (fused, flash-style: K/V streamed once per query block)
+    # attention scores and weighted sum; a fused (flash) kernel skips the masked upper triangle of a
+    # causal decoder, so it does half the work the FLOP count (PaLM/Megatron convention) charges
     attn_flop = 4.0 * tokens * seq_len * m.q_dim / tp
-    t += attn_flop / peak
+    causal_skip = 0.5 if (flash_attention and not m.encoder) else 1.0
+    t += attn_flop * causal_skip / peak
     # elementwise: 2 norms (read+write), 2 residual adds (2 reads + 1 write), activation, rotary
     elementwise = tokens * b * (4 * h + 6 * h) / np.where(sp, tp, 1) + tokens * b * (
         m.active_experts * m.ffn_hidden * m.ffn_matrices + 2 * (m.q_dim + m.kv_dim)) / tp
@@ -143,12 +148,14 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
 
 
 def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len: int, dp: int | None = None,
-               tp: int = 1, pp: int = 1, sp: bool = False, ep: int = 1, micro_batch: int = 1, zero_stage: int = 0,
+               tp: int = 1, pp: int = 1, sp: bool = False, ep: int = 1, cp: int = 1, micro_batch: int = 1, zero_stage: int = 0,
                precision: str = "bf16", recompute=False, virtual_stages: int = 1, optimizer: str = "adam",
                flash_attention: bool = True, allow_uneven_pipeline: bool = False, check_memory: bool = True) -> TrainStep:
     """Time one optimizer step of a transformer on ``n_devices`` devices of a cluster, node or device type.
 
     ``global_batch`` sequences of ``seq_len`` tokens per step; ``micro_batch`` sequences per forward pass.
+    ``cp`` (context parallelism) splits every sequence over ``cp`` devices; each layer all-gathers the
+    keys and values of the whole sequence (and reduce-scatters their gradients), as Llama 3 did.
     ``allow_uneven_pipeline`` lets ``pp`` not divide the layer count (the slowest stage then holds
     ceil(layers / pp) layers, as Llama 3 405B training did with 126 layers on 16 stages).
     """
@@ -160,19 +167,21 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
     if n_devices > system.n_devices:
         raise ValidationError("n_devices", f"{n_devices} exceeds the {system.n_devices} devices of {system.name}")
     hw = system.accelerator
-    tp, pp, ep = positive_int("tp", tp), positive_int("pp", pp), positive_int("ep", ep)
+    tp, pp, ep, cp = positive_int("tp", tp), positive_int("pp", pp), positive_int("ep", ep), positive_int("cp", cp)
     micro_batch = positive_int("micro_batch", micro_batch)
     global_batch = positive_int("global_batch", global_batch)
     seq_len = positive_int("seq_len", seq_len)
     virtual_stages = positive_int("virtual_stages", virtual_stages)
     precision = dtype_name(precision, "precision")
     if dp is None:
-        if n_devices % (tp * pp):
-            raise ValidationError("n_devices", f"must be a multiple of tp x pp = {tp * pp}; got {n_devices}")
-        dp = n_devices // (tp * pp)
+        if n_devices % (tp * pp * cp):
+            raise ValidationError("n_devices", f"must be a multiple of tp x pp x cp = {tp * pp * cp}; got {n_devices}")
+        dp = n_devices // (tp * pp * cp)
     dp = positive_int("dp", dp)
-    if dp * tp * pp != n_devices:
-        raise ValidationError("dp", f"dp x tp x pp = {dp}x{tp}x{pp} = {dp * tp * pp} must equal n_devices={n_devices}")
+    if dp * tp * pp * cp != n_devices:
+        raise ValidationError("dp", f"dp x tp x pp x cp = {dp}x{tp}x{pp}x{cp} = {dp * tp * pp * cp} must equal "
+                              f"n_devices={n_devices}")
+    divides("cp", cp, "seq_len", seq_len)
     divides("tp", tp, "heads", m.heads)
     if not (m.kv_heads % tp == 0 or tp % m.kv_heads == 0):
         raise ValidationError("tp", f"tp={tp} must divide kv_heads={m.kv_heads} or be a multiple of it")
@@ -201,7 +210,7 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
     bw = hw.memory_bw_bytes_per_s * assumptions.MEMORY_EFFICIENCY[hw.category]
     act_dtype = "bf16" if precision == "fp8" else precision
     b = DTYPE_BYTES[act_dtype]
-    tokens = micro_batch * seq_len
+    tokens = micro_batch * seq_len // cp
     recompute_mode = {False: "none", True: "full", "none": "none", "full": "full", "selective": "selective"}.get(recompute)
     if recompute_mode is None:
         raise ValidationError("recompute", f"must be False, True, 'full' or 'selective'; got {recompute!r}")
@@ -240,7 +249,16 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
         send = act_bytes / (tp if sp else 1)
         pp_comm_mb = 2 * virtual_stages * collective("send_recv", send, 2, pp_link).time_s
 
-    mb_time = compute_mb + tp_comm_mb + ep_comm_mb + pp_comm_mb
+    # ---- context parallelism: all-gather K and V of the whole sequence, reduce-scatter their grads --
+    cp_comm_mb = 0.0
+    if cp > 1:
+        kv_bytes = micro_batch * seq_len * 2 * m.kv_dim / min(tp, m.kv_heads) * b
+        cp_per_node = math.gcd(cp, max(1, layout_gpn // tp)) if tp <= layout_gpn else 1
+        gathers = 2 + (1 if recompute_mode == "full" else 0)
+        cp_comm_mb = layers_per_stage * gathers * collective("all_gather", kv_bytes, cp, system,
+                                                             gpus_per_node=cp_per_node).time_s
+
+    mb_time = compute_mb + tp_comm_mb + ep_comm_mb + pp_comm_mb + cp_comm_mb
     bubble = (pp - 1) / virtual_stages * mb_time
     pipeline_time = n_micro * mb_time + bubble
 
@@ -250,31 +268,35 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
         expert_share = m.layers * m.experts * m.expert_params / (tp * pp)
         params_per_rank = params_per_rank - expert_share + expert_share / ep
     grad_bytes = params_per_rank * DTYPE_BYTES[act_dtype]
-    dp_per_node = math.gcd(dp, max(1, layout_gpn // tp)) if tp <= layout_gpn else 1
+    # gradients are reduced over every replica of a parameter shard: the dp x cp group
+    replicas = dp * cp
+    dp_per_node = math.gcd(replicas, max(1, layout_gpn // tp)) if tp <= layout_gpn else 1
     dp_comm = 0.0
-    if dp > 1:
+    if replicas > 1:
         # ZeRO-1/2 reduce-scatter gradients and all-gather parameters: the same bytes as one all-reduce
-        dp_comm = collective("all_reduce", grad_bytes, dp, system, gpus_per_node=dp_per_node).time_s
+        dp_comm = collective("all_reduce", grad_bytes, replicas, system, gpus_per_node=dp_per_node).time_s
     last_backward = layers_per_stage * fwd_layer * 2.0
     dp_exposed = max(0.0, dp_comm - last_backward)
-    if dp > 1 and zero_stage >= 3:
+    if replicas > 1 and zero_stage >= 3:
         # parameters are all-gathered for the forward and again for the backward of every micro-batch,
         # prefetched behind that micro-batch's compute
-        gather = collective("all_gather", grad_bytes, dp, system, gpus_per_node=dp_per_node).time_s
+        gather = collective("all_gather", grad_bytes, replicas, system, gpus_per_node=dp_per_node).time_s
         exposed_gather = max(0.0, 2 * gather - compute_mb)
         pipeline_time += n_micro * exposed_gather
         dp_comm += n_micro * 2 * gather
 
     # ---- optimizer update: streams states, master weights and gradients through memory -------------
-    mem = training_memory(m, micro_batch, seq_len, optimizer=optimizer, precision=precision, zero_stage=zero_stage,
-                          dp=dp, tp=tp, pp=pp if not allow_uneven_pipeline else 1, recompute=recompute_mode, sp=sp,
+    # with cp each device holds 1/cp of every sequence's activations and shards ZeRO states over dp x cp
+    mem = training_memory(m, micro_batch, seq_len // cp, optimizer=optimizer, precision=precision, zero_stage=zero_stage,
+                          dp=replicas, tp=tp, pp=pp, recompute=recompute_mode, sp=sp,
                           flash_attention=flash_attention) if not allow_uneven_pipeline else \
-        _uneven_memory(m, micro_batch, seq_len, optimizer, precision, zero_stage, dp, tp, pp, recompute_mode, sp, flash_attention)
+        _uneven_memory(m, micro_batch, seq_len // cp, optimizer, precision, zero_stage, replicas, tp, pp, recompute_mode, sp,
+                       flash_attention)
     optimizer_s = 2.0 * (mem.optimizer_bytes + mem.weights_bytes + mem.grads_bytes) / bw
 
     step = pipeline_time + dp_exposed + optimizer_s
     compute_total = n_micro * compute_mb
-    exposed = n_micro * (tp_comm_mb + ep_comm_mb + pp_comm_mb) + dp_exposed + (pipeline_time - n_micro * mb_time - bubble)
+    exposed = n_micro * (tp_comm_mb + ep_comm_mb + pp_comm_mb + cp_comm_mb) + dp_exposed + (pipeline_time - n_micro * mb_time - bubble)
     tokens_step = global_batch * seq_len
     model_flop = 3.0 * m.flops_per_token(seq_len) * tokens_step
     hw_flop = model_flop + (recompute_factor * model_flop / 3.0)
@@ -284,11 +306,11 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
                               f"pp={pp}, micro_batch={micro_batch}, zero_stage={zero_stage}, recompute={recompute_mode}; "
                               f"{hw.name} has {fmt_bytes(hw.memory_bytes)}. Raise tp/pp or zero_stage, enable recompute, "
                               "lower micro_batch, or pass check_memory=False for a what-if")
-    return TrainStep(model=m.name, system=system.name, n_devices=n_devices, dp=dp, tp=tp, pp=pp, ep=ep, sp=bool(sp),
+    return TrainStep(model=m.name, system=system.name, n_devices=n_devices, dp=dp, tp=tp, pp=pp, ep=ep, cp=cp, sp=bool(sp),
                      micro_batch=micro_batch, n_micro_batches=n_micro, global_batch=global_batch, seq_len=seq_len,
                      precision=precision, step_time_s=step, compute_s=compute_total, exposed_comm_s=exposed,
                      bubble_s=bubble, optimizer_s=optimizer_s, tp_comm_s=n_micro * tp_comm_mb, dp_comm_s=dp_comm,
-                     dp_comm_exposed_s=dp_exposed, pp_comm_s=n_micro * pp_comm_mb, ep_comm_s=n_micro * ep_comm_mb,
+                     dp_comm_exposed_s=dp_exposed, pp_comm_s=n_micro * pp_comm_mb, ep_comm_s=n_micro * ep_comm_mb, cp_comm_s=n_micro * cp_comm_mb,
                      tokens_per_s=tokens_step / step, model_flop_per_step=model_flop, hardware_flop_per_step=hw_flop,
                      mfu=model_flop / (step * n_devices * peak_nominal), hfu=hw_flop / (step * n_devices * peak_nominal),
                      memory=mem, fits=fits, peak_flops=peak_nominal)
