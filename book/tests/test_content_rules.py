@@ -172,3 +172,17 @@ def test_bib_syntax_error_is_reported(toy_book):
     toy_book.write(bib_text=bib_entries(10) + "@article{broken, title = {unclosed, year = 2020,\n\n@misc{x, title={y}}\n")
     report, _ = only_chapter(toy_book)
     assert any("BibTeX syntax error" in e for e in report.bib.errors)
+
+
+def test_example_list_lines_are_reported(toy_book):
+    toy_book.write(complete_chapter(refs="See the tables below and\n@tbl-one. Also @fig-computed, @fig-flow, "
+                                         "@fig-graph and @tbl-two.\n\n(@tbl-two) starts a block.\n"))
+    _, ch = only_chapter(toy_book)
+    assert any("example list" in e for e in ch.errors)
+
+
+def test_inline_numbers_inside_tables_are_collected(toy_book):
+    toy_book.write(complete_chapter(tables="| a | b |\n|---|---|\n| `{python} width` | 2 |\n\n: First {#tbl-one}\n\n"
+                                           "| c | d |\n|---|---|\n| 3 | 4 |\n\n: Second {#tbl-two}\n"))
+    _, ch = only_chapter(toy_book)
+    assert ch.inline_exprs.count("width") == 2

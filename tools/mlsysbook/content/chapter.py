@@ -265,9 +265,12 @@ class _Walker:
                     self.s.errors.append(f"figure {ident}: image `{target}` does not exist next to the chapter")
 
     def _collect_refs_only(self, node):
+        """Tables are not prose, but their citations, cross-references and inline numbers still count."""
         for n in _iter_nodes(node):
             if n.get("t") == "Cite":
                 self.cite(n["c"])
+            elif n.get("t") == "Code" and n["c"][1].startswith("{python}"):
+                self.s.inline_exprs.append(n["c"][1][len("{python}"):].strip())
 
     def div(self, c, count_words):
         attr, body = c
