@@ -12,3 +12,83 @@ def core():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+from kits_host import BUILD_DIR, KITS_ROOT
+from kits_host.export import QuantizedModel
+
+MODELS = KITS_ROOT / "models"
+
+
+@pytest.fixture(scope="session")
+def models():
+    """The committed reference models (kits/models), as PlatformIO users get them."""
+    return {name: QuantizedModel.load(MODELS / name / f"{name}.kmodel.json") for name in ("kws", "motion", "digits")}
+
+
+@pytest.fixture(scope="session")
+def qemu_images(models, tmp_path_factory):
+    from kits_host import firmware
+
+    out = tmp_path_factory.mktemp("qemu")
+    return {name: firmware.build_qemu_image(model, out / name) for name, model in models.items()}
+
+
+@pytest.fixture(scope="session")
+def sim_binaries(models, tmp_path_factory):
+    from kits_host import firmware
+
+    out = tmp_path_factory.mktemp("sim")
+    return {name: firmware.build_host_sim(model, out / name) for name, model in models.items()}
+
+
+@pytest.fixture
+def sim_board(sim_binaries):
+    """Start the simulated board (the firmware compiled for the host) on a pty;
+    yields a function name -> port path."""
+    from kits_host.sim import start_simulated_board
+
+    boards = []
+
+    def start(name: str) -> str:
+        boards.append(start_simulated_board(sim_binaries[name]))
+        return boards[-1].port
+
+    yield start
+    for board in boards:
+        board.close()
+
+
+@pytest.fixture
+def qemu_pty(qemu_images):
+    """Boot a QEMU image with its UART on a pty; yields a function name -> port path."""
+    from kits_host import firmware
+
+    procs = []
+
+    def start(name: str) -> str:
+        cmd = firmware.qemu_command(qemu_images[name].elf, serial="pty")
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+        procs.append(proc)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            match = re.search(r"(/dev/pts/\d+)", line or "")
+            if match:
+                return match.group(1)
+            if proc.poll() is not None:
+                break
+        raise RuntimeError("QEMU did not report its pty")
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()

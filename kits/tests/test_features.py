@@ -86,3 +86,20 @@ def test_rejects_float_audio():
     import pytest
     with pytest.raises(TypeError, match="int16"):
         features.logmel_s8(np.zeros(FFT_SIZE))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), width=st.integers(8, 70), height=st.integers(8, 70),
+       invert=st.booleans())
+def test_image_downsample_bit_exact(core, seed, width, height, invert):
+    from kits_host.native import image_downsample
+    gray = np.random.default_rng(seed).integers(0, 256, (height, width))
+    np.testing.assert_array_equal(image_downsample(core, gray, 8, invert),
+                                  features.image_downsample(gray, 8, invert))
+
+
+def test_image_downsample_finds_a_dark_stroke_on_paper():
+    paper = np.full((120, 160), 230)
+    paper[20:100, 76:84] = 20  # a vertical pen stroke: the digit one
+    img = features.image_downsample(paper, 8, invert=True)
+    assert img[1:7, 3:5].min() > 60 and img[:, :2].max() == 0 and img.max() == 255

@@ -148,6 +148,8 @@ def test_imu_window_hops_and_orders_oldest_first(core):
     assert ready == [False, False, False, True, False, True, False, True]
     window = w.read_s8(8)
     assert window[:, 0].tolist() == [4, 5, 6, 7] and window[:, 1].tolist() == [-4, -5, -6, -7]
+    from kits_host.native import imu_window_read_s16
+    assert imu_window_read_s16(w)[:, 0].tolist() == [1024, 1280, 1536, 1792]
     w2 = CImuWindow(core, 1, 2, 1)
     w2.push([32767])
     w2.push([-32768])

@@ -48,7 +48,7 @@ static uint32_t monotonic_micros(void *ctx) {
 static void wait_for_input(void *ctx) {
     (void)ctx;
     struct pollfd p = {link_fd, POLLIN, 0};
-    poll(&p, 1, 100);
+    poll(&p, 1, 10); /* short, so a streaming sensor keeps its pace */
 }
 
 int main(int argc, char **argv) {

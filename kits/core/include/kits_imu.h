@@ -28,6 +28,8 @@ int kits_imu_window_init(kits_imu_window_t *w, int16_t *storage, uint32_t n_axes
 int kits_imu_window_push(kits_imu_window_t *w, const int16_t *sample);
 /* Each raw value becomes clamp(round(value / 2^shift), -128, 127). */
 void kits_imu_window_read_s8(const kits_imu_window_t *w, int32_t shift, int8_t *out);
+/* The raw samples, oldest first (also how boards keep the last second of audio). */
+void kits_imu_window_read_s16(const kits_imu_window_t *w, int16_t *out);
 
 #ifdef __cplusplus
 }

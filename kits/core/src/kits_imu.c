@@ -44,3 +44,13 @@ void kits_imu_window_read_s8(const kits_imu_window_t *w, int32_t shift, int8_t *
         }
     }
 }
+
+void kits_imu_window_read_s16(const kits_imu_window_t *w, int16_t *out) {
+    uint32_t start = (w->filled == w->window_len) ? w->write_index : 0;
+    for (uint32_t t = 0; t < w->filled; ++t) {
+        const int16_t *slot = w->storage + (size_t)((start + t) % w->window_len) * w->n_axes;
+        for (uint32_t a = 0; a < w->n_axes; ++a) {
+            out[(size_t)t * w->n_axes + a] = slot[a];
+        }
+    }
+}

@@ -597,3 +597,21 @@ def from_sequential(seq, *, name: str, input_shape: tuple[int, int, int], labels
         elif isinstance(layers[-1], Dense):
             shape = (1, 1, layers[-1].weights.shape[0])
     return FloatModel(name=name, input_shape=tuple(input_shape), layers=layers, labels=list(labels), **kwargs)
+
+
+def write_model_library(model: QuantizedModel, folder: Path) -> Path:
+    """A PlatformIO library folder holding the C model (plus its manifest and .npz, so the
+    host tool can check a board against it). Board projects list it in lib_deps."""
+    folder = Path(folder)
+    model.save(folder)
+    manifest = {
+        "name": f"kits-model-{model.name}",
+        "version": "1.0.0",
+        "description": f"INT8 model '{model.name}' exported by `kits export` "
+                       f"(format v{model.format_version}, hash 0x{model.model_hash():08x})",
+        "frameworks": "*",
+        "platforms": "*",
+        "build": {"srcDir": ".", "includeDir": ".", "srcFilter": ["+<*.c>"]},
+    }
+    (folder / "library.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return folder

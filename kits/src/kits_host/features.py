@@ -198,3 +198,22 @@ def render_tables_c() -> str:
         block("int16_t", "kits_dct_q15", t["dct"], "KITS_N_MFCC * KITS_N_MELS"),
     ]
     return "\n".join(parts)
+
+
+def image_downsample(gray: np.ndarray, side: int, invert: bool) -> np.ndarray:
+    """NumPy reference of kits_image_downsample: [side, side] values 0..255."""
+    gray = np.asarray(gray, np.int64)
+    height, width = gray.shape
+    if side == 0 or width < side or height < side:
+        raise ValueError(f"frame {width}x{height} is smaller than {side}x{side}")
+    cell = min(width, height) // side
+    y0, x0 = (height - cell * side) // 2, (width - cell * side) // 2
+    crop = gray[y0:y0 + cell * side, x0:x0 + cell * side]
+    sums = crop.reshape(side, cell, side, cell).sum(axis=(1, 3))
+    mean = (sums + cell * cell // 2) // (cell * cell)
+    if invert:
+        mean = 255 - mean
+    lo, hi = mean.min(), mean.max()
+    if hi == lo:
+        return np.zeros_like(mean)
+    return ((mean - lo) * 255 + (hi - lo) // 2) // (hi - lo)

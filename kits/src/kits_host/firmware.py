@@ -43,23 +43,35 @@ def require_tool(name: str, package: str) -> str:
 def selftest_clips(model: QuantizedModel) -> np.ndarray:
     """Raw int16 recordings embedded in the firmware: [clips, samples * axes]."""
     from .datasets import synthetic_set
+    from .train import digits_set
 
+    if model.input_kind == InputKind.IMAGE:
+        test = digits_set(0, test=True)
+        picks = np.concatenate([np.flatnonzero(test.labels == d)[:SELFTEST_PER_CLASS] for d in range(10)])
+        return test.samples[picks].reshape(len(picks), -1)
     kind = "kws" if model.input_kind == InputKind.AUDIO else "motion"
     raw = synthetic_set(kind, SELFTEST_PER_CLASS, SELFTEST_SEED)
     return raw.samples.reshape(len(raw.samples), -1)
 
 
+def selftest_truth(model: QuantizedModel) -> list[int]:
+    """The true class of each self-test clip."""
+    from .datasets import synthetic_set
+    from .train import digits_set
+
+    if model.input_kind == InputKind.IMAGE:
+        return [d for d in range(10) for _ in range(SELFTEST_PER_CLASS)]
+    kind = "kws" if model.input_kind == InputKind.AUDIO else "motion"
+    return synthetic_set(kind, SELFTEST_PER_CLASS, SELFTEST_SEED).labels.tolist()
+
+
 def reference_predictions(model: QuantizedModel, clips: np.ndarray) -> list[tuple[int, tuple[int, ...]]]:
     """What the board must print for each clip: the NumPy reference of the same arithmetic."""
-    from .train import kws_inputs, motion_inputs
+    from .train import front_end
 
     out = []
     for clip in clips:
-        if model.input_kind == InputKind.AUDIO:
-            x = kws_inputs(clip[None])[0]
-        else:
-            x = motion_inputs(clip.reshape(1, model.input_samples, model.input_axes))[0]
-        scores = model.run(x)
+        scores = model.run(front_end(model, clip))
         out.append((int(np.argmax(scores)), tuple(int(s) for s in scores)))
     return out
 

@@ -290,3 +290,20 @@ class CImuWindow:
         out = np.zeros((self.window_len, self.n_axes), np.int8)
         self.lib.kits_imu_window_read_s8(self.state, ctypes.c_int32(shift), _ptr(out, ctypes.c_int8))
         return out
+
+
+def image_downsample(native: Core, gray: np.ndarray, side: int, invert: bool) -> np.ndarray:
+    g = _c(gray, np.uint8)
+    out = np.zeros(side * side, np.int16)
+    status = native.lib.kits_image_downsample(_ptr(g, ctypes.c_uint8), ctypes.c_uint32(g.shape[1]),
+                                              ctypes.c_uint32(g.shape[0]), ctypes.c_uint32(side),
+                                              ctypes.c_int(int(invert)), _ptr(out, ctypes.c_int16))
+    if status != 0:
+        raise ValueError("frame smaller than the output image")
+    return out.reshape(side, side)
+
+
+def imu_window_read_s16(window: "CImuWindow") -> np.ndarray:
+    out = np.zeros((window.window_len, window.n_axes), np.int16)
+    window.lib.kits_imu_window_read_s16(window.state, _ptr(out, ctypes.c_int16))
+    return out

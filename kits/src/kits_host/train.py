@@ -27,6 +27,35 @@ def motion_inputs(windows: np.ndarray) -> np.ndarray:
     return np.clip(q, -128, 127).astype(np.int8)
 
 
+def image_inputs(pixels: np.ndarray) -> np.ndarray:
+    """8-bit grayscale pixels -> int8 (value - 128), as the firmware's image front end."""
+    return np.clip(np.asarray(pixels, np.int64) - 128, -128, 127).astype(np.int8)
+
+
+def front_end(model, raw: np.ndarray) -> np.ndarray:
+    """The int8 model input the firmware computes from one raw recording (any input kind)."""
+    values = np.asarray(raw).reshape(-1)
+    if model.input_kind == InputKind.AUDIO:
+        return kws_inputs(values[None])[0]
+    if model.input_kind == InputKind.IMU:
+        return motion_inputs(values.reshape(1, model.input_samples, model.input_axes))[0]
+    return image_inputs(values).reshape(model.input_shape)
+
+
+def digits_set(seed: int, test: bool) -> datasets.RawSet:
+    """scikit-learn's 8x8 handwritten digits (shipped with the package) as 8-bit pixels;
+    a fixed 75/25 split."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    pixels = np.round(digits.images * (255.0 / 16.0)).astype(np.int16)
+    order = np.random.default_rng(seed).permutation(len(pixels))
+    cut = int(0.75 * len(order))
+    chosen = order[cut:] if test else order[:cut]
+    return datasets.RawSet(pixels[chosen].reshape(len(chosen), -1), digits.target[chosen],
+                           [str(d) for d in range(10)])
+
+
 @dataclass
 class Spec:
     name: str
@@ -38,6 +67,7 @@ class Spec:
 SPECS = {
     "kws": Spec("kws", "kws", per_class=120, epochs=25),
     "motion": Spec("motion", "motion", per_class=100, epochs=40),
+    "digits": Spec("digits", "digits", per_class=0, epochs=30),
 }
 
 
@@ -53,13 +83,20 @@ def _torch_model(name: str):
             nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.ReLU(),
             nn.Conv2d(8, 16, 1), nn.ReLU(),
             nn.AvgPool2d((3, 9)), nn.Flatten(), nn.Linear(128, 4), nn.Softmax(dim=1))
+    if name == "digits":
+        return nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(128, 10), nn.Softmax(dim=1))
     return nn.Sequential(
         nn.Conv2d(6, 12, (1, 5), stride=(1, 2)), nn.ReLU(), nn.MaxPool2d((1, 2)),
         nn.Flatten(), nn.Linear(180, 16), nn.ReLU(), nn.Linear(16, 4), nn.Softmax(dim=1))
 
 
-def build_dataset(spec: Spec, seed: int):
-    raw = datasets.synthetic_set(spec.kind, spec.per_class, seed)
+def build_dataset(spec: Spec, seed: int, test: bool = False):
+    if spec.kind == "digits":
+        raw = digits_set(0, test)
+        return raw, image_inputs(raw.samples).reshape(-1, 8, 8, 1)
+    raw = datasets.synthetic_set(spec.kind, spec.per_class, seed + (1 if test else 0))
     if spec.kind == "kws":
         x = kws_inputs(raw.samples)[..., None]  # HWC with C = 1
     else:
@@ -73,8 +110,7 @@ def train_and_export(name: str, out_dir: Path | None = None, seed: int = 0) -> e
     spec = SPECS[name]
     torch.manual_seed(seed)
     raw, x_q = build_dataset(spec, seed)
-    _, x_test_q = None, None
-    test_raw, x_test_q = build_dataset(Spec(name, spec.kind, max(spec.per_class // 4, 10), 0), seed + 1)
+    test_raw, x_test_q = build_dataset(Spec(name, spec.kind, max(spec.per_class // 4, 10), 0), seed, test=True)
     scale = 1.0 / 64
     to_nchw = lambda q: torch.tensor(q.astype(np.float32) * scale).permute(0, 3, 1, 2)  # noqa: E731
     x, y = to_nchw(x_q), torch.tensor(raw.labels)
@@ -90,13 +126,14 @@ def train_and_export(name: str, out_dir: Path | None = None, seed: int = 0) -> e
             optimiser.step()
     model.eval()
     h, w, c = x_q.shape[1:]
-    kind = InputKind.AUDIO if spec.kind == "kws" else InputKind.IMU
+    kind, samples, axes, shift = {
+        "kws": (InputKind.AUDIO, datasets.KWS_SAMPLES, 1, 0),
+        "motion": (InputKind.IMU, datasets.MOTION_WINDOW, datasets.MOTION_AXES, datasets.MOTION_SHIFT),
+        "digits": (InputKind.IMAGE, 64, 1, 0),
+    }[spec.kind]
     float_model = export.from_sequential(
-        model, name=name, input_shape=(h, w, c), labels=raw.names, input_kind=kind,
-        input_samples=datasets.KWS_SAMPLES if kind == InputKind.AUDIO else datasets.MOTION_WINDOW,
-        input_axes=1 if kind == InputKind.AUDIO else datasets.MOTION_AXES,
-        input_shift=0 if kind == InputKind.AUDIO else datasets.MOTION_SHIFT,
-        input_scale=scale, input_zero_point=0)
+        model, name=name, input_shape=(h, w, c), labels=raw.names, input_kind=kind, input_samples=samples,
+        input_axes=axes, input_shift=shift, input_scale=scale, input_zero_point=0)
     qmodel = export.quantize(float_model, x_q[:200])
     with torch.no_grad():
         torch_pred = model(to_nchw(x_test_q)).argmax(1).numpy()
@@ -114,7 +151,7 @@ def train_and_export(name: str, out_dir: Path | None = None, seed: int = 0) -> e
     return qmodel
 
 
-def ensure_models(out_dir: Path | None = None, names=("kws", "motion")) -> dict[str, Path]:
+def ensure_models(out_dir: Path | None = None, names=("kws", "motion", "digits")) -> dict[str, Path]:
     """Train and export the reference models unless their manifests already exist."""
     out_dir = Path(out_dir or MODELS_DIR)
     manifests = {}

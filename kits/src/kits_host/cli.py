@@ -1,0 +1,297 @@
+"""`kits`: the host tool for the MLSysBook hardware kits."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+
+from . import BOARDS_DIR, KITS_ROOT, datasets
+from .boards import MCU_BOARDS, UnknownBoardError, mcu_board
+from .device import Board, BoardError
+from .protocol import FrameDecoder, Hello, InputKind, MsgType, ProtocolError, Result, parse_error, parse_samples
+
+# USB vendor:product ids from the PlatformIO board manifests (build.hwids) of each board.
+KNOWN_USB_IDS = {
+    (0x2341, 0x005A): "nano33ble", (0x2341, 0x805A): "nano33ble",
+    (0x2341, 0x035F): "nicla_vision", (0x2341, 0x025F): "nicla_vision",
+    (0x2886, 0x0056): "xiao_esp32s3", (0x2886, 0x8056): "xiao_esp32s3",
+}
+MODELS_DIR = KITS_ROOT / "models"
+
+
+def fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.group()
+@click.version_option(package_name="mlsysbook-kits")
+def main() -> None:
+    """Host tool for the MLSysBook hardware kits: find boards, watch them, record data,
+    run inference on a board, export models and flash firmware."""
+
+
+@main.command()
+def ports() -> None:
+    """List serial ports, marking the kit boards."""
+    from serial.tools import list_ports
+
+    found = list(list_ports.comports())
+    if not found:
+        click.echo("no serial ports found; plug the board in with a data (not charge-only) USB cable")
+        return
+    for port in found:
+        board = KNOWN_USB_IDS.get((port.vid, port.pid)) if port.vid is not None else None
+        mark = f"  <- {MCU_BOARDS[board].name}" if board else ""
+        click.echo(f"{port.device}\t{port.description}\t{port.hwid}{mark}")
+
+
+def _describe(frame, labels: list[str]) -> str:
+    if frame.type == MsgType.HELLO:
+        h = Hello.parse(frame.body)
+        return (f"HELLO board={h.board} protocol=v{h.protocol_version} model-format=v{h.model_format_version} "
+                f"model=0x{h.model_hash:08x} input={InputKind(h.input_kind).name.lower()} "
+                f"{h.input_samples}x{h.input_axes} labels={','.join(h.labels)}")
+    if frame.type == MsgType.RESULT:
+        r = Result.parse(frame.body)
+        name = labels[r.label_index] if r.label_index < len(labels) else str(r.label_index)
+        source = {0: "self-test", 1: "request", 2: "live"}.get(r.source, str(r.source))
+        return f"RESULT {source} #{r.clip}: {name} p={r.probabilities()[r.label_index]:.2f} latency={r.latency_us} us"
+    if frame.type == MsgType.LOG:
+        return f"LOG {frame.body.decode(errors='replace')}"
+    if frame.type == MsgType.ERROR:
+        code, text = parse_error(frame.body)
+        return f"ERROR {code}: {text}"
+    if frame.type == MsgType.SAMPLES:
+        channels, values = parse_samples(frame.body)
+        return f"SAMPLES {len(values) // channels} x {channels}"
+    return f"frame type 0x{frame.type:02x} ({len(frame.body)} bytes)"
+
+
+@main.command()
+@click.argument("port")
+@click.option("--seconds", type=float, default=None, help="Stop after this long (default: until Ctrl-C).")
+@click.option("--baud", default=115200, show_default=True)
+@click.option("--silence", type=float, default=5.0, show_default=True,
+              help="Warn when nothing arrives for this many seconds.")
+def monitor(port: str, seconds: float | None, baud: int, silence: float) -> None:
+    """Print the frames a board sends (HELLO, LOG, RESULT, ERROR)."""
+    board = _open(port, baud)
+    labels: list[str] = []
+    start = last = time.monotonic()
+    warned = False
+    try:
+        board.send(MsgType.PING)
+        while seconds is None or time.monotonic() - start < seconds:
+            frames = board.poll()
+            if board.corrupt_frames:
+                click.echo(f"corrupt frame dropped: {board.last_corruption}", err=True)
+                board.corrupt_frames = 0
+            for frame in frames:
+                last, warned = time.monotonic(), False
+                try:
+                    if frame.type == MsgType.HELLO:
+                        labels = list(Hello.parse(frame.body).labels)
+                    click.echo(_describe(frame, labels))
+                except (ProtocolError, ValueError) as exc:
+                    click.echo(f"malformed frame type 0x{frame.type:02x}: {exc}", err=True)
+            if not warned and time.monotonic() - last > silence:
+                click.echo(f"no frames from {port} for {silence:.0f} s: is the kits firmware running?", err=True)
+                warned = True
+    except KeyboardInterrupt:
+        pass
+    except BoardError as exc:
+        fail(str(exc))
+    finally:
+        board.close()
+
+
+def _open(port: str, baud: int, timeout: float = 3.0) -> Board:
+    try:
+        return Board.open(port, baud, timeout)
+    except BoardError as exc:
+        fail(str(exc))
+
+
+@main.command()
+@click.argument("port")
+@click.option("--label", "-l", required=True, help="Class label of this recording.")
+@click.option("--seconds", "-s", type=float, required=True, help="Recording length.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), default=Path("capture.npz"),
+              show_default=True, help="Dataset file; recordings are appended.")
+@click.option("--baud", default=115200, show_default=True)
+@click.option("--timeout", type=float, default=3.0, show_default=True)
+def capture(port: str, label: str, seconds: float, out: Path, baud: int, timeout: float) -> None:
+    """Record framed sensor samples from PORT into a dataset file."""
+    if seconds <= 0:
+        fail("--seconds must be positive")
+    with _open(port, baud, timeout) as board:
+        try:
+            hello = board.hello()
+            channels, samples = board.stream(seconds)
+        except BoardError as exc:
+            fail(str(exc))
+    try:
+        count = datasets.append_capture(out, label, channels, samples, hello.board)
+    except ValueError as exc:
+        fail(str(exc))
+    click.echo(f"recorded {len(samples)} samples x {channels} channels of '{label}' from {hello.board} "
+               f"into {out} ({count} recordings)")
+
+
+def _load_input(path: Path, index: int) -> np.ndarray:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".wav":
+            return datasets.load_wav_int16(path)
+        if suffix == ".npy":
+            return np.load(path)
+        if suffix == ".npz":
+            recordings = datasets.read_capture(path)
+            if not 0 <= index < len(recordings):
+                fail(f"{path} holds {len(recordings)} recordings; --index {index} is out of range")
+            return recordings[index][1]
+        if suffix == ".csv":
+            return np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
+    except (OSError, ValueError, KeyError) as exc:
+        fail(f"cannot read {path}: {exc}")
+    fail(f"{path}: unsupported input type {suffix!r}; use .wav, .npy, .csv or a `kits capture` .npz")
+
+
+@main.command()
+@click.argument("port")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--index", default=0, show_default=True, help="Recording index inside a capture .npz.")
+@click.option("--model", "manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The exported .kmodel.json: checks the board runs it and compares with the host reference.")
+@click.option("--baud", default=115200, show_default=True)
+@click.option("--timeout", type=float, default=10.0, show_default=True)
+def infer(port: str, file: Path, index: int, manifest: Path | None, baud: int, timeout: float) -> None:
+    """Send a recording to the board, run its model there, print the result."""
+    samples = _load_input(file, index)
+    reference = None
+    with _open(port, baud, timeout) as board:
+        try:
+            hello = board.hello()
+            if manifest is not None:
+                reference = _reference(manifest, hello, samples)
+            result = board.infer(samples, hello)
+        except BoardError as exc:
+            fail(str(exc))
+    label = hello.labels[result.label_index]
+    probs = ", ".join(f"{name}={p:.2f}" for name, p in zip(hello.labels, result.probabilities()))
+    click.echo(f"{label}  ({probs})  latency {result.latency_us} us on {hello.board}")
+    if reference is not None:
+        same = tuple(int(s) for s in reference) == result.scores
+        click.echo("host reference: " + ("identical scores" if same else f"DIFFERENT scores {tuple(reference)}"))
+        if not same:
+            sys.exit(1)
+
+
+def _reference(manifest: Path, hello: Hello, samples: np.ndarray) -> np.ndarray:
+    from .export import ExportError, QuantizedModel
+    from .train import front_end
+
+    try:
+        model = QuantizedModel.load(manifest)
+    except ExportError as exc:
+        fail(str(exc))
+    if model.model_hash() != hello.model_hash:
+        fail(f"the board runs model 0x{hello.model_hash:08x} but {manifest.name} is 0x{model.model_hash():08x}; "
+             "flash the firmware built from this model or pass the matching --model")
+    return model.run(front_end(model, np.asarray(samples, np.int16)))
+
+
+@main.command()
+@click.argument("board_key", metavar="BOARD")
+@click.option("--lab", type=click.Choice(["kws", "motion", "image"]), default="kws", show_default=True)
+@click.option("--port", help="Upload port (default: PlatformIO auto-detects).")
+@click.option("--dry-run", is_flag=True, help="Print the PlatformIO command instead of running it.")
+def flash(board_key: str, lab: str, port: str | None, dry_run: bool) -> None:
+    """Build and upload the firmware for BOARD with PlatformIO (`pio run -t upload`)."""
+    try:
+        board = mcu_board(board_key)
+    except UnknownBoardError as exc:
+        fail(str(exc))
+    env = board.key if lab == "kws" else f"{board.key}_{lab}"
+    if env not in _environments(board.key):
+        fail(f"{board.name} has no '{lab}' firmware (environments: {', '.join(_environments(board.key))})")
+    cmd = ["pio", "run", "-d", str(BOARDS_DIR / board.key), "-e", env, "-t", "upload"]
+    if port:
+        cmd += ["--upload-port", port]
+    if dry_run:
+        click.echo(" ".join(cmd))
+        return
+    if shutil.which("pio") is None:
+        fail("PlatformIO's `pio` is not on PATH; install it with `pip install platformio` (it downloads the "
+             f"{board.platform} toolchain on first use), then run: {' '.join(cmd)}")
+    sys.exit(subprocess.call(cmd))
+
+
+def _environments(board_key: str) -> list[str]:
+    import configparser
+
+    ini = configparser.ConfigParser()
+    ini.read(BOARDS_DIR / board_key / "platformio.ini")
+    return [s.split(":", 1)[1] for s in ini.sections() if s.startswith("env:")]
+
+
+@main.command("export")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the C model library (default: kits/models/<name>).")
+def export_cmd(manifest: Path, out: Path | None) -> None:
+    """Write the C model library (for PlatformIO) from an exported .kmodel.json."""
+    from .export import ExportError, QuantizedModel, write_model_library
+
+    try:
+        model = QuantizedModel.load(manifest)
+    except ExportError as exc:
+        fail(str(exc))
+    folder = write_model_library(model, out or MODELS_DIR / model.name)
+    click.echo(f"wrote {model.name} (hash 0x{model.model_hash():08x}, {model.weight_bytes()} B constants, "
+               f"{model.arena_bytes} B arena) to {folder}")
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["kws", "motion", "digits"]))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--seed", default=0, show_default=True)
+def train(name: str, out: Path | None, seed: int) -> None:
+    """Train a reference model on the synthetic set and export it (needs PyTorch)."""
+    from . import train as training
+
+    try:
+        model = training.train_and_export(name, out, seed)
+    except ImportError:
+        fail("training needs PyTorch: pip install 'mlsysbook-kits[train]'")
+    m = model.metrics
+    click.echo(f"{name}: float accuracy {m['float_accuracy']:.3f}, int8 accuracy {m['int8_accuracy']:.3f}, "
+               f"int8/float agreement {m['int8_float_agreement']:.3f} on {m['test_samples']} test clips")
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Fail if the committed tables differ from the generator.")
+def tables(check: bool) -> None:
+    """Regenerate kits/core/src/kits_feature_tables.c from the Python front end."""
+    from . import CORE_DIR
+    from .features import render_tables_c
+
+    path = CORE_DIR / "src" / "kits_feature_tables.c"
+    text = render_tables_c()
+    if check:
+        if path.read_text() != text:
+            fail(f"{path} is stale; run `kits tables`")
+        click.echo(f"{path} is up to date")
+        return
+    path.write_text(text)
+    click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
