@@ -129,3 +129,31 @@ def test_sweep_train_step_matches_scalar(configs, model):
         assert swept["step_time_s"][i] == pytest.approx(scalar.step_time_s, rel=1e-9)
         assert swept["mfu"][i] == pytest.approx(scalar.mfu, rel=1e-9)
         assert swept["memory_bytes"][i] == pytest.approx(scalar.memory.total_bytes, rel=1e-9)
+
+
+def test_pint_quantities_are_accepted_at_the_boundary():
+    pint = pytest.importorskip("pint")
+    u = pint.UnitRegistry()
+    assert ms.energy(700 * u.W, 1 * u.hour, pue=1.0) == pytest.approx(700 * 3600)
+    assert ms.roofline("H100-SXM", 1e12, 1 * u.GB).bytes_moved == pytest.approx(1e9)
+    assert ms.collective("all_reduce", 64 * u.MiB, 8, "NVLink4").message_bytes == pytest.approx(64 * 2**20)
+    assert ms.carbon(1 * u.kWh, "france") == pytest.approx(ms.grid_intensity("france"))
+
+
+@FAST
+@given(st.floats(1e3, 1e12), st.floats(1.0, 1e4))
+def test_units_rescale_consistently(moved, scale):
+    # the same kernel expressed in MB instead of B moves the same bytes; time is invariant
+    pint = pytest.importorskip("pint")
+    u = _UREG
+    a = ms.roofline("H100-SXM", 1e12, moved)
+    b = ms.roofline("H100-SXM", 1e12, (moved / 1e6) * u.MB)
+    assert a.time_s == pytest.approx(b.time_s, rel=1e-9)
+    assert ms.energy(scale * u.kW, 60 * u.s) == pytest.approx(ms.energy(scale * 1000, 60), rel=1e-9)
+
+
+try:
+    import pint as _pint
+    _UREG = _pint.UnitRegistry()
+except ImportError:  # pint is optional for the package; the venv has it
+    _UREG = None

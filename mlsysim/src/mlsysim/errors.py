@@ -37,8 +37,25 @@ class DoesNotFitError(ValidationError):
     """The requested configuration needs more memory than the devices have."""
 
 
+def si_magnitude(value):
+    """Plain SI magnitude of a pint Quantity (bytes for information, not bits); other values unchanged.
+
+    pint is optional: quantities are recognised by duck typing, so callers may pass ``700 * ureg.W``
+    or ``80 * ureg.GB`` wherever a float in SI units is expected.
+    """
+    if hasattr(value, "to_base_units") and hasattr(value, "dimensionality"):
+        units = str(value.units)
+        if "bit" in units or "byte" in units:
+            # pint treats information as dimensionless with the bit as base; MLSys·im counts bytes
+            per_second = "/ second" in str(value.to_base_units().units) or "second" in units
+            return float(value.to("byte / second" if per_second else "byte").magnitude)
+        return float(value.to_base_units().magnitude)
+    return value
+
+
 def positive(field: str, value, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as float if it is a finite number > 0 (or >= 0)."""
+    """Return ``value`` as float if it is a finite number > 0 (or >= 0). pint quantities are converted."""
+    value = si_magnitude(value)
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -53,6 +70,7 @@ def positive(field: str, value, *, allow_zero: bool = False) -> float:
 
 def positive_int(field: str, value, *, minimum: int = 1) -> int:
     """Return ``value`` as int if it is a whole number >= ``minimum``."""
+    value = si_magnitude(value)
     if isinstance(value, bool):
         raise ValidationError(field, f"expected an integer >= {minimum}, got {value!r}")
     try:
