@@ -118,8 +118,8 @@ def test_unknown_lab_fails(tmp_path):
 
 
 def test_placeholder_without_check_fails(tmp_path):
-    message = _problems(tmp_path, make_question(solution="The answer is {missing_value:.1f} ms, which is plenty."
-                                                          " {step_ms} {tokens_per_s}"))
+    message = _problems(tmp_path, make_question(solution="The answer is {missing_value:.1f} ms, which is plenty "
+                                                          "for this question; {step_ms} and {tokens_per_s}."))
     assert "missing_value" in message
 
 

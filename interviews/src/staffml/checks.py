@@ -72,12 +72,13 @@ def evaluate(question: Question) -> tuple[dict[str, Any], list[CheckResult]]:
 
     Returns the namespace of every quantity (givens and computed checks) and one result per check.
     """
-    namespace: dict[str, Any] = {"ms": _LazyEngine(), "math": math}
+    # One dict serves as globals so comprehensions inside an expression can see the quantities.
+    namespace: dict[str, Any] = {"__builtins__": _SAFE_BUILTINS, "ms": _LazyEngine(), "math": math}
     namespace.update(question.given)
     results = []
     for check in question.checks:
         try:
-            computed = eval(check.expr, {"__builtins__": _SAFE_BUILTINS}, namespace)  # noqa: S307
+            computed = eval(check.expr, namespace)  # noqa: S307
         except Exception as exc:  # the message must name the question and the check
             raise CheckError(
                 f"{question.id}: check {check.name!r} failed to evaluate `{check.expr}`: "
@@ -96,7 +97,7 @@ def evaluate(question: Question) -> tuple[dict[str, Any], list[CheckResult]]:
             )
         namespace[check.name] = computed
         results.append(CheckResult(check, computed))
-    return {k: v for k, v in namespace.items() if k not in ("ms", "math")}, results
+    return {k: v for k, v in namespace.items() if k not in ("__builtins__", "ms", "math")}, results
 
 
 def placeholders(text: str) -> set[str]:
