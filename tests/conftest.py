@@ -11,13 +11,19 @@ sys.path.insert(0, str(Path(__file__).parent))
 from repo_paths import REPO  # noqa: E402
 
 
+_build_failure: list[str] = []
+
+
 @pytest.fixture(scope="session")
 def real_site() -> Path:
     """The whole site built from the checkout into build/test-site/_site with the shared .cache/, so a
     second run only re-renders what changed. A failing build fails here with its file:line messages."""
+    if _build_failure:  # a failed session fixture is retried for every test; fail them all on one build
+        pytest.fail(_build_failure[0], pytrace=False)
     out = REPO / "build" / "test-site" / "_site"
     result = subprocess.run([sys.executable, "-m", "mlsysbook.cli", "build", "--root", str(REPO), "--out", str(out)],
                             capture_output=True, text=True, cwd=REPO)
     if result.returncode != 0:
-        pytest.fail(f"building the real site failed:\n{result.stderr[-6000:]}", pytrace=False)
+        _build_failure.append(f"building the real site failed:\n{result.stderr[-6000:]}")
+        pytest.fail(_build_failure[0], pytrace=False)
     return out

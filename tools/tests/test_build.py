@@ -141,3 +141,20 @@ def test_cached_rebuild_runs_nothing_and_edit_rerenders_only_what_changed(tmp_pa
     rerendered = int(re.search(r"(\d+) re-rendered", edited.stderr).group(1))
     assert 1 <= rerendered <= 3  # the chapter, plus the glossary/references appendices that read every chapter
     assert "tensor cores" in page(root, "vol1/beta/beta.html")
+
+
+def test_only_rebuilds_the_named_parts_and_keeps_the_rest(tmp_path, shared_cache, built_fixture):
+    import shutil
+
+    root = make_project(tmp_path / "project")
+    shutil.copytree(built_fixture / "_site", root / "_site")
+    demo = root / "labs/site/demo.qmd"
+    demo.write_text(demo.read_text() + "\nEdited lab text.\n")
+    beta = root / "book/vol1/beta/beta.qmd"
+    beta.write_text(beta.read_text() + "\nEdited chapter text.\n")
+    result = run_build(root, "--only", "labs", cache=shared_cache)
+    assert result.returncode == 0, result.stderr
+    assert "Edited lab text." in page(root, "labs/demo.html")
+    assert "Edited chapter text." not in page(root, "vol1/beta/beta.html")  # vol1 kept from the previous site
+    docs = json.loads(page(root, "search.json"))
+    assert {d["partkey"] for d in docs} == {"", "vol1", "labs"}  # search keeps the parts it did not rebuild

@@ -24,3 +24,21 @@ def test_serves_the_built_site(built_fixture):
 def test_refuses_an_unbuilt_site(tmp_path):
     with pytest.raises(FileNotFoundError, match="build the site first"):
         make_server(tmp_path, port=0)
+
+
+def test_cli_prints_the_url_and_serves(built_fixture):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "mlsysbook.cli", "serve", "--root", str(built_fixture), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = line.split(" at ", 1)[1].split()[0]
+        assert url.startswith("http://127.0.0.1:")
+        assert b"Fixture course" in urllib.request.urlopen(url + "index.html", timeout=10).read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        proc.stderr.close()

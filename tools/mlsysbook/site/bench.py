@@ -19,6 +19,7 @@ from rich.table import Table
 from mlsysbook.content.pandoc import pandoc_path
 
 from . import project
+from .check import check_links
 from .cli import _repo_root
 from .render import BuildOptions, build
 
@@ -47,7 +48,8 @@ def _reference_seconds(site: project.Site) -> float:
 
 def _timed_build(root: Path, cache: Path, console: Console) -> tuple[float, object]:
     started = time.perf_counter()
-    stats = build(BuildOptions(root=root, cache=cache, jobs=2, console=console))
+    # the link check is timed on its own below, so other parts' broken links do not hide the timings
+    stats = build(BuildOptions(root=root, cache=cache, jobs=2, console=console, check_links=False))
     return time.perf_counter() - started, stats
 
 
@@ -73,6 +75,10 @@ def main() -> int:
                               encoding="utf-8")
             one, one_stats = _timed_build(root, cache, quiet)
             rows.append(("one chapter edited", one, f"{edited.relative_to(root)}: {len(one_stats.written)} re-rendered"))
+            started = time.perf_counter()
+            broken = check_links(root / "_site")
+            rows.append(("link check of the built site", time.perf_counter() - started,
+                         f"{len(broken)} broken link(s); part of every build"))
         except Exception as exc:  # report what broke instead of a traceback; the build error names file:line
             console.print(f"[red]bench-site: the build failed, nothing to time:[/red]\n{exc}")
             return 1
