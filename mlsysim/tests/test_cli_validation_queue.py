@@ -17,10 +17,13 @@ COMMANDS = [
     ["roofline", "--hw", "H100-SXM", "--matmul", "1", "8192", "8192"],
     ["roofline", "--hw", "A100-80GB", "--flop", "1e12", "--bytes", "1e9"],
     ["memory", "--model", "Llama-3-70B", "--mode", "inference", "--hw", "H100-SXM"],
-    ["memory", "--model", "Llama-2-7B", "--zero-stage", "3", "--dp", "8"],
+    ["memory", "--model", "Llama-2-7B", "--zero-stage", "3", "--dp", "8", "--recompute", "selective"],
     ["train", "--model", "Llama-3-8B", "--system", "DGX-H100", "--devices", "16", "--global-batch", "64", "--seq-len", "4096", "--tp", "2"],
     ["serve", "--model", "Llama-3-8B", "--hw", "H100-SXM", "--batch", "4"],
     ["collective", "--bytes", "1e8", "--n", "16", "--link", "DGX-H100"],
+    ["train", "--model", "Llama-3-70B", "--system", "DGX-H100", "--devices", "64", "--global-batch", "64", "--seq-len",
+     "32768", "--tp", "8", "--cp", "2", "--sp", "--recompute", "full", "--zero-stage", "1"],
+    ["queue", "--model", "Llama-3-8B", "--hw", "H100-SXM", "--rate", "2", "--requests", "100"],
     ["edge", "--model", "DS-CNN-KWS", "--hw", "nRF52840"],
 ]
 

@@ -18,6 +18,7 @@ from .edge import edge_fit
 from .errors import MLSysimError
 from .memory import inference_memory, training_memory
 from .roofline import matmul, roofline
+from .queueing import simulate_queue
 from .serving import serve
 from .training import train_step
 from .units import fmt_bytes, fmt_rate
@@ -149,7 +150,7 @@ def roofline_cmd(hw, flop, bytes_moved, mnk, dtype, as_json) -> None:
 @click.option("--dp", type=int, default=1)
 @click.option("--tp", type=int, default=1)
 @click.option("--pp", type=int, default=1)
-@click.option("--recompute", is_flag=True)
+@click.option("--recompute", type=click.Choice(["none", "full", "selective"]), default="none")
 @click.option("--hw", default=None, help="check the fit on this device")
 @json_option
 def memory(model_name, mode, batch, seq_len, dtype, optimizer, zero_stage, dp, tp, pp, recompute, hw, as_json) -> None:
@@ -182,17 +183,18 @@ def memory(model_name, mode, batch, seq_len, dtype, optimizer, zero_stage, dp, t
 @click.option("--tp", type=int, default=1)
 @click.option("--pp", type=int, default=1)
 @click.option("--ep", type=int, default=1)
+@click.option("--cp", type=int, default=1, help="context parallelism (splits each sequence)")
 @click.option("--sp", is_flag=True)
 @click.option("--micro-batch", type=int, default=1)
 @click.option("--zero-stage", type=int, default=0)
 @click.option("--precision", default="bf16")
-@click.option("--recompute", is_flag=True)
+@click.option("--recompute", type=click.Choice(["none", "full", "selective"]), default="none")
 @click.option("--virtual-stages", type=int, default=1)
 @json_option
-def train(model_name, system, devices, global_batch, seq_len, tp, pp, ep, sp, micro_batch, zero_stage, precision,
+def train(model_name, system, devices, global_batch, seq_len, tp, pp, ep, cp, sp, micro_batch, zero_stage, precision,
           recompute, virtual_stages, as_json) -> None:
     """Training step time, throughput, MFU and its breakdown."""
-    result = train_step(model_name, system, devices, global_batch, seq_len, tp=tp, pp=pp, ep=ep, sp=sp,
+    result = train_step(model_name, system, devices, global_batch, seq_len, tp=tp, pp=pp, ep=ep, cp=cp, sp=sp,
                         micro_batch=micro_batch, zero_stage=zero_stage, precision=precision, recompute=recompute,
                         virtual_stages=virtual_stages)
     rows = [("step time", f"{result.step_time_s:.4g} s"), ("tokens/s", f"{result.tokens_per_s:,.0f}"), ("MFU", f"{result.mfu:.1%}"),
@@ -215,6 +217,27 @@ def serve_cmd(model_name, hw, batch, prompt_len, output_len, dtype, devices, as_
     result = serve(model_name, hw, batch, prompt_len, output_len, dtype=dtype, n_devices=devices)
     rows = [("TTFT", f"{result.ttft_s * 1e3:.3g} ms"), ("TPOT", f"{result.tpot_s * 1e3:.3g} ms"),
             ("tokens/s", f"{result.tokens_per_s:,.0f}"), ("max concurrency", str(result.max_concurrency))]
+    _emit(result, as_json, rows)
+
+
+@main.command("queue")
+@click.option("--model", "model_name", required=True)
+@click.option("--hw", required=True)
+@click.option("--rate", type=float, required=True, help="request arrivals per second (Poisson)")
+@click.option("--requests", type=int, default=1000)
+@click.option("--prompt-len", type=int, default=512)
+@click.option("--output-len", type=int, default=128)
+@click.option("--dtype", default="bf16")
+@click.option("--devices", type=int, default=1)
+@click.option("--max-batch", type=int, default=None, help="cap on concurrent sequences (default: KV-cache limit)")
+@click.option("--seed", type=int, default=0)
+@json_option
+def queue_cmd(model_name, hw, rate, requests, prompt_len, output_len, dtype, devices, max_batch, seed, as_json) -> None:
+    """Simulate a continuously batched server under Poisson load: p50/p99 latency."""
+    serving = serve(model_name, hw, 1, prompt_len, output_len, dtype=dtype, n_devices=devices)
+    result = simulate_queue(serving, rate, requests, seed, max_concurrency=max_batch)
+    rows = [("p50", f"{result.p50_s:.3g} s"), ("p99", f"{result.p99_s:.3g} s"), ("mean batch", f"{result.mean_batch:.1f}"),
+            ("stable", "yes" if result.stable else "no")]
     _emit(result, as_json, rows)
 
 
