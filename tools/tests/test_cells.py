@@ -116,3 +116,11 @@ def test_execution_continues_after_a_cell_that_may_fail(tmp_path):
     assert outputs[1][0]["text"] == "after\n"
     stopped = cells.execute(cells.scan(body.replace("#| error: true\n", ""), 1, PATH), tmp_path, timeout=60)
     assert stopped[1] == []  # not run after an unexpected error
+
+
+def test_cells_run_in_the_chapter_folder_with_this_interpreter(tmp_path):
+    import sys
+
+    found = cells.scan("```{python}\nimport os, sys\nprint(os.getcwd())\nprint(sys.executable)\n```\n", 1, PATH)
+    text = cells.execute(found, tmp_path, timeout=60)[0][0]["text"].splitlines()
+    assert text == [str(tmp_path), sys.executable]

@@ -261,6 +261,25 @@ def _python_source(cell: Cell) -> str:
     return cell.code
 
 
+KERNEL_NAME = "mlsysbook-python"
+
+
+def _kernel_manager():
+    """A kernel running this very interpreter, so a user-wide `python3` kernelspec pointing at another
+    Python (without the book's packages) cannot be picked up by accident."""
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    class _ThisPython(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                              display_name="Python 3 (mlsysbook)", language="python")
+
+    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_ThisPython())
+
+
 def execute(python_cells: list[Cell], workdir: Path, timeout: int, defaults: dict | None = None) -> list[list[dict]]:
     """Run the cells in one fresh kernel; returns each cell's outputs. Stops after the first error
     of a cell that does not allow errors (`#| error: true`), as Quarto does."""
@@ -270,7 +289,7 @@ def execute(python_cells: list[Cell], workdir: Path, timeout: int, defaults: dic
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(SETUP)] + [nbformat.v4.new_code_cell(_python_source(c)) for c in python_cells]
-    client = NotebookClient(nb, kernel_name="python3", timeout=timeout, allow_errors=True,
+    client = NotebookClient(nb, km=_kernel_manager(), timeout=timeout, allow_errors=True,
                             resources={"metadata": {"path": str(workdir)}})
     # the kernel's own stderr (transport warnings) would interleave with the build's progress lines
     with client.setup_kernel(stderr=subprocess.DEVNULL):
