@@ -80,13 +80,13 @@ def check_links(site: Path, rendered: set[str] | None = None) -> list[tuple[str,
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     for rel in pages:
         scan = scan_of(rel)
+        external: list[tuple[str, str, str, int]] = []
         for tag, attr, url, line in scan.links:
             parts = urlsplit(url)
             if parts.scheme or url.startswith("//"):
                 ours = rendered is None or rel in rendered
-                if parts.scheme in ("http", "https") and (tag, attr) in LOADS_AT_PAGE_LOAD and ours:
-                    problems.append((rel, url, f"line {line}: <{tag} {attr}={url}> makes an external request at page load; "
-                                          "vendor the file into the site instead"))
+                if (parts.scheme in ("http", "https") or url.startswith("//")) and (tag, attr) in LOADS_AT_PAGE_LOAD and ours:
+                    external.append((tag, attr, url, line))
                 continue
             if url.startswith("/"):
                 problems.append((rel, url, f"line {line}: absolute link {url} breaks when the site is not served from /; "
@@ -108,6 +108,11 @@ def check_links(site: Path, rendered: set[str] | None = None) -> list[tuple[str,
                 fragment = unquote(parts.fragment)
                 if fragment not in scan_of(target).ids:
                     problems.append((rel, url, f"line {line}: broken anchor {url} (no id \"{fragment}\" in {target})"))
+        if external:
+            tag, attr, url, line = external[0]
+            more = f" and {len(external) - 1} more" if len(external) > 1 else ""
+            problems.append((rel, url, f"line {line}: <{tag} {attr}={url}>{more} make(s) an external request at page "
+                                       "load; the site must work offline, so vendor these files into it"))
     return problems
 
 
