@@ -16,6 +16,7 @@ COMMANDS = [
     ["show", "nvlink4"],
     ["roofline", "--hw", "H100-SXM", "--matmul", "1", "8192", "8192"],
     ["roofline", "--hw", "A100-80GB", "--flop", "1e12", "--bytes", "1e9"],
+    ["roofline", "--hw", "H100-SXM", "--model", "Llama-3-8B", "--phase", "decode", "--batch", "8"],
     ["memory", "--model", "Llama-3-70B", "--mode", "inference", "--hw", "H100-SXM"],
     ["memory", "--model", "Llama-2-7B", "--zero-stage", "3", "--dp", "8", "--recompute", "selective"],
     ["train", "--model", "Llama-3-8B", "--system", "DGX-H100", "--devices", "16", "--global-batch", "64", "--seq-len", "4096", "--tp", "2"],

@@ -201,3 +201,17 @@ def test_causal_flash_attention_halves_attention_time_not_model_flops():
     flash = ms.train_step("Llama-3-8B", "DGX-H100", 8, 8, 32768, flash_attention=True, check_memory=False)
     assert flash.model_flop_per_step == dense.model_flop_per_step
     assert flash.compute_s < dense.compute_s
+
+
+def test_model_phase_rooflines(h100):
+    decode = ms.model_roofline("Llama-3-8B", h100, "decode", batch=1, seq_len=1024)
+    # one multiply-add per 2-byte weight: about 1 FLOP per byte, far below the ridge
+    assert decode.bound == "memory" and 0.8 < decode.arithmetic_intensity < 1.3
+    batched = ms.model_roofline("Llama-3-8B", h100, "decode", batch=64, seq_len=1024)
+    assert batched.arithmetic_intensity > 20 * decode.arithmetic_intensity / 2
+    assert ms.model_roofline("Llama-3-8B", h100, "prefill", batch=1, seq_len=4096).bound == "compute"
+    with pytest.raises(ms.ValidationError, match="encoder"):
+        ms.model_roofline("BERT-base", h100, "decode")
+    with pytest.raises(ms.ValidationError, match="phase"):
+        ms.model_roofline("ResNet-50", h100, "decode")
+    assert ms.model_roofline("ResNet-50", h100, "training", batch=32).flop == pytest.approx(3 * 32 * ms.model("ResNet-50").flops_per_sample)

@@ -7,7 +7,7 @@ and ``.to_dict()``. See ARCHITECTURE.md ("MLSys·im API") for the contract.
 from .errors import DoesNotFitError, MLSysimError, UnknownNameError, ValidationError
 from .catalog import (Cluster, Hardware, Link, Model, Node, cluster, hardware, interconnect, list_hardware,
                       list_interconnects, list_models, list_nodes, model, node, transformer)
-from .roofline import Roofline, matmul, roofline
+from .roofline import Roofline, matmul, model_roofline, roofline
 from .memory import Fit, MemoryBreakdown, fit, inference_memory, kv_cache_bytes, training_memory
 from .collectives import Collective, collective
 from .training import TrainRun, TrainStep, chinchilla_tokens, time_to_train, train_step, training_flop

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Mapping
@@ -258,15 +259,27 @@ def cluster(node_name, nodes: int = 1, topology: str = "rail-optimized", oversub
 
 
 def single_device_cluster(hw: Hardware, n_devices: int) -> Cluster:
-    """Wrap a bare device in a one-node cluster, choosing a plausible link for its category."""
-    link_by_vendor = {"A100": "NVLink3", "H100-SXM": "NVLink4", "H200": "NVLink4", "B200": "NVLink5",
-                      "MI300X": "InfinityFabric-MI300X", "Gaudi2": "Gaudi2-RoCE-ScaleUp",
-                      "Gaudi3": "Gaudi3-RoCE-ScaleUp", "TPU": "TPUv4-ICI"}
-    intra = next((v for k, v in link_by_vendor.items() if hw.name.startswith(k)), "PCIe4" if hw.name != "H100-PCIe" else "PCIe5")
-    fake = Node(name=f"{n_devices}x {hw.name}", accelerator=hw, count=n_devices, intra_link=interconnect(intra),
-                inter_link=interconnect("IB-NDR"), nics_per_node=n_devices, power_w=None,
-                source="assembled by mlsysim.single_device_cluster")
-    return Cluster(name=fake.name, node=fake, nodes=1, topology="rail-optimized", oversubscription=1.0)
+    """A cluster of ``n_devices`` of a bare device type.
+
+    When the catalog has a server built around the device (H100-SXM -> DGX-H100), its nodes are used,
+    holding the given Hardware object so what-if copies (``hw.replace(...)``) keep their changes.
+    Otherwise devices are grouped up to 8 per node on PCIe with one 400 Gb/s NIC each.
+    """
+    n_devices = positive_int("n_devices", n_devices)
+    server = next((n for n in _node_table().values() if n.accelerator.name == hw.name), None)
+    if server is not None:
+        per_node = math.gcd(n_devices, server.count)
+        base = dataclasses.replace(server, accelerator=hw, count=per_node,
+                                   name=server.name if per_node == server.count else f"{per_node}-device {server.name}")
+        return Cluster(name=f"{n_devices // per_node}x {base.name}", node=base, nodes=n_devices // per_node,
+                       topology="rail-optimized", oversubscription=1.0)
+    per_node = math.gcd(n_devices, 8)
+    intra = "PCIe5" if hw.category == "datacenter" else "PCIe4"
+    fake = Node(name=f"{per_node}x {hw.name} server", accelerator=hw, count=per_node, intra_link=interconnect(intra),
+                inter_link=interconnect("IB-NDR"), nics_per_node=per_node, power_w=None,
+                source="assembled by mlsysim.single_device_cluster (PCIe server, one NDR NIC per device)")
+    return Cluster(name=f"{n_devices // per_node}x {fake.name}", node=fake, nodes=n_devices // per_node,
+                   topology="rail-optimized", oversubscription=1.0)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .collectives import collective
 from .edge import edge_fit
 from .errors import MLSysimError
 from .memory import inference_memory, training_memory
-from .roofline import matmul, roofline
+from .roofline import matmul, model_roofline, roofline
 from .queueing import simulate_queue
 from .serving import serve
 from .training import train_step
@@ -123,14 +123,20 @@ def show(name: str, as_json: bool) -> None:
 
 @main.command("roofline")
 @click.option("--hw", required=True)
+@click.option("--model", "model_name", default=None, help="roofline of a whole model phase instead of a kernel")
+@click.option("--phase", default="decode", help="with --model: prefill, decode, inference or training")
+@click.option("--batch", type=int, default=1)
+@click.option("--seq-len", type=int, default=2048)
 @click.option("--flop", type=float, help="operation count of the kernel")
 @click.option("--bytes", "bytes_moved", type=float, help="bytes moved to/from memory")
 @click.option("--matmul", "mnk", nargs=3, type=int, default=None, help="M N K of a GEMM instead of flop/bytes")
 @click.option("--dtype", default="bf16")
 @json_option
-def roofline_cmd(hw, flop, bytes_moved, mnk, dtype, as_json) -> None:
-    """Roofline of a kernel (--flop/--bytes) or a GEMM (--matmul M N K)."""
-    if mnk:
+def roofline_cmd(hw, model_name, phase, batch, seq_len, flop, bytes_moved, mnk, dtype, as_json) -> None:
+    """Roofline of a kernel (--flop/--bytes), a GEMM (--matmul M N K) or a model phase (--model)."""
+    if model_name:
+        result = model_roofline(model_name, hw, phase, batch, seq_len, dtype)
+    elif mnk:
         result = matmul(hw, *mnk, dtype=dtype)
     elif flop is not None and bytes_moved is not None:
         result = roofline(hw, flop, bytes_moved, dtype)
