@@ -215,3 +215,11 @@ def test_model_phase_rooflines(h100):
     with pytest.raises(ms.ValidationError, match="phase"):
         ms.model_roofline("ResNet-50", h100, "decode")
     assert ms.model_roofline("ResNet-50", h100, "training", batch=32).flop == pytest.approx(3 * 32 * ms.model("ResNet-50").flops_per_sample)
+
+
+def test_kv_heads_are_replicated_beyond_their_count():
+    m = ms.model("Llama-3-70B")  # 8 KV heads
+    eight = ms.inference_memory(m, 4, 4096, n_devices=8)
+    sixteen = ms.inference_memory(m, 4, 4096, n_devices=16)
+    assert sixteen.kv_cache_bytes == pytest.approx(eight.kv_cache_bytes)
+    assert sixteen.weights_bytes == pytest.approx(eight.weights_bytes / 2)

@@ -7,7 +7,7 @@ from . import assumptions
 from .catalog import hardware, model as get_model
 from .errors import ValidationError
 from .results import Result, dominant
-from .units import DTYPE_BYTES, dtype_name, fmt_bytes, fmt_count, fmt_time
+from .units import DTYPE_BYTES, dtype_name, fmt_bytes, fmt_count, fmt_rate, fmt_time
 
 #: Bytes the TFLite Micro interpreter and kernels occupy in flash, and its runtime arena overhead.
 RUNTIME_FLASH_BYTES = 100e3
@@ -31,15 +31,23 @@ class EdgeFit(Result):
     compute_s: float
     memory_s: float
     bound: str
+    weights_bytes: float
+    activation_bytes: float
+    flop: float
+    sustained_ops: float
+    power_w: float
 
     def _explain_lines(self) -> list[str]:
         verdict = "fits" if self.fits else "does NOT fit"
         why = [] if self.fits else [n for n, ok in (("flash", self.fits_flash), ("SRAM", self.fits_sram)) if not ok]
         return [f"{self.model} ({self.dtype}) on {self.hardware}: {verdict}" + (f" ({', '.join(why)} too small)" if why else ""),
-                f"flash: weights + runtime = {fmt_bytes(self.flash_bytes)} of {fmt_bytes(self.flash_capacity_bytes)}",
-                f"SRAM: peak live activations + arena = {fmt_bytes(self.sram_bytes)} of {fmt_bytes(self.sram_capacity_bytes)}",
+                f"flash: weights {fmt_bytes(self.weights_bytes)} (+ runtime) = {fmt_bytes(self.flash_bytes)} of "
+                f"{fmt_bytes(self.flash_capacity_bytes)}",
+                f"SRAM: peak live activations {fmt_bytes(self.activation_bytes)} (+ arena) = {fmt_bytes(self.sram_bytes)} of "
+                f"{fmt_bytes(self.sram_capacity_bytes)}",
+                f"compute = {fmt_count(self.flop, 'OP')} / {fmt_rate(self.sustained_ops, 'OP/s')} sustained = {fmt_time(self.compute_s)}",
                 f"latency = max(compute {fmt_time(self.compute_s)}, memory {fmt_time(self.memory_s)}) = "
-                f"{fmt_time(self.latency_s)} ({self.bound}-bound); energy = power x latency = {self.energy_j * 1e3:.3g} mJ"]
+                f"{fmt_time(self.latency_s)} ({self.bound}-bound); energy = {self.power_w:g} W x latency = {self.energy_j * 1e3:.3g} mJ"]
 
 
 def edge_fit(model, hw, dtype: str = "int8") -> EdgeFit:
@@ -70,7 +78,8 @@ def edge_fit(model, hw, dtype: str = "int8") -> EdgeFit:
     else:
         flash_need, flash_cap = weights, device.memory_bytes + (device.sram_bytes or 0.0)
         sram_need, sram_cap = weights + acts, device.memory_bytes + (device.sram_bytes or 0.0)
-    compute_s = flop / (device.peak_flops(dtype) * assumptions.MATMUL_EFFICIENCY[device.category])
+    sustained = device.peak_flops(dtype) * assumptions.MATMUL_EFFICIENCY[device.category]
+    compute_s = flop / sustained
     # weights stream once per inference unless they sit in on-chip SRAM
     on_chip = device.sram_bytes is not None and weights + acts <= device.sram_bytes
     moved = acts * 2 if on_chip or device.category == "mcu" else weights + acts * 2
@@ -81,4 +90,5 @@ def edge_fit(model, hw, dtype: str = "int8") -> EdgeFit:
     return EdgeFit(model=m.name, hardware=device.name, dtype=dtype, fits=fits_flash and fits_sram,
                    fits_flash=fits_flash, fits_sram=fits_sram, flash_bytes=flash_need, flash_capacity_bytes=flash_cap,
                    sram_bytes=sram_need, sram_capacity_bytes=sram_cap, latency_s=latency, energy_j=power * latency,
-                   compute_s=compute_s, memory_s=memory_s, bound="compute" if compute_s >= memory_s else "memory")
+                   compute_s=compute_s, memory_s=memory_s, bound="compute" if compute_s >= memory_s else "memory",
+                   weights_bytes=weights, activation_bytes=acts, flop=flop, sustained_ops=sustained, power_w=power)

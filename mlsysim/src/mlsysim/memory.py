@@ -182,7 +182,8 @@ def inference_memory(model, batch: int, seq_len: int, dtype: str = "bf16", n_dev
     kv_dtype = dtype_name(kv_dtype or ("bf16" if dtype in ("int4",) else dtype), "kv_dtype")
     weights = m.weight_bytes(dtype) / n_devices
     if m.kind == "transformer" and not m.encoder:
-        kv = kv_cache_bytes(m, batch, seq_len, kv_dtype) / n_devices
+        # tensor parallelism shards KV heads; beyond kv_heads devices each head is replicated
+        kv = kv_cache_bytes(m, batch, seq_len, kv_dtype) / min(n_devices, m.kv_heads)
         # transient activations of the widest layer during prefill
         acts = batch * seq_len * (m.hidden + m.ffn_hidden * m.ffn_matrices) * DTYPE_BYTES[kv_dtype] / n_devices
         note = f"KV cache = 2 x {m.layers} layers x {m.kv_heads} kv_heads x {m.head_dim} head_dim x {DTYPE_BYTES[kv_dtype]:g} B x {batch} x {seq_len} tokens"

@@ -43,6 +43,8 @@ class Serving(Result):
     decode_bytes_per_step: float
     decode_flop_per_step: float
     tp_comm_per_token_s: float
+    effective_bw_bytes_per_s: float
+    effective_peak_flops: float
     # step-time model used by the queue simulation: t(b) = fixed + per_sequence * b
     decode_fixed_s: float = field(repr=False, default=0.0)
     decode_per_sequence_s: float = field(repr=False, default=0.0)
@@ -62,9 +64,12 @@ class Serving(Result):
             f"{self.model} on {self.n_devices}x {self.hardware} ({self.dtype} weights, {self.kv_dtype} KV), batch {self.batch}: "
             f"TTFT {fmt_time(self.ttft_s)} ({self.prefill_bound}-bound), TPOT {fmt_time(self.tpot_s)} ({self.decode_bound}-bound)",
             f"decode step reads weights {fmt_bytes(self.weights_bytes)} + KV {fmt_bytes(self.kv_cache_bytes)} "
-            f"= {fmt_bytes(self.decode_bytes_per_step)} and does {fmt_count(self.decode_flop_per_step, 'FLOP')}; "
-            f"TPOT = max(bytes / (devices x bandwidth), flop / (devices x peak)) + tensor-parallel all-reduces "
-            f"{fmt_time(self.tp_comm_per_token_s)}",
+            f"= {fmt_bytes(self.decode_bytes_per_step)} and does {fmt_count(self.decode_flop_per_step, 'FLOP')}",
+            f"TPOT = max(bytes / sustained bandwidth, flop / sustained compute) + all-reduces = max("
+            f"{fmt_bytes(self.decode_bytes_per_step)} / {fmt_rate(self.effective_bw_bytes_per_s, 'B/s')}, "
+            f"{fmt_count(self.decode_flop_per_step, 'FLOP')} / {fmt_rate(self.effective_peak_flops)}) + "
+            f"{fmt_time(self.tp_comm_per_token_s)} = {fmt_time(self.tpot_s)} "
+            f"(sustained = {self.n_devices} devices x peak x serving efficiency)",
             f"throughput = batch x output / (TTFT + (output-1) x TPOT) = {self.batch} x {self.output_len} / "
             f"{fmt_time(self.latency_s)} = {fmt_count(self.tokens_per_s, 'tokens/s')}",
             f"max concurrency (KV-cache limited) = (memory x (1 - reserve) - weights) / KV per sequence = {self.max_concurrency}",
@@ -109,7 +114,8 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     peak = n * device.peak_flops(compute) * assumptions.SERVING_MATMUL_EFFICIENCY[device.category]
     bw = n * device.memory_bw_bytes_per_s * assumptions.SERVING_MEMORY_EFFICIENCY[device.category]
     weights = m.weight_bytes(dtype)
-    kv_token = m.kv_bytes_per_token(kv_dtype)
+    # with more devices than KV heads each KV head is replicated on n / kv_heads devices
+    kv_token = m.kv_bytes_per_token(kv_dtype) * n / min(n, m.kv_heads)
     capacity = n * device.memory_bytes
     need = weights + batch * (prompt_len + output_len) * kv_token
     if need > capacity:
@@ -161,7 +167,8 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
                    prefill_bound=prefill_bound, decode_bound=decode_bound, weights_bytes=expert_weight_bytes(batch),
                    kv_cache_bytes=batch * context * kv_token, max_concurrency=max_conc, memory_bytes=need,
                    decode_bytes_per_step=decode_bytes, decode_flop_per_step=decode_flop,
-                   tp_comm_per_token_s=tp_comm(batch), decode_fixed_s=one - per_seq, decode_per_sequence_s=per_seq,
+                   tp_comm_per_token_s=tp_comm(batch), effective_bw_bytes_per_s=bw, effective_peak_flops=peak,
+                   decode_fixed_s=one - per_seq, decode_per_sequence_s=per_seq,
                    prefill_per_token_s=ttft / (batch * prompt_len))
 
 
