@@ -27,14 +27,14 @@ def _fake_quarto(folder: Path) -> dict:
     return {**os.environ, "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
 
 
-def _build(root: Path, env: dict, *extra: str):
-    return subprocess.run([sys.executable, "-m", "mlsysbook.cli", "build", "--root", str(root), "--no-link-check", *extra],
-                          capture_output=True, text=True, env=env)
+def _build(root: Path, env: dict, cache: Path, *extra: str):
+    return subprocess.run([sys.executable, "-m", "mlsysbook.cli", "build", "--root", str(root), "--no-link-check",
+                           "--cache", str(cache), *extra], capture_output=True, text=True, env=env)
 
 
-def test_volumes_go_through_quarto_render(project, tmp_path):
+def test_volumes_go_through_quarto_render(project, tmp_path, shared_cache):
     env = _fake_quarto(tmp_path / "bin")
-    result = _build(project, env)
+    result = _build(project, env, shared_cache)
     assert result.returncode == 0, result.stderr
     calls = (tmp_path / "bin/calls.log").read_text().splitlines()
     assert len(calls) == 1
@@ -44,25 +44,25 @@ def test_volumes_go_through_quarto_render(project, tmp_path):
     assert 'href="vol1/index.html"' in (project / "_site/index.html").read_text()
 
 
-def test_embedded_renderer_can_be_forced(project, tmp_path):
+def test_embedded_renderer_can_be_forced(project, tmp_path, shared_cache):
     env = _fake_quarto(tmp_path / "bin")
-    result = _build(project, env, "--renderer", "embedded")
+    result = _build(project, env, shared_cache, "--renderer", "embedded")
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "bin/calls.log").exists()
     assert "Alpha Chapter" in (project / "_site/vol1/alpha/alpha.html").read_text()
 
 
-def test_quarto_failure_keeps_previous_site(project, tmp_path):
+def test_quarto_failure_keeps_previous_site(project, tmp_path, shared_cache):
     env = _fake_quarto(tmp_path / "bin")
     (tmp_path / "bin/exit_code").write_text("1")
     before = (project / "_site/vol1/index.html").read_text()
-    result = _build(project, env)
+    result = _build(project, env, shared_cache)
     assert result.returncode == 1 and "quarto render failed" in result.stderr
     assert (project / "_site/vol1/index.html").read_text() == before
 
 
-def test_renderer_quarto_without_quarto_is_a_clear_error(project):
+def test_renderer_quarto_without_quarto_is_a_clear_error(project, shared_cache):
     env = {**os.environ, "PATH": os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
                                                   if not (Path(p) / "quarto").exists())}
-    result = _build(project, env, "--renderer", "quarto")
+    result = _build(project, env, shared_cache, "--renderer", "quarto")
     assert result.returncode == 1 and "`quarto` is not on PATH" in result.stderr
