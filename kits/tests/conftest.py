@@ -32,12 +32,26 @@ def models():
     return {name: QuantizedModel.load(MODELS / name / f"{name}.kmodel.json") for name in ("kws", "motion", "digits")}
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: long runs kept out of `make test` (run by `make test-slow`)")
+
+
+def _skip_without(exc):
+    # Only reached when tools/ensure-apt.sh could not install the package (see component.mk).
+    pytest.skip(f"TOOLCHAIN MISSING, emulation not verified: {exc}")
+
+
 @pytest.fixture(scope="session")
 def qemu_images(models, tmp_path_factory):
     from kits_host import firmware
+    from kits_host.native import ToolchainError
 
     out = tmp_path_factory.mktemp("qemu")
-    return {name: firmware.build_qemu_image(model, out / name) for name, model in models.items()}
+    try:
+        firmware.require_tool("qemu-system-arm", "qemu-system-arm")
+        return {name: firmware.build_qemu_image(model, out / name) for name, model in models.items()}
+    except ToolchainError as exc:
+        _skip_without(exc)
 
 
 @pytest.fixture(scope="session")

@@ -57,3 +57,16 @@ def test_model_of_another_format_version_fails_to_compile(tmp_path, models):
                              "-o", str(tmp_path / "m.o")], capture_output=True, text=True)
     assert result.returncode != 0
     assert "re-export with `kits export`" in result.stderr
+
+
+def test_cli_emulate_and_size_report(qemu_images):
+    from click.testing import CliRunner
+    from kits_host.cli import main
+
+    result = CliRunner().invoke(main, ["emulate", "motion"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count(" match ") == 8 and "MISMATCH" not in result.output
+    result = CliRunner().invoke(main, ["size", "digits"])
+    assert result.exit_code == 0, result.output
+    for board in MCU_BOARDS:
+        assert board in result.output

@@ -275,6 +275,73 @@ def train(name: str, out: Path | None, seed: int) -> None:
                f"int8/float agreement {m['int8_float_agreement']:.3f} on {m['test_samples']} test clips")
 
 
+def _reference_models(names):
+    from .export import ExportError, QuantizedModel
+
+    try:
+        return {n: QuantizedModel.load(MODELS_DIR / n / f"{n}.kmodel.json") for n in names}
+    except ExportError as exc:
+        fail(str(exc))
+
+
+MODEL_NAMES = ("kws", "motion", "digits")
+
+
+@main.command()
+@click.argument("names", nargs=-1, type=click.Choice(MODEL_NAMES))
+def emulate(names) -> None:
+    """Build the Cortex-M4 firmware for each model, run it in QEMU (mps2-an386) and check
+    its classifications against the host reference."""
+    from . import firmware
+    from .native import ToolchainError
+
+    mismatches = 0
+    for name, model in _reference_models(names or MODEL_NAMES).items():
+        try:
+            image = firmware.build_qemu_image(model)
+            run = firmware.run_selftest(image)
+        except (ToolchainError, TimeoutError, RuntimeError) as exc:
+            fail(str(exc))
+        reference = firmware.reference_predictions(model, image.clips)
+        truth = firmware.selftest_truth(model)
+        click.echo(f"{name}: {len(run.results)} clips on qemu-mps2-an386 ({run.wall_s:.1f} s wall)")
+        for result, (ref_index, ref_scores), true in zip(run.results, reference, truth):
+            same = (result.label_index, result.scores) == (ref_index, ref_scores)
+            mismatches += not same
+            click.echo(f"  clip {result.clip:2d}: board {model.labels[result.label_index]:>8s}  "
+                       f"reference {model.labels[ref_index]:>8s}  truth {model.labels[true]:>8s}  "
+                       f"{'match' if same else 'MISMATCH'}  {result.latency_us / 1000:.2f} M instructions")
+    if mismatches:
+        fail(f"{mismatches} result(s) differ from the host reference")
+
+
+@main.command()
+@click.argument("names", nargs=-1, type=click.Choice(MODEL_NAMES))
+def size(names) -> None:
+    """Flash and RAM of each firmware image (arm-none-eabi-size) against each board's limits."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import firmware
+    from .native import ToolchainError
+
+    table = Table(title="Firmware size (Cortex-M4 build: core + app + model; self-test clips excluded)")
+    for column in ("model", "board", "flash B", "of app limit", "RAM B", "of app limit", "MCU flash / SRAM",
+                   "fits"):
+        table.add_column(column, justify="right" if column not in ("model", "board") else "left")
+    for name, model in _reference_models(names or MODEL_NAMES).items():
+        try:
+            report = firmware.size_report(firmware.build_qemu_image(model))
+        except ToolchainError as exc:
+            fail(str(exc))
+        for row in report.rows():
+            table.add_row(name, row["board"], f"{row['flash_bytes']:,}", f"{row['flash_pct']:.1f}%",
+                          f"{row['ram_bytes']:,}", f"{row['ram_pct']:.1f}%",
+                          f"{row['mcu_flash'] / 1e6:g} MB / {row['mcu_sram'] / 1e3:g} KB",
+                          "yes" if row["fits"] else "NO")
+    Console(width=140).print(table)
+
+
 @main.command()
 @click.option("--check", is_flag=True, help="Fail if the committed tables differ from the generator.")
 def tables(check: bool) -> None:
