@@ -65,8 +65,11 @@ def test_theme_toggle_switches_and_persists(browser, served):
     browser.goto(served + "vol1/alpha/alpha.html")
     assert browser.evaluate("document.documentElement.dataset.theme") == flipped
     assert browser.evaluate("getComputedStyle(document.body).backgroundColor") == background
-    browser.click(".theme-toggle")
+    browser.wait_for("document.querySelector('#fig-alpha-flow svg') !== null")
+    browser.click(".theme-toggle")  # the mermaid diagram is drawn again in the other theme
     assert browser.evaluate("document.documentElement.dataset.theme") == start
+    browser.wait_for("document.querySelector('#fig-alpha-flow svg') !== null")
+    assert browser.console_errors() == []
 
 
 def test_quiz_answers_give_feedback(browser, served):

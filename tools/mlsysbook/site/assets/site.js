@@ -7,6 +7,7 @@
     var next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
     document.documentElement.dataset.theme = next;
     try { localStorage.setItem("mlsysbook-theme", next); } catch (e) { /* private mode: theme lasts for this page */ }
+    document.dispatchEvent(new CustomEvent("mlsysbook:theme", { detail: next }));
   });
 
   var menu = document.querySelector(".menu-toggle");
