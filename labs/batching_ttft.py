@@ -31,7 +31,7 @@ def _():
         "hardware": lk.Choice("GPU", ["A100-80GB", "H100-SXM", "H200", "B200", "MI300X"], "H100-SXM"),
         "n_devices": lk.Steps("GPUs per replica (tensor parallel)", [1, 2, 4, 8], 8),
         "batch": lk.Steps("Batch (concurrent sequences)", [1, 2, 4, 8, 16, 32, 64, 128, 256], 16),
-        "prompt_len": lk.Steps("Prompt tokens", [128, 512, 2048, 8192], 2048),
+        "prompt_len": lk.Steps("Prompt tokens", [128, 512, 2048, 4096, 7680], 2048),
         "dtype": lk.Choice("Precision", ["bf16", "fp8"], "bf16"),
         "tpot_slo_ms": lk.Slider("Per-token latency target (ms)", 10, 200, 5, 50),
     }

@@ -10,7 +10,7 @@ SITE_TARGETS  += site-labs
 .PHONY: test-labs bench-labs site-labs labs-index
 
 test-labs: venv ## Labs: every lab runs headless, passes `marimo check`, and reacts to its controls
-	$(LABS_ENV) $(PYTEST) -n 2 $(LABS_DIR)/tests
+	$(LABS_ENV) $(PYTEST) $(LABS_DIR)/tests
 
 site-labs: venv ## Labs: export every lab to static HTML in build/site/labs/
 	$(LABS_ENV) $(PY) -m labkit.export --out $(LABS_OUT)

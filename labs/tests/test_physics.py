@@ -1,0 +1,266 @@
+"""For every lab: move its controls to two values and check the outputs move the way physics says.
+
+Each test drives the lab through marimo's ``app.run(defs=...)`` with widgets rebuilt at the chosen
+values (labkit.harness.run_lab), then reads the lab's own variables and rendered output.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from labkit.harness import error_messages, output_text, run_lab
+
+
+def test_roofline_larger_batch_raises_intensity_and_crosses_the_ridge():
+    _, small = run_lab("roofline", batch=1)
+    _, large = run_lab("roofline", batch=4096)
+    assert large["op"].arithmetic_intensity > 100 * small["op"].arithmetic_intensity
+    assert small["op"].bound == "memory" and large["op"].bound == "compute"
+    _, fp8 = run_lab("roofline", dtype="fp8")
+    _, bf16 = run_lab("roofline", dtype="bf16")
+    # half the bytes per element doubles intensity; the crossing batch stays put because the ridge doubles too
+    assert fp8["op"].arithmetic_intensity == pytest.approx(2 * bf16["op"].arithmetic_intensity)
+    assert fp8["crossing"] == bf16["crossing"]
+
+
+def test_roofline_unsupported_precision_shows_the_engine_message():
+    outputs, _ = run_lab("roofline", hardware="A100-80GB", dtype="fp8")
+    messages = error_messages(outputs)
+    assert messages and "A100-80GB has no published fp8 peak" in messages[0]
+
+
+def test_memory_planner_zero3_shrinks_with_more_gpus_and_recompute_cuts_activations():
+    _, few = run_lab("memory_planner", zero_stage=3, dp=2)
+    _, many = run_lab("memory_planner", zero_stage=3, dp=64)
+    assert many["memory"].total_bytes < few["memory"].total_bytes
+    assert many["memory"].weights_bytes == pytest.approx(few["memory"].weights_bytes / 32)
+    _, zero0_few = run_lab("memory_planner", zero_stage=0, dp=2)
+    _, zero0_many = run_lab("memory_planner", zero_stage=0, dp=64)
+    assert zero0_few["memory"].total_bytes == pytest.approx(zero0_many["memory"].total_bytes)
+    _, plain = run_lab("memory_planner", recompute=False)
+    _, recompute = run_lab("memory_planner", recompute=True)
+    assert recompute["memory"].activations_bytes < plain["memory"].activations_bytes / 4
+    assert recompute["memory"].weights_bytes == plain["memory"].weights_bytes
+
+
+def test_memory_planner_reports_the_oom_moment():
+    outputs, oom = run_lab("memory_planner", model="Llama-3-70B", dp=1, zero_stage=0)
+    assert not oom["fits"] and "Limit hit" in output_text(outputs)
+    outputs, fits = run_lab("memory_planner", model="GPT-2", micro_batch=1, seq_len=512)
+    assert fits["fits"] and "Within limits" in output_text(outputs)
+
+
+def test_parallelism_3d_deeper_pipeline_grows_the_bubble_and_tp_cuts_memory():
+    _, shallow = run_lab("parallelism_3d", pp=2)
+    _, deep = run_lab("parallelism_3d", pp=16)
+    assert deep["result"].bubble_s > shallow["result"].bubble_s
+    _, tp2 = run_lab("parallelism_3d", tp=2, pp=4)
+    _, tp8 = run_lab("parallelism_3d", tp=8, pp=4)
+    assert tp8["memory"].total_bytes < tp2["memory"].total_bytes
+
+
+def test_parallelism_3d_impossible_split_shows_the_engine_message():
+    outputs, _ = run_lab("parallelism_3d", gpus=8, tp=8, pp=32)
+    assert any("must be a multiple of tp x pp" in m for m in error_messages(outputs))
+    outputs, _ = run_lab("parallelism_3d", model="Llama-3.1-405B", pp=4)
+    assert any("must divide layers=126" in m for m in error_messages(outputs))
+
+
+def test_collectives_tree_wins_small_messages_and_bandwidth_binds_large_ones():
+    _, small = run_lab("collectives", message=2.0**10, n=256)
+    _, large = run_lab("collectives", message=2.0**32, n=256)
+    assert small["current"]["tree"].value.time_s < small["current"]["ring"].value.time_s / 5
+    assert small["latency_bound"] and not large["latency_bound"]
+    assert large["current"]["ring"].value.bus_bw > 100 * small["current"]["ring"].value.bus_bw
+    assert large["fastest"] == "hierarchical"
+
+
+def test_kv_cache_serving_gqa_and_context_set_concurrency():
+    _, mha = run_lab("kv_cache_serving", model="Llama-2-7B", prompt_len=1024, output_len=1024)
+    _, gqa = run_lab("kv_cache_serving", model="Llama-3-8B", prompt_len=1024, output_len=1024)
+    assert gqa["kv_per_request"] == pytest.approx(mha["kv_per_request"] / 4)
+    assert gqa["max_concurrency"] > 3 * mha["max_concurrency"]
+    _, short = run_lab("kv_cache_serving", prompt_len=1024, output_len=1024)
+    _, long = run_lab("kv_cache_serving", prompt_len=4096, output_len=4096)
+    assert long["max_concurrency"] < short["max_concurrency"] / 3
+    _, calm = run_lab("kv_cache_serving", prompt_len=512, output_len=256, load=30)
+    _, busy = run_lab("kv_cache_serving", prompt_len=512, output_len=256, load=95)
+    assert busy["queue"].p99_s > calm["queue"].p99_s
+
+
+def test_kv_cache_serving_context_beyond_the_model_shows_the_engine_message():
+    outputs, _ = run_lab("kv_cache_serving", model="Llama-2-7B", prompt_len=16384, output_len=4096)
+    assert any("exceeds Llama-2-7B's context" in m for m in error_messages(outputs))
+
+
+def test_batching_ttft_raises_throughput_and_tpot():
+    _, one = run_lab("batching_ttft", batch=1)
+    _, many = run_lab("batching_ttft", batch=64)
+    assert many["serving"].tokens_per_s > 20 * one["serving"].tokens_per_s
+    assert many["serving"].tpot_s > one["serving"].tpot_s
+    assert many["serving"].tpot_s < 8 * one["serving"].tpot_s  # decode is weight-bound, not 64x slower
+    _, short = run_lab("batching_ttft", prompt_len=128)
+    _, long = run_lab("batching_ttft", prompt_len=7680)
+    assert long["serving"].ttft_s > 20 * short["serving"].ttft_s
+
+
+def test_batching_ttft_over_memory_shows_the_engine_message():
+    outputs, _ = run_lab("batching_ttft", model="Llama-3.1-405B", n_devices=1, hardware="A100-80GB")
+    assert any("DoesNotFitError" in m for m in error_messages(outputs))
+
+
+def test_latency_percentiles_tail_grows_with_load_faster_than_median():
+    _, light = run_lab("latency_percentiles", load=40)
+    _, heavy = run_lab("latency_percentiles", load=98)
+    assert heavy["current"].p99_s > light["current"].p99_s
+    assert heavy["current"].p99_s / heavy["current"].p50_s >= light["current"].p99_s / light["current"].p50_s
+    _, small = run_lab("latency_percentiles", batch=1)
+    _, big = run_lab("latency_percentiles", batch=32)
+    assert big["capacity"] > 5 * small["capacity"]
+
+
+def test_attention_cost_share_and_kv_cache_grow_with_context():
+    _, short = run_lab("attention_cost", seq_len=1024)
+    _, long = run_lab("attention_cost", seq_len=131072)
+    assert long["attention_share"] > 0.5 > short["attention_share"]
+    assert long["kv_bytes"] == pytest.approx(128 * short["kv_bytes"])
+    assert short["crossover"] == pytest.approx(long["crossover"])
+
+
+def test_mlp_cost_params_scale_with_width_squared_and_batch_raises_intensity():
+    _, narrow = run_lab("mlp_cost", width=1024, depth=3)
+    _, wide = run_lab("mlp_cost", width=2048, depth=3)
+    hidden = lambda defs: sum(layer["params"] for layer in defs["layers"][1:-1])
+    assert hidden(wide) / hidden(narrow) == pytest.approx(4, rel=0.01)
+    _, b1 = run_lab("mlp_cost", batch=1)
+    _, b4k = run_lab("mlp_cost", batch=4096)
+    assert b4k["layers"][1]["op"].arithmetic_intensity > 100 * b1["layers"][1]["op"].arithmetic_intensity
+    assert b1["layers"][1]["op"].bound == "memory"
+
+
+def test_kernel_fusion_speedup_grows_with_ops_and_launches_bind_tiny_tensors():
+    _, two = run_lab("kernel_fusion", ops=2)
+    _, twelve = run_lab("kernel_fusion", ops=12)
+    assert twelve["speedup"] > two["speedup"] > 1
+    _, tiny = run_lab("kernel_fusion", tensor_bytes=2**10)
+    _, huge = run_lab("kernel_fusion", tensor_bytes=2**30)
+    launch_share = lambda d: d["params"]["ops"] * d["launch_s"] / d["current"]["unfused_s"]
+    assert launch_share(tiny) > 0.9 > 0.1 > launch_share(huge)
+
+
+def test_quantization_mcu_int8_quarters_flash_and_two_bits_collapse_accuracy():
+    _, fp32 = run_lab("quantization_mcu", dtype="fp32")
+    _, int8 = run_lab("quantization_mcu", dtype="int8")
+    # flash holds the weights plus a fixed runtime: INT8 removes three quarters of the weight bytes
+    saved = fp32["deployed"].flash_bytes - int8["deployed"].flash_bytes
+    assert saved == pytest.approx(0.75 * fp32["model"].params * 4)
+    assert int8["deployed"].sram_bytes < fp32["deployed"].sram_bytes
+    assert int8["deployed"].latency_s < fp32["deployed"].latency_s
+    assert int8["accuracy"][8] > 0.9 and int8["accuracy"][2] < 0.5
+    outputs, big = run_lab("quantization_mcu", model="MobileNetV2", mcu="nRF52840")
+    assert not big["deployed"].fits and "does not fit" in output_text(outputs)
+
+
+def test_deployment_spectrum_network_round_trip_only_slows_the_cloud():
+    _, near = run_lab("deployment_spectrum", rtt_ms=0)
+    _, far = run_lab("deployment_spectrum", rtt_ms=200)
+    assert far["seen_latency"]["cloud"] - near["seen_latency"]["cloud"] == pytest.approx(0.2)
+    assert far["seen_latency"]["edge"] == near["seen_latency"]["edge"]
+    _, resnet = run_lab("deployment_spectrum", model="ResNet-50")
+    assert not resnet["fits"]["tiny"].value.fits
+
+
+def test_compute_budget_more_gpus_fewer_days_but_sublinear():
+    _, small = run_lab("compute_budget", gpus=512)
+    _, big = run_lab("compute_budget", gpus=4096)
+    assert big["current"].days < small["current"].days
+    assert big["current"].days > small["current"].days / 8  # scaling efficiency below 100 %
+    _, more = run_lab("compute_budget", token_multiple=2)
+    _, base = run_lab("compute_budget", token_multiple=1)
+    assert more["current"].days == pytest.approx(2 * base["current"].days, rel=1e-6)
+
+
+def test_iteration_loop_more_gpus_faster_turnaround_fewer_total():
+    _, narrow = run_lab("iteration_loop", gpus_per_experiment=4)
+    _, wide = run_lab("iteration_loop", gpus_per_experiment=64)
+    assert wide["current"].seconds < narrow["current"].seconds
+    assert wide["weekly"] < narrow["weekly"]
+    outputs, _ = run_lab("iteration_loop", gpus_per_experiment=1, model="Llama-2-13B")
+    assert any("DoesNotFitError" in m for m in error_messages(outputs))
+
+
+def test_data_pruning_saves_compute_and_eventually_undertrains():
+    _, keep = run_lab("data_pruning", prune=0.0)
+    _, half = run_lab("data_pruning", prune=0.5)
+    assert half["current"]["total"] < keep["current"]["total"]
+    _, small_scorer = run_lab("data_pruning", scorer="GPT-2")
+    _, big_scorer = run_lab("data_pruning", scorer="Llama-3-8B")
+    assert big_scorer["current"]["total"] > small_scorer["current"]["total"]
+    _, tight = run_lab("data_pruning", corpus_multiple=1, prune=0.5)
+    assert tight["current"]["kept"] < tight["optimal_tokens"]
+
+
+def test_checkpoint_interval_shrinks_with_scale_as_square_root():
+    _, small = run_lab("checkpoint_interval", gpus=4096)
+    _, big = run_lab("checkpoint_interval", gpus=16384)
+    assert small["tau_young"] / big["tau_young"] == pytest.approx(2.0)
+    assert big["waste"](big["tau_daly"]) > small["waste"](small["tau_daly"])
+    _, slow_io = run_lab("checkpoint_interval", write_gbps=50)
+    _, fast_io = run_lab("checkpoint_interval", write_gbps=2000)
+    assert slow_io["tau_daly"] > fast_io["tau_daly"]
+    # Daly's optimum is at least as good as any interval the learner can pick
+    for defs in (small, big):
+        best = defs["waste"](defs["tau_daly"])
+        assert all(defs["waste"](m * 60) >= best - 1e-12 for m in defs["intervals_min"])
+
+
+def test_retraining_cadence_optimum_follows_the_square_root_law():
+    _, slow = run_lab("retraining_cadence", drift=0.5)
+    _, fast = run_lab("retraining_cadence", drift=2.0)
+    assert slow["optimum_weeks"] / fast["optimum_weeks"] == pytest.approx(2.0)
+    _, weekly = run_lab("retraining_cadence", interval=1)
+    _, yearly = run_lab("retraining_cadence", interval=52)
+    assert weekly["current"]["retraining"] > yearly["current"]["retraining"]
+    assert weekly["current"]["drift"] < yearly["current"]["drift"]
+
+
+def test_serving_footprint_batching_saves_energy_and_grid_scales_emissions():
+    _, b1 = run_lab("serving_footprint", batch=1)
+    _, b32 = run_lab("serving_footprint", batch=32)
+    assert b32["per_query_j"] < b1["per_query_j"] / 5
+    by_region = b1["by_region"]
+    assert by_region["india"] / by_region["norway"] == pytest.approx(713 / 30, rel=1e-6)
+
+
+def test_carbon_clock_start_hour_matters_for_short_runs_only():
+    _, short = run_lab("carbon_clock", tokens=1e9, gpus=64, swing=40)
+    _, long = run_lab("carbon_clock", tokens=1e12, gpus=64, swing=40)
+    spread = lambda d: max(d["by_hour"].values()) - min(d["by_hour"].values())
+    assert spread(short) > 0.5 and spread(long) < 0.05
+    _, flat = run_lab("carbon_clock", swing=0)
+    assert max(flat["by_hour"].values()) == pytest.approx(min(flat["by_hour"].values()))
+    _, dirty = run_lab("carbon_clock", region="india")
+    _, clean = run_lab("carbon_clock", region="norway")
+    assert dirty["current"] > 10 * clean["current"]
+
+
+def test_data_pipeline_bottleneck_moves_as_stages_grow():
+    _, few = run_lab("data_pipeline", workers=2)
+    assert few["bottleneck"] == "CPU decode"
+    _, many = run_lab("data_pipeline", workers=64, decode_rate=2000, storage_gbps=10, sample_kb=20)
+    assert many["bottleneck"] == "accelerator"
+    assert many["capacity"]["CPU decode"] == 32 * few["capacity"]["CPU decode"] * 2000 / 400
+    _, slow_disk = run_lab("data_pipeline", storage_gbps=0.1, workers=64)
+    assert slow_disk["bottleneck"] == "storage read"
+    _, b200 = run_lab("data_pipeline", hardware="B200")
+    _, a100 = run_lab("data_pipeline", hardware="A100-80GB")
+    assert b200["workers_needed"] > a100["workers_needed"]
+
+
+def test_every_lab_has_a_physics_test():
+    import labkit as lk
+
+    names = [name for name in globals() if name.startswith("test_")]
+    for lab_id in lk.load_catalog():
+        assert any(name.startswith(f"test_{lab_id}_") for name in names), f"no physics test for {lab_id}"
