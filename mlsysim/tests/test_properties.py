@@ -157,3 +157,18 @@ try:
     _UREG = _pint.UnitRegistry()
 except ImportError:  # pint is optional for the package; the venv has it
     _UREG = None
+
+
+def test_sweeps_larger_than_one_block_agree_with_scalar_and_keep_shape():
+    from mlsysim.sweep import _CHUNK
+    rng = np.random.default_rng(7)
+    n = 2 * _CHUNK + 123
+    tp, pp = rng.choice([1, 2, 4, 8], n), rng.choice([1, 2, 4], n)
+    cluster = ms.cluster("DGX-H100", nodes=8)
+    swept = ms.sweep.train_step("Llama-3-8B", cluster, 64, 1024, 4096, tp=tp, pp=pp)
+    assert swept["step_time_s"].shape == (n,)
+    for i in (0, _CHUNK - 1, _CHUNK, n - 1):
+        scalar = ms.train_step("Llama-3-8B", cluster, 64, 1024, 4096, tp=int(tp[i]), pp=int(pp[i]), check_memory=False)
+        assert swept["step_time_s"][i] == pytest.approx(scalar.step_time_s, rel=1e-12)
+    grid = ms.sweep.roofline(np.full((300, 250), 1e12), np.full((300, 250), 1e9), hw="A100-80GB")
+    assert grid["time_s"].shape == (300, 250) and grid["ridge_point"].shape == (300, 250)

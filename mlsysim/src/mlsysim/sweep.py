@@ -22,6 +22,27 @@ def _array(name: str, value, minimum: float = 0.0, strict: bool = True) -> np.nd
     return arr
 
 
+#: NumPy chains run about three times faster on cache-sized blocks than on million-element arrays.
+_CHUNK = 32768
+
+
+def _chunked(impl, arrays: dict, fixed: dict) -> dict:
+    """Evaluate ``impl`` block by block over the broadcast ``arrays`` and stitch the results."""
+    arrays = {k: np.asarray(v) for k, v in arrays.items()}
+    shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    size = int(np.prod(shape)) if shape else 1
+    if size <= _CHUNK:
+        return impl(**arrays, **fixed)
+    flat = {k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items()}
+    starts = range(0, size, _CHUNK)
+    parts = [impl(**{k: a[i:i + _CHUNK] for k, a in flat.items()}, **fixed) for i in starts]
+    out = {}
+    for key in parts[0]:
+        pieces = [np.broadcast_to(p[key], (min(_CHUNK, size - i),)) for p, i in zip(parts, starts)]
+        out[key] = np.concatenate(pieces).reshape(shape)
+    return out
+
+
 def roofline(flop, bytes_moved, peak_flops=None, memory_bw_bytes_per_s=None, hw=None, dtype: str = "bf16") -> dict:
     """Roofline over arrays. Give ``hw`` (one device) or arrays of ``peak_flops`` and ``memory_bw_bytes_per_s``."""
     if hw is not None:
@@ -30,6 +51,11 @@ def roofline(flop, bytes_moved, peak_flops=None, memory_bw_bytes_per_s=None, hw=
         memory_bw_bytes_per_s = device.memory_bw_bytes_per_s
     if peak_flops is None or memory_bw_bytes_per_s is None:
         raise ValidationError("hw", "pass hw=... or both peak_flops and memory_bw_bytes_per_s")
+    return _chunked(_roofline, {"flop": flop, "bytes_moved": bytes_moved, "peak_flops": peak_flops,
+                                "memory_bw_bytes_per_s": memory_bw_bytes_per_s}, {})
+
+
+def _roofline(flop, bytes_moved, peak_flops, memory_bw_bytes_per_s) -> dict:
     flop, moved = _array("flop", flop), _array("bytes_moved", bytes_moved)
     peak, bw = _array("peak_flops", peak_flops), _array("memory_bw_bytes_per_s", memory_bw_bytes_per_s)
     compute_s, memory_s = flop / peak, moved / bw
@@ -45,6 +71,13 @@ def training_memory(model, batch, seq_len, dp=1, tp=1, pp=1, zero_stage=0, recom
 
     ``recompute`` is a boolean array (full recomputation); ``zero_stage`` an integer array in 0..3.
     """
+    return _chunked(_training_memory, {"batch": batch, "seq_len": seq_len, "dp": dp, "tp": tp, "pp": pp,
+                                       "zero_stage": zero_stage, "recompute": recompute, "sp": sp},
+                    {"model": model, "optimizer": optimizer, "precision": precision, "flash_attention": flash_attention})
+
+
+def _training_memory(model, batch, seq_len, dp, tp, pp, zero_stage, recompute, sp, optimizer, precision,
+                     flash_attention) -> dict:
     m = get_model(model)
     if m.kind != "transformer":
         raise ValidationError("model", f"sweep.training_memory covers transformers; {m.name} is a {m.kind}")
@@ -109,6 +142,15 @@ def train_step(model, cluster, n_devices: int, global_batch, seq_len, tp=1, pp=1
     Covers data, tensor (within a node), pipeline and sequence parallelism with ZeRO 0-3 and full
     recomputation; the same equations as :func:`mlsysim.train_step` (tested to agree).
     """
+    return _chunked(_train_step, {"global_batch": global_batch, "seq_len": seq_len, "tp": tp, "pp": pp,
+                                  "micro_batch": micro_batch, "zero_stage": zero_stage, "recompute": recompute, "sp": sp,
+                                  "virtual_stages": virtual_stages},
+                    {"model": model, "cluster": cluster, "n_devices": n_devices, "precision": precision,
+                     "optimizer": optimizer, "flash_attention": flash_attention})
+
+
+def _train_step(model, cluster, n_devices, global_batch, seq_len, tp, pp, micro_batch, zero_stage, recompute, sp,
+                virtual_stages, precision, optimizer, flash_attention) -> dict:
     from . import assumptions
     from .catalog import Cluster
     from .training import _gemm_time, _system, layer_forward_time
@@ -135,7 +177,7 @@ def train_step(model, cluster, n_devices: int, global_batch, seq_len, tp=1, pp=1
     for field, bad in problems.items():
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise ValidationError(field, f"configuration {i} (tp={tp.flat[i]:g}, pp={pp.flat[i]:g}) is invalid: tp must divide "
+            raise ValidationError(field, f"a configuration with tp={tp.flat[i]:g}, pp={pp.flat[i]:g} is invalid: tp must divide "
                                   f"heads={m.heads} and be <= {gpn} per node, pp must divide layers={m.layers}, tp x pp must "
                                   "divide n_devices, dp x micro_batch must divide global_batch, virtual_stages must divide layers/pp")
     peak_nominal = hw.peak_flops(precision)
