@@ -3,16 +3,19 @@ TEST_TARGETS      += test-tinytorch
 SLOW_TEST_TARGETS += test-tinytorch-slow
 BENCH_TARGETS     += bench-tinytorch
 
+# One BLAS thread: these small models are faster single-threaded, and parallel test workers would oversubscribe.
+TINYTORCH_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 .PHONY: test-tinytorch test-tinytorch-slow bench-tinytorch export-tinytorch
 
 test-tinytorch: venv ## TinyTorch fast suite: module tests, export drift, student versions, gradient checks, quick milestones
-	cd tinytorch && $(PYTEST) -n 2 tests modules
+	cd tinytorch && $(TINYTORCH_ENV) $(PYTEST) -n 2 tests modules
 
 test-tinytorch-slow: venv ## TinyTorch milestones at full budget (asserts the stated targets)
-	cd tinytorch && $(PYTEST) tests_slow
+	cd tinytorch && $(TINYTORCH_ENV) $(PYTEST) tests_slow
 
 bench-tinytorch: venv ## TinyTorch vs PyTorch CPU: per-step time ratio and peak memory
-	$(PY) tinytorch/bench/bench_vs_torch.py
+	$(TINYTORCH_ENV) $(PY) tinytorch/bench/bench_vs_torch.py
 
 export-tinytorch: venv ## Regenerate tinytorch/src/tinytorch from the module sources
 	$(BIN)/tito export

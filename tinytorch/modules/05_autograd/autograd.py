@@ -156,7 +156,7 @@ def _matmul(g, out, parents, attrs):
     ### HINT: dA = g @ B^T and dB = A^T @ g; treat 1-D operands as a row (A) or column (B) first
     a, b = parents[0].data, parents[1].data
     if a.ndim >= 2 and b.ndim == 2:
-        grad_a = g @ b.T
+        grad_a = (g.reshape(-1, g.shape[-1]) @ b.T).reshape(a.shape)
         grad_b = a.reshape(-1, a.shape[-1]).T @ g.reshape(-1, g.shape[-1])
         return grad_a, grad_b
     a2 = a[None, :] if a.ndim == 1 else a
@@ -274,10 +274,8 @@ def _tanh(g, out, parents, attrs):
 
 @register_gradient("gelu")
 def _gelu(g, out, parents, attrs):
-    x = parents[0].data
+    x, t = parents[0].data, attrs["tanh"]
     c = np.sqrt(2.0 / np.pi)
-    inner = c * (x + 0.044715 * x**3)
-    t = np.tanh(inner)
     derivative = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
     return (g * derivative,)
 
@@ -299,7 +297,7 @@ def _log_softmax(g, out, parents, attrs):
 def _linear(g, out, parents, attrs):
     x, w = parents[0].data, parents[1].data
     g2 = g.reshape(-1, g.shape[-1])
-    grads = [g @ w, g2.T @ x.reshape(-1, x.shape[-1])]
+    grads = [(g2 @ w).reshape(x.shape), g2.T @ x.reshape(-1, x.shape[-1])]
     if len(parents) == 3:
         grads.append(g2.sum(axis=0))
     return tuple(grads)

@@ -7,7 +7,11 @@ from tinytorch.core.autograd import gradcheck, register_gradient  # module 05
 from tinytorch.core.training import Trainer, evaluate, accuracy, clip_grad_norm_, CosineWarmupSchedule, save_checkpoint, load_checkpoint  # module 07
 from tinytorch.text.tokenization import CharTokenizer, BPETokenizer  # module 10
 from tinytorch.models.transformer import GPT  # module 13
+from tinytorch.profiling.profiler import Profiler, count_parameters, parameter_bytes, estimate_flops, measure_peak_memory, time_function  # module 14
+from tinytorch.optimization.quantization import quantize_tensor, dequantize, QuantizedLinear, quantize_model, calibrate_scale, model_bytes  # module 15
+from tinytorch.optimization.compression import magnitude_prune, prune_model, sparsity, prune_neurons, distillation_loss, sparse_bytes  # module 16
+from tinytorch.optimization.kv_cache import KVCache, generate_cached, forward_cached  # module 17
 from tinytorch import nn
 from tinytorch import optim
 from tinytorch import data
-__all__ = ['Tensor', 'no_grad', 'is_grad_enabled', 'ShapeError', 'zeros', 'ones', 'randn', 'rand', 'arange', 'zeros_like', 'ones_like', 'cat', 'stack', 'manual_seed', 'gradcheck', 'register_gradient', 'Trainer', 'evaluate', 'accuracy', 'clip_grad_norm_', 'CosineWarmupSchedule', 'save_checkpoint', 'load_checkpoint', 'CharTokenizer', 'BPETokenizer', 'GPT', 'nn', 'optim', 'data']
+__all__ = ['Tensor', 'no_grad', 'is_grad_enabled', 'ShapeError', 'zeros', 'ones', 'randn', 'rand', 'arange', 'zeros_like', 'ones_like', 'cat', 'stack', 'manual_seed', 'gradcheck', 'register_gradient', 'Trainer', 'evaluate', 'accuracy', 'clip_grad_norm_', 'CosineWarmupSchedule', 'save_checkpoint', 'load_checkpoint', 'CharTokenizer', 'BPETokenizer', 'GPT', 'Profiler', 'count_parameters', 'parameter_bytes', 'estimate_flops', 'measure_peak_memory', 'time_function', 'quantize_tensor', 'dequantize', 'QuantizedLinear', 'quantize_model', 'calibrate_scale', 'model_bytes', 'magnitude_prune', 'prune_model', 'sparsity', 'prune_neurons', 'distillation_loss', 'sparse_bytes', 'KVCache', 'generate_cached', 'forward_cached', 'nn', 'optim', 'data']

@@ -17,7 +17,7 @@ from tito.course import CourseError, course_root, list_modules
 from tito.export import export_all
 from tito.milestones import find_milestone, list_milestones
 from tito.student import make_student_source, to_notebook
-from tito.workspace import Workspace, grade
+from tito.workspace import Workspace, grade, single_threaded_blas
 
 console = Console()
 workspace_option = click.option(
@@ -243,7 +243,7 @@ def milestone_run(name, quick, reference, workspace):
     """Run milestone NAME with your package (or the reference one)."""
     chosen = find_milestone(name)
     ws = Workspace(workspace)
-    env = dict(os.environ)
+    env = single_threaded_blas(dict(os.environ))
     if not reference and ws.is_initialised():
         missing = [r for r in chosen.REQUIRES if r not in ws.completed()]
         if missing:
@@ -262,7 +262,8 @@ def milestone_run(name, quick, reference, workspace):
 def benchmark(quick):
     """Per-step time and peak memory of TinyTorch vs PyTorch CPU (ratio table)."""
     script = course_root() / "bench" / "bench_vs_torch.py"
-    raise SystemExit(subprocess.call([sys.executable, str(script)] + (["--quick"] if quick else [])))
+    command = [sys.executable, str(script)] + (["--quick"] if quick else [])
+    raise SystemExit(subprocess.call(command, env=single_threaded_blas(dict(os.environ))))
 
 
 @cli.command("grade")

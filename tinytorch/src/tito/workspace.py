@@ -61,9 +61,16 @@ class TestOutcome:
         return self.returncode == 0 and self.total > 0
 
 
+def single_threaded_blas(env: dict) -> dict:
+    """Small NumPy models run fastest with one BLAS thread, and threads oversubscribe parallel test workers."""
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(variable, "1")
+    return env
+
+
 def run_pytest(test_file: Path, package_dir: Path | None, stop_first: bool = False, timeout: float = 600) -> TestOutcome:
     """Run one module's tests in a fresh interpreter, with package_dir (if given) shadowing tinytorch."""
-    env = dict(os.environ)
+    env = single_threaded_blas(dict(os.environ))
     if package_dir is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(package_dir), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     with tempfile.TemporaryDirectory() as scratch:

@@ -37,8 +37,9 @@ def gelu(x) -> Tensor:
     """Gaussian error linear unit, tanh approximation (as in GPT-2)."""
     x = _tensor(x)
     d = x.data
-    data = 0.5 * d * (1.0 + np.tanh(_GELU_C * (d + 0.044715 * d**3)))
-    return Tensor._from_op(data.astype(d.dtype, copy=False), (x,), "gelu")
+    t = np.tanh(_GELU_C * (d + 0.044715 * d * d * d))  # d*d*d: NumPy's float32 pow is ~30x slower
+    data = 0.5 * d * (1.0 + t)
+    return Tensor._from_op(data.astype(d.dtype, copy=False), (x,), "gelu", tanh=t)
 
 
 def softmax(x, axis: int = -1) -> Tensor:

@@ -98,7 +98,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input shape {x.shape} does not match weight shape {weight.shape} "
             f"(expected last input dimension {weight.shape[1]})"
         )
-    data = x.data @ weight.data.T
+    # One 2-D GEMM over all leading dimensions: NumPy would otherwise loop over the batch axis.
+    data = (x.data.reshape(-1, x.shape[-1]) @ weight.data.T).reshape(*x.shape[:-1], weight.shape[0])
     if bias is not None:
         data = data + bias.data
         return Tensor._from_op(data, (x, weight, bias), "linear")
