@@ -71,7 +71,6 @@ class Staged:
     doc: dict
     info: transform.PageInfo
     source_text: str
-    meta: dict
     files: dict[str, bytes]
 
 
@@ -182,7 +181,7 @@ class Builder:
         quiz = page.source.with_name(page.source.stem + "_quiz.yml")
         if quiz.is_file():
             dependents += quiz.read_text(encoding="utf-8")
-            self._check_quiz(page, quiz, source_text)
+            self._check_quiz(quiz)
         if page.kind == "appendix":
             part = self.site.part(page.part)
             dependents += "".join(p.source.read_text(encoding="utf-8") for p in part.pages if p.kind == "chapter")
@@ -199,16 +198,14 @@ class Builder:
         if errors:
             raise BuildFailed(errors)
         page.title = info.title
-        return Staged(page, ast, info, source_text, doc.meta, files)
+        return Staged(page, ast, info, source_text, files)
 
-    def _check_quiz(self, page: Page, quiz: Path, source_text: str) -> None:
+    def _check_quiz(self, quiz: Path) -> None:
         from mlsysbook.content.quiz import check_quiz
 
         stats = check_quiz(quiz)
         if stats.errors:
             raise BuildFailed([SourceError(quiz, 0, e) for e in stats.errors])
-        if "{.quiz}" not in source_text and ".quiz" not in source_text:
-            return
 
     def _run_cells(self, page: Page, found: list[cellmod.Cell], files: dict[str, bytes]) -> list[str]:
         python = [c for c in found if c.kind in ("python", "inline")]

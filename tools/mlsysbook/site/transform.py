@@ -202,8 +202,6 @@ class Numberer:
             return None
         if t == "RawBlock" and 'class="mermaid"' in block["c"][1]:
             self.info.has_mermaid = True
-        if t == "Cite":
-            return None
         return None
 
     def _float_div(self, block: dict) -> dict:
@@ -250,7 +248,6 @@ class Numberer:
                 self._add(Target(ident, kind, self.prefix, self.page.out, text))
             if self.prefix:
                 inlines[:0] = [el("Span", [attr("", ["chapter-number"]), [el("Str", self.prefix)]]), el("Space")]
-            self.info.chunks.append((ident, text, ""))
             return None
         numbered = self.number_sections and "unnumbered" not in classes and level >= 2
         number = None
@@ -265,7 +262,6 @@ class Numberer:
             self._add(Target(ident, "sec", number, self.page.out, text))
         if level <= 3 and "unlisted" not in classes:
             self.info.toc.append((level, ident, number or "", text))
-        self.info.chunks.append((ident, text, ""))
         return None
 
 
@@ -296,7 +292,7 @@ def _xref_prefix(label: str) -> str | None:
     return kind if kind in XREF_KINDS else None
 
 
-def _target_text(target: Target, capitalised: bool) -> str:
+def _target_text(target: Target) -> str:
     if target.kind == "chapter":
         word = "Chapter"
     elif target.kind == "appendix":
@@ -352,7 +348,7 @@ def resolve(doc: dict, page: Page, source_text: str, index: dict[str, Target],
             if out:
                 out.extend([el("Str", ","), el("Space")])
             out.extend(citation["citationPrefix"] + ([el("Space")] if citation["citationPrefix"] else []))
-            text = _target_text(target, key[0].isupper())
+            text = _target_text(target)
             if citation["citationMode"]["t"] == "SuppressAuthor" and target.number:
                 text = target.number
             href = (relative_url(page.out, target.page) if target.page != page.out else "") + "#" + target.label
