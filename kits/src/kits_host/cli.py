@@ -342,6 +342,64 @@ def size(names) -> None:
     Console(width=140).print(table)
 
 
+@main.group()
+def linux() -> None:
+    """Linux-board labs (Raspberry Pi 4/5, Jetson Orin Nano): latency, throughput, memory."""
+
+
+def _report(result, as_json: bool) -> None:
+    click.echo(result.to_json() if as_json else result.summary())
+    if not as_json:
+        for key, value in result.extra.items():
+            click.echo(f"  {key}: {value:.3g}" if isinstance(value, float) else f"  {key}: {value}")
+
+
+@linux.command("vision")
+@click.option("--task", type=click.Choice(["classify", "detect"]), default="classify", show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--batch", default=1, show_default=True)
+@click.option("--size", default=96, show_default=True, help="Input resolution (square).")
+@click.option("--source", type=click.Choice(["synthetic", "camera"]), default="synthetic", show_default=True)
+@click.option("--weights", type=click.Path(exists=True, dir_okay=False), help="A trained state dict.")
+@click.option("--threads", type=int, help="CPU threads (torch.set_num_threads).")
+@click.option("--iterations", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def linux_vision(task, device, batch, size, source, weights, threads, iterations, as_json) -> None:
+    """Image classification or object detection benchmark."""
+    from .linux.vision import VisionConfig, benchmark
+
+    if batch < 1 or size < 32 or iterations < 1:
+        fail("need --batch >= 1, --size >= 32 and --iterations >= 1")
+    try:
+        result = benchmark(VisionConfig(task, device, batch, size, source, weights, threads, iterations))
+    except RuntimeError as exc:
+        fail(str(exc))
+    _report(result, as_json)
+
+
+@linux.command("llm")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--prompt-tokens", default=64, show_default=True)
+@click.option("--new-tokens", default=64, show_default=True)
+@click.option("--repeats", default=3, show_default=True)
+@click.option("--hf", type=click.Path(exists=True, file_okay=False), help="Local Hugging Face model folder.")
+@click.option("--threads", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def linux_llm(device, prompt_tokens, new_tokens, repeats, hf, threads, as_json) -> None:
+    """Small language model: time to first token and decode tokens/s."""
+    from .linux.llm import LLMConfig, benchmark
+
+    if prompt_tokens < 1 or new_tokens < 2 or repeats < 1:
+        fail("need --prompt-tokens >= 1, --new-tokens >= 2 and --repeats >= 1")
+    if hf is None and prompt_tokens + new_tokens > 512:
+        fail("the built-in model holds 512 tokens; lower --prompt-tokens/--new-tokens")
+    try:
+        result = benchmark(LLMConfig(device, prompt_tokens, new_tokens, repeats, hf, threads))
+    except RuntimeError as exc:
+        fail(str(exc))
+    _report(result, as_json)
+
+
 @main.command()
 @click.option("--check", is_flag=True, help="Fail if the committed tables differ from the generator.")
 def tables(check: bool) -> None:
