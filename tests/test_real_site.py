@@ -52,15 +52,18 @@ def served(real_site):
 
 
 def _distinctive_chapter_word(real_site) -> tuple[str, str]:
-    """A word that occurs in exactly one chapter's text, and that chapter's page."""
-    docs = [d for d in json.loads((real_site / "search.json").read_text()) if re.search(r"/vol\d/\w+/\w+\.html", d["url"])]
+    """A word that occurs in exactly one chapter, with no look-alike (same first 7 letters) elsewhere,
+    so prefix and fuzzy matching cannot rank other pages above it; and that chapter's page."""
+    docs = json.loads((real_site / "search.json").read_text())
     pages_of: dict[str, set[str]] = {}
     for d in docs:
         for word in set(re.findall(r"[a-z]{9,}", d["text"].lower())):
             pages_of.setdefault(word, set()).add(d["url"].split("#")[0])
-    counts = Counter({w: len(p) for w, p in pages_of.items()})
-    word = sorted(w for w, n in counts.items() if n == 1)[0]
-    return word, next(iter(pages_of[word]))
+    stems = Counter(w[:7] for w in pages_of)
+    candidates = sorted(w for w, pages in pages_of.items()
+                        if len(pages) == 1 and stems[w[:7]] == 1 and re.match(r"vol\d/\w+/\w+\.html", next(iter(pages))))
+    assert candidates, "no chapter has a distinctive word to search for"
+    return candidates[0], next(iter(pages_of[candidates[0]]))
 
 
 def test_landing_in_chromium_search_theme(real_site, served):

@@ -377,6 +377,11 @@ class Builder:
         self.stats.pages = len(pages)
         errors: list[SourceError] = []
         staged: dict[str, Staged] = {}
+        for part in parts:
+            if part.kind == "volume":
+                for stray in project.untracked_chapters(part):
+                    self.console.print(f"[yellow]warning[/yellow]: {stray} is not in {part.root / '_quarto.yml'} "
+                                       "and is not built (`mlsysbook check` fails on it)")
         self.console.print(f"[bold]mlsysbook build[/bold]: {len(pages)} pages in "
                            f"{', '.join(p.key for p in parts) or 'landing only'} ({self.o.jobs} jobs)")
 
