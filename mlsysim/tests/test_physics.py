@@ -223,3 +223,13 @@ def test_kv_heads_are_replicated_beyond_their_count():
     sixteen = ms.inference_memory(m, 4, 4096, n_devices=16)
     assert sixteen.kv_cache_bytes == pytest.approx(eight.kv_cache_bytes)
     assert sixteen.weights_bytes == pytest.approx(eight.weights_bytes / 2)
+
+
+def test_host_attached_accelerator_streams_what_its_cache_cannot_hold():
+    small = ms.edge_fit("MobileNetV2", "Coral-EdgeTPU")
+    big = ms.edge_fit("ResNet-50", "Coral-EdgeTPU")
+    assert small.fits and small.bound == "compute"
+    coral = ms.hardware("Coral-EdgeTPU")
+    streamed = ms.model("ResNet-50").params - coral.sram_bytes
+    assert big.bound == "memory" and big.memory_s > streamed / coral.memory_bw_bytes_per_s
+    assert coral.sustained_fraction and "benchmarks" in coral.sustained_fraction_source

@@ -67,6 +67,8 @@ class Hardware(_Record):
     price_usd: float | None
     notes: str
     source: str
+    sustained_fraction: float | None = None
+    sustained_fraction_source: str = ""
 
     def peak_flops(self, dtype: str = "bf16") -> float:
         """Dense peak FLOP/s (or OP/s for integer types) in ``dtype``."""
@@ -100,7 +102,9 @@ def _hardware_table() -> dict[str, Hardware]:
             sram_bytes=None if row.get("sram_mb") is None else float(row["sram_mb"]) * MB,
             flash_bytes=None if row.get("flash_mb") is None else float(row["flash_mb"]) * MB,
             tdp_w=_num(row.get("tdp_w")), price_usd=_num(row.get("price_usd")),
-            notes=row.get("notes", ""), source=row["source"])
+            notes=row.get("notes", ""), source=row["source"],
+            sustained_fraction=_num((row.get("sustained") or {}).get("fraction")),
+            sustained_fraction_source=(row.get("sustained") or {}).get("calibration", ""))
     return table
 
 

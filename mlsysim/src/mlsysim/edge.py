@@ -1,6 +1,7 @@
 """Edge and microcontroller deployment: does a model fit flash and SRAM, how long, how much energy."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from . import assumptions
@@ -41,8 +42,12 @@ class EdgeFit(Result):
         verdict = "fits" if self.fits else "does NOT fit"
         why = [] if self.fits else [n for n, ok in (("flash", self.fits_flash), ("SRAM", self.fits_sram)) if not ok]
         return [f"{self.model} ({self.dtype}) on {self.hardware}: {verdict}" + (f" ({', '.join(why)} too small)" if why else ""),
-                f"flash: weights {fmt_bytes(self.weights_bytes)} (+ runtime) = {fmt_bytes(self.flash_bytes)} of "
-                f"{fmt_bytes(self.flash_capacity_bytes)}",
+                (f"weights {fmt_bytes(self.weights_bytes)} stay on the host; "
+                 f"{fmt_bytes(max(0.0, self.weights_bytes - self.sram_capacity_bytes))} beyond the "
+                 f"{fmt_bytes(self.sram_capacity_bytes)} on-chip cache cross the link every inference"
+                 if math.isinf(self.flash_capacity_bytes) else
+                 f"flash: weights {fmt_bytes(self.weights_bytes)} (+ runtime) = {fmt_bytes(self.flash_bytes)} of "
+                 f"{fmt_bytes(self.flash_capacity_bytes)}"),
                 f"SRAM: peak live activations {fmt_bytes(self.activation_bytes)} (+ arena) = {fmt_bytes(self.sram_bytes)} of "
                 f"{fmt_bytes(self.sram_capacity_bytes)}",
                 f"compute = {fmt_count(self.flop, 'OP')} / {fmt_rate(self.sustained_ops, 'OP/s')} sustained = {fmt_time(self.compute_s)}",
@@ -72,17 +77,33 @@ def edge_fit(model, hw, dtype: str = "int8") -> EdgeFit:
         flop = m.flops_per_token(seq) * seq
     else:
         raise ValidationError("model", f"edge_fit covers CNNs and transformers; {m.name} is a {m.kind}")
+    host_attached = device.category != "mcu" and device.memory_bytes <= (device.sram_bytes or 0.0)
     if device.category == "mcu":
         flash_need, flash_cap = weights + RUNTIME_FLASH_BYTES, device.flash_bytes or 0.0
         sram_need, sram_cap = acts + RUNTIME_SRAM_BYTES, device.sram_bytes or 0.0
+    elif host_attached:
+        # the host keeps the model; whatever exceeds the on-chip cache streams in on every inference
+        flash_need, flash_cap = weights, math.inf
+        sram_need, sram_cap = acts, device.sram_bytes
     else:
         flash_need, flash_cap = weights, device.memory_bytes + (device.sram_bytes or 0.0)
         sram_need, sram_cap = weights + acts, device.memory_bytes + (device.sram_bytes or 0.0)
-    sustained = device.peak_flops(dtype) * assumptions.MATMUL_EFFICIENCY[device.category]
+    fraction = device.sustained_fraction or assumptions.MATMUL_EFFICIENCY[device.category]
+    sustained = device.peak_flops(dtype) * fraction
     compute_s = flop / sustained
-    # weights stream once per inference unless they sit in on-chip SRAM
-    on_chip = device.sram_bytes is not None and weights + acts <= device.sram_bytes
-    moved = acts * 2 if on_chip or device.category == "mcu" else weights + acts * 2
+    if device.category == "mcu":
+        # weights execute in place from flash; activations stream through SRAM
+        moved = acts * 2
+    elif host_attached:
+        # a host-attached accelerator (Coral): the model is cached in on-chip SRAM, parameters beyond it
+        # and the input/output tensors cross the host link on every inference
+        first, last = m.cnn_layers[0].input_elements if m.kind == "cnn" else acts, \
+            m.cnn_layers[-1].output_elements if m.kind == "cnn" else 0
+        moved = max(0.0, weights - device.sram_bytes) + (first + last) * size
+    elif device.sram_bytes is not None and weights + acts <= device.sram_bytes:
+        moved = acts * 2
+    else:
+        moved = weights + acts * 2
     memory_s = moved / (device.memory_bw_bytes_per_s * assumptions.MEMORY_EFFICIENCY[device.category])
     latency = max(compute_s, memory_s)
     power = device.tdp_w if device.tdp_w is not None else 0.0
