@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 CHAPTER_PATTERN = r"^vol[12]/[a-z0-9_]+$"
+_NUMBER_LIKE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 class Track(str, Enum):
@@ -142,9 +143,15 @@ class Question(_Strict):
     @field_validator("given")
     @classmethod
     def _given_names(cls, given: dict[str, GivenValue]) -> dict[str, GivenValue]:
-        for name in given:
+        for name, value in given.items():
             if not name.isidentifier() or keyword.iskeyword(name) or name in {"ms", "math"}:
                 raise ValueError(f"given name {name!r} must be a Python identifier (not ms, math or a keyword)")
+            # YAML 1.1 reads 70.0e9 (no exponent sign) as a string; catch it before it reaches a formula.
+            if isinstance(value, str) and _NUMBER_LIKE.fullmatch(value.strip()):
+                raise ValueError(
+                    f"given {name!r} = {value!r} was read as text; write the exponent with a sign "
+                    f"(e.g. 7.0e+10) so YAML reads a number"
+                )
         return given
 
     @model_validator(mode="after")
