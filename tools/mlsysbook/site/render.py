@@ -512,13 +512,24 @@ class Builder:
         return docs
 
     def _swap(self, tmp: Path) -> None:
+        """Replace the site by the finished build with two renames; a concurrent build that swapped in
+        between just means one more rename (the last finished build wins)."""
         out = self.o.out
         old = out.parent / f".{out.name}.old-{os.getpid()}"
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old.exists():
-            shutil.rmtree(old, ignore_errors=True)
+        for _attempt in range(5):
+            if out.exists():
+                if old.exists():
+                    shutil.rmtree(old, ignore_errors=True)
+                os.replace(out, old)
+            try:
+                os.replace(tmp, out)
+                break
+            except OSError:
+                continue
+        else:
+            raise BuildFailed([SourceError(out, 0, "could not move the new site into place; is another build "
+                                                   "writing the same folder?")])
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _link_or_copy(src, dst):
