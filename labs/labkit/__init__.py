@@ -9,7 +9,7 @@ from labkit.catalog import LabInfo, lab_info, load_catalog, CATALOG_PATH
 from labkit.controls import Choice, Slider, Steps, Switch, controls, panel
 from labkit.engine import engine_call, attempt, Outcome
 from labkit.views import header, predict, limit, reflections, table, metric_row, note
-from labkit.charts import line_chart, bar_chart, stacked_bar_chart, roofline_chart
+from labkit.charts import Chart, line_chart, bar_chart, stacked_bar_chart, roofline_chart
 from labkit.fmt import fmt_bytes, fmt_time, fmt_rate, fmt_count, fmt_pct
 
 __all__ = [
@@ -17,6 +17,6 @@ __all__ = [
     "Choice", "Slider", "Steps", "Switch", "controls", "panel",
     "engine_call", "attempt", "Outcome",
     "header", "predict", "limit", "reflections", "table", "metric_row", "note",
-    "line_chart", "bar_chart", "stacked_bar_chart", "roofline_chart",
+    "Chart", "line_chart", "bar_chart", "stacked_bar_chart", "roofline_chart",
     "fmt_bytes", "fmt_time", "fmt_rate", "fmt_count", "fmt_pct",
 ]

@@ -82,3 +82,19 @@ def error_messages(outputs) -> list[str]:
             inner = json.loads(unescape(encoded))
             messages.append(unescape(_TAG.sub("", inner)))
     return messages
+
+
+@lru_cache(maxsize=1)
+def _vega_lite_validator():
+    """JSON-schema validator for Vega-Lite v6 (the schema ships inside the altair wheel)."""
+    import altair
+    import jsonschema
+
+    schema = json.loads((Path(altair.__file__).parent / "vegalite" / "v6" / "schema" / "vega-lite-schema.json")
+                        .read_text(encoding="utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def vega_lite_errors(spec: dict) -> list[str]:
+    """Schema violations of a chart spec (empty when the browser can draw it)."""
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in _vega_lite_validator().iter_errors(spec)]

@@ -4,13 +4,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import altair as alt
 import marimo as mo
 import pytest
 import yaml
 
 import labkit as lk
 from labkit import siteindex
+from labkit.harness import vega_lite_errors
 from mlsysim import ValidationError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -114,7 +114,8 @@ def test_engine_call_stops_the_cell_with_the_message():
 def test_line_chart_drops_non_finite_points_and_validates():
     chart = lk.line_chart({"a": ([1, 2, 3], [1.0, math.nan, 3.0])}, x_title="x", y_title="y", log_y=True,
                           current=(2, 2, "now"), hlines=[(2.5, "cap")])
-    spec = chart.to_dict()  # altair validates against the Vega-Lite schema here
+    spec = chart.to_dict()
+    assert vega_lite_errors(spec) == []
     values = spec["layer"][0]["data"]["values"]
     assert [row["y"] for row in values] == [1.0, 3.0]
 
@@ -128,9 +129,19 @@ def test_roofline_chart_bends_at_the_ridge():
     assert all(math.isclose(v["y"], 100.0) for v in above)
 
 
-def test_stacked_and_bar_charts_serialise():
-    assert lk.stacked_bar_chart(["a", "b"], {"w": [1, 2], "g": [3, 4]}, y_title="GB").to_dict()
-    assert lk.bar_chart(["a", "b"], [1, 2], y_title="x", highlight="b").to_dict()
+def test_stacked_and_bar_charts_are_valid_vega_lite():
+    assert vega_lite_errors(lk.stacked_bar_chart(["a", "b"], {"w": [1, 2], "g": [3, 4]}, y_title="GB",
+                                                 hlines=[(5, "cap")]).to_dict()) == []
+    assert vega_lite_errors(lk.bar_chart(["a", "b"], [1, 2], y_title="x", highlight="b", log_y=True).to_dict()) == []
+
+
+def test_schema_check_catches_a_broken_spec():
+    assert vega_lite_errors({"mark": "no-such-mark"}) != []
+
+
+def test_charts_render_as_vega_lite_in_marimo():
+    html = mo.as_html(lk.bar_chart(["a"], [1.0], y_title="y")).text
+    assert "vegalite" in html
 
 
 def test_table_escapes_pipes_and_bolds_the_highlight():

@@ -7,11 +7,11 @@ import subprocess
 import sys
 from functools import lru_cache
 
-import altair as alt
 import pytest
 
 import labkit as lk
-from labkit.harness import LABS_DIR, default_run, error_callouts, lab_ids, lab_path, output_text, run_lab
+from labkit.harness import (LABS_DIR, default_run, error_callouts, lab_ids, lab_path, output_text, run_lab,
+                            vega_lite_errors)
 
 
 def test_every_lab_file_is_in_the_catalog_and_back():
@@ -62,7 +62,10 @@ def test_lab_has_the_required_anatomy(lab_id):
     assert info.title in text and info.chapter_href in text, "header must link back to the chapter"
     assert "Predict first" in text
     assert len(defs["control_spec"]) >= 3, "a lab needs at least three controls"
-    assert any(isinstance(o, alt.TopLevelMixin) for o in outputs), "a lab needs a chart"
+    charts = [o for o in outputs if isinstance(o, lk.Chart)]
+    assert charts, "a lab needs a chart"
+    for chart in charts:
+        assert vega_lite_errors(chart.to_dict()) == []
     assert "<table" in text, "a lab needs a table"
     assert "Limit hit" in text or "Within limits" in text, "a lab must explain which resource binds"
     assert text.count("Show answer") >= 2, "a lab needs two reflection questions with hidden answers"
