@@ -7,10 +7,12 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from browser import Browser, StaticServer
 from conftest import MINI_BANK, write_bank
 from fsrs import Card, Rating, Scheduler
+from static_server import StaticServer
 from test_site import HOSTILE
+
+from mlsysbook.site.browser import Browser  # the site's shared headless-Chromium driver
 
 from staffml.bank import Bank
 from staffml.site import build_site
@@ -18,9 +20,8 @@ from staffml.site import build_site
 
 @pytest.fixture(scope="module")
 def browser():
-    b = Browser()
-    yield b
-    b.close()
+    with Browser() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,9 @@ def test_practice_flow_persists_in_local_storage(browser, served):
     browser.goto(f"{served}/practice.html")
     browser.evaluate("localStorage.clear()")
     browser.goto(f"{served}/practice.html")
+    assert browser.console_errors() == []
+    # offline: every resource the page loads comes from the site itself
+    assert browser.requested_urls() and all(u.startswith(served) for u in browser.requested_urls())
     total = len(MINI_BANK) + 1
     assert browser.evaluate("document.getElementById('stats').textContent").startswith(f"0 due · {total} new")
     first = browser.evaluate("document.getElementById('card').dataset.questionId")
