@@ -127,3 +127,53 @@ def test_training_pipeline_slow(tmp_path, name):
 
     model = train.train_and_export(name, tmp_path, seed=5)
     assert model.metrics["int8_accuracy"] >= 0.9
+
+
+def test_learner_recordings_train_a_model_the_simulated_board_runs(tmp_path):
+    """capture file -> train-capture -> C model -> firmware (host build) -> kits infer."""
+    from click.testing import CliRunner
+
+    from kits_host import datasets, firmware
+    from kits_host.cli import main
+    from kits_host.sim import start_simulated_board
+
+    rng = np.random.default_rng(11)
+    capture = tmp_path / "gestures.npz"
+    for label in ("idle", "shake", "wave"):
+        for _ in range(4):  # four recordings of ~7.7 s each, like `kits capture --seconds 8`
+            stream = np.concatenate([datasets.synth_motion(label, rng) for _ in range(6)])
+            datasets.append_capture(capture, label, 6, stream, "test")
+    out = tmp_path / "gestures"
+    result = CliRunner().invoke(main, ["train-capture", str(capture), "--kind", "imu", "--name", "gestures",
+                                       "--epochs", "25", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    model = QuantizedModel.load(out / "gestures.kmodel.json")
+    assert model.labels == ["idle", "shake", "wave"] and model.metrics["int8_accuracy"] >= 0.85
+    assert (out / "library.json").exists() and (out / "gestures_model.c").exists()
+
+    board = start_simulated_board(firmware.build_host_sim(model, tmp_path / "sim"))
+    try:
+        clip = datasets.synth_motion("shake", rng)
+        np.save(tmp_path / "shake.npy", clip)
+        result = CliRunner().invoke(main, ["infer", board.port, str(tmp_path / "shake.npy"),
+                                           "--model", str(out / "gestures.kmodel.json")])
+    finally:
+        board.close()
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("shake") and "identical scores" in result.output
+
+
+def test_capture_training_rejects_thin_data(tmp_path):
+    from kits_host import datasets, train
+
+    capture = tmp_path / "one.npz"
+    datasets.append_capture(capture, "idle", 6, np.zeros((200, 6), np.int16), "test")
+    with pytest.raises(ValueError, match="at least two classes"):
+        train.capture_examples(capture, "imu")
+    datasets.append_capture(capture, "wave", 6, np.zeros((70, 6), np.int16), "test")
+    with pytest.raises(ValueError, match="too few examples per class"):
+        train.capture_examples(capture, "imu")
+    datasets.append_capture(tmp_path / "a.npz", "x", 3, np.zeros((200, 3), np.int16), "t")
+    datasets.append_capture(tmp_path / "a.npz", "y", 3, np.zeros((200, 3), np.int16), "t")
+    with pytest.raises(ValueError, match="need 6 axes"):
+        train.capture_examples(tmp_path / "a.npz", "imu")

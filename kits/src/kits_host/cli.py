@@ -342,6 +342,32 @@ def size(names) -> None:
     Console(width=140).print(table)
 
 
+@main.command("train-capture")
+@click.argument("capture_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(["audio", "imu", "image"]), required=True,
+              help="What the recordings hold (audio: 16 kHz mono; imu: 6 axes; image: 32x32 frames).")
+@click.option("--name", required=True, help="Model name (a C identifier, e.g. gestures or person).")
+@click.option("--epochs", default=30, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the C model library (default: kits/models/<name>).")
+def train_capture(capture_file: Path, kind: str, name: str, epochs: int, out: Path | None) -> None:
+    """Train a model on your own `kits capture` recordings and export it for the firmware."""
+    from .export import ExportError, write_model_library
+    from .train import train_from_capture
+
+    folder = out or MODELS_DIR / name
+    try:
+        model = train_from_capture(capture_file, name, kind, folder, epochs)
+    except ImportError:
+        fail("training needs PyTorch: pip install 'mlsysbook-kits[train]'")
+    except (ValueError, ExportError) as exc:
+        fail(str(exc))
+    write_model_library(model, folder)
+    m = model.metrics
+    click.echo(f"{name}: {len(model.labels)} classes {model.labels}; int8 accuracy {m['int8_accuracy']:.3f} on "
+               f"{m['test_samples']} held-out examples; C library in {folder}")
+
+
 @main.group()
 def linux() -> None:
     """Linux-board labs (Raspberry Pi 4/5, Jetson Orin Nano): latency, throughput, memory."""

@@ -71,10 +71,13 @@ SPECS = {
 }
 
 
-def _torch_model(name: str):
+IMAGE_SIDE_PERSON = 32
+
+
+def _torch_model(name: str, n_classes: int = 4, image_side: int = 8):
     import torch.nn as nn
 
-    if name == "kws":
+    if name in ("kws", "audio"):
         # DS-CNN in miniature: strided conv, a depthwise-separable block, then pooling over
         # frequency and short time spans only; global pooling would discard the temporal
         # order that tells a rising chirp from a falling one.
@@ -82,14 +85,23 @@ def _torch_model(name: str):
             nn.Conv2d(1, 8, 3, stride=2), nn.ReLU(),
             nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.ReLU(),
             nn.Conv2d(8, 16, 1), nn.ReLU(),
-            nn.AvgPool2d((3, 9)), nn.Flatten(), nn.Linear(128, 4), nn.Softmax(dim=1))
+            nn.AvgPool2d((3, 9)), nn.Flatten(), nn.Linear(128, n_classes), nn.Softmax(dim=1))
     if name == "digits":
         return nn.Sequential(
             nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(128, 10), nn.Softmax(dim=1))
+            nn.Flatten(), nn.Linear(128, n_classes), nn.Softmax(dim=1))
+    if name == "image":
+        # Visual-wake-word style: strided conv, depthwise-separable block, pooled features.
+        side = (image_side - 3) // 2 + 1
+        pooled = side // 3
+        return nn.Sequential(
+            nn.Conv2d(1, 8, 3, stride=2), nn.ReLU(),
+            nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.ReLU(),
+            nn.Conv2d(8, 16, 1), nn.ReLU(), nn.AvgPool2d(3),
+            nn.Flatten(), nn.Linear(16 * pooled * pooled, n_classes), nn.Softmax(dim=1))
     return nn.Sequential(
         nn.Conv2d(6, 12, (1, 5), stride=(1, 2)), nn.ReLU(), nn.MaxPool2d((1, 2)),
-        nn.Flatten(), nn.Linear(180, 16), nn.ReLU(), nn.Linear(16, 4), nn.Softmax(dim=1))
+        nn.Flatten(), nn.Linear(180, 16), nn.ReLU(), nn.Linear(16, n_classes), nn.Softmax(dim=1))
 
 
 def build_dataset(spec: Spec, seed: int, test: bool = False):
@@ -104,51 +116,125 @@ def build_dataset(spec: Spec, seed: int, test: bool = False):
     return raw, x
 
 
-def train_and_export(name: str, out_dir: Path | None = None, seed: int = 0) -> export.QuantizedModel:
+# input kind, raw samples per example, axes, IMU shift
+FRONT_ENDS = {
+    "audio": (InputKind.AUDIO, datasets.KWS_SAMPLES, 1, 0),
+    "imu": (InputKind.IMU, datasets.MOTION_WINDOW, datasets.MOTION_AXES, datasets.MOTION_SHIFT),
+}
+
+
+def fit_and_export(name: str, model, x_q: np.ndarray, y: np.ndarray, x_test_q: np.ndarray, y_test: np.ndarray,
+                   labels: list[str], front_end_spec: tuple, epochs: int, seed: int,
+                   out_dir: Path | None) -> export.QuantizedModel:
+    """Train `model` (a channel-first Sequential ending in Softmax) on int8 inputs [N, H, W, C],
+    quantize it with the training inputs as calibration, measure, and save it."""
     import torch
 
-    spec = SPECS[name]
     torch.manual_seed(seed)
-    raw, x_q = build_dataset(spec, seed)
-    test_raw, x_test_q = build_dataset(Spec(name, spec.kind, max(spec.per_class // 4, 10), 0), seed, test=True)
     scale = 1.0 / 64
     to_nchw = lambda q: torch.tensor(q.astype(np.float32) * scale).permute(0, 3, 1, 2)  # noqa: E731
-    x, y = to_nchw(x_q), torch.tensor(raw.labels)
-    model = _torch_model(name)
+    x, y_t = to_nchw(x_q), torch.tensor(np.asarray(y), dtype=torch.long)
     body = model[:-1]  # train on logits; the Softmax stays for export
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(seed)
-    for _ in range(spec.epochs):
-        for batch in torch.randperm(len(y), generator=generator).split(32):
+    for _ in range(epochs):
+        for batch in torch.randperm(len(y_t), generator=generator).split(32):
             optimiser.zero_grad()
-            loss_fn(body(x[batch]), y[batch]).backward()
+            loss_fn(body(x[batch]), y_t[batch]).backward()
             optimiser.step()
     model.eval()
     h, w, c = x_q.shape[1:]
-    kind, samples, axes, shift = {
-        "kws": (InputKind.AUDIO, datasets.KWS_SAMPLES, 1, 0),
-        "motion": (InputKind.IMU, datasets.MOTION_WINDOW, datasets.MOTION_AXES, datasets.MOTION_SHIFT),
-        "digits": (InputKind.IMAGE, 64, 1, 0),
-    }[spec.kind]
+    kind, samples, axes, shift = front_end_spec
     float_model = export.from_sequential(
-        model, name=name, input_shape=(h, w, c), labels=raw.names, input_kind=kind, input_samples=samples,
+        model, name=name, input_shape=(h, w, c), labels=labels, input_kind=kind, input_samples=samples,
         input_axes=axes, input_shift=shift, input_scale=scale, input_zero_point=0)
     qmodel = export.quantize(float_model, x_q[:200])
     with torch.no_grad():
         torch_pred = model(to_nchw(x_test_q)).argmax(1).numpy()
     float_pred = np.array([np.argmax(float_model.forward(float_model.dequantize_input(s))) for s in x_test_q])
     int8_pred = np.array([qmodel.predict(s) for s in x_test_q])
+    y_test = np.asarray(y_test)
     qmodel.metrics = {
-        "test_samples": int(len(test_raw.labels)),
-        "torch_accuracy": float((torch_pred == test_raw.labels).mean()),
-        "float_accuracy": float((float_pred == test_raw.labels).mean()),
-        "int8_accuracy": float((int8_pred == test_raw.labels).mean()),
+        "test_samples": int(len(y_test)),
+        "torch_accuracy": float((torch_pred == y_test).mean()),
+        "float_accuracy": float((float_pred == y_test).mean()),
+        "int8_accuracy": float((int8_pred == y_test).mean()),
         "int8_float_agreement": float((int8_pred == float_pred).mean()),
         "seed": seed,
     }
     qmodel.save(Path(out_dir or MODELS_DIR))
     return qmodel
+
+
+def train_and_export(name: str, out_dir: Path | None = None, seed: int = 0) -> export.QuantizedModel:
+    """Train a reference model on its built-in data set and export it."""
+    spec = SPECS[name]
+    raw, x_q = build_dataset(spec, seed)
+    test_raw, x_test_q = build_dataset(Spec(name, spec.kind, max(spec.per_class // 4, 10), 0), seed, test=True)
+    front = {"kws": FRONT_ENDS["audio"], "motion": FRONT_ENDS["imu"],
+             "digits": (InputKind.IMAGE, 64, 1, 0)}[spec.kind]
+    import torch
+
+    torch.manual_seed(seed)
+    model = _torch_model(name, n_classes=len(raw.names))
+    return fit_and_export(name, model, x_q, raw.labels, x_test_q, test_raw.labels, raw.names, front,
+                          spec.epochs, seed, out_dir)
+
+
+def capture_examples(capture: Path, kind: str, image_side: int = IMAGE_SIDE_PERSON):
+    """Cut `kits capture` recordings into model inputs: 1 s audio windows (hop 0.5 s),
+    64-sample IMU windows (hop 32), or single image frames. Returns (x_q, y, labels)."""
+    recordings = datasets.read_capture(capture)
+    if not recordings:
+        raise ValueError(f"{capture} holds no recordings; record some with `kits capture`")
+    labels = sorted({label for label, _ in recordings})
+    if len(labels) < 2:
+        raise ValueError(f"{capture} has only the label {labels}; record at least two classes")
+    xs, ys = [], []
+    for label, data in recordings:
+        values = np.asarray(data, np.int16)
+        if kind == "audio":
+            if values.shape[1] != 1:
+                raise ValueError(f"audio recordings must be mono, '{label}' has {values.shape[1]} channels")
+            clip, hop = datasets.KWS_SAMPLES, datasets.KWS_SAMPLES // 2
+            windows = [values[s:s + clip, 0] for s in range(0, len(values) - clip + 1, hop)]
+            batch = kws_inputs(np.array(windows))[..., None] if windows else []
+        elif kind == "imu":
+            if values.shape[1] != datasets.MOTION_AXES:
+                raise ValueError(f"IMU recordings need {datasets.MOTION_AXES} axes, '{label}' has {values.shape[1]}")
+            n, hop = datasets.MOTION_WINDOW, datasets.MOTION_WINDOW // 2
+            windows = [values[s:s + n] for s in range(0, len(values) - n + 1, hop)]
+            batch = motion_inputs(np.array(windows))[:, None] if windows else []
+        elif kind == "image":
+            pixels = image_side * image_side
+            frames = values.reshape(-1)[: (values.size // pixels) * pixels].reshape(-1, pixels)
+            batch = image_inputs(frames).reshape(-1, image_side, image_side, 1)
+        else:
+            raise ValueError(f"kind must be audio, imu or image, got {kind!r}")
+        xs.extend(batch)
+        ys.extend([labels.index(label)] * len(batch))
+    counts = {l: ys.count(i) for i, l in enumerate(labels)}
+    if min(counts.values()) < 4:
+        raise ValueError(f"too few examples per class {counts}; record longer (`kits capture --seconds`)")
+    return np.array(xs, np.int8), np.array(ys), labels
+
+
+def train_from_capture(capture: Path, name: str, kind: str, out_dir: Path | None = None, epochs: int = 30,
+                       seed: int = 0, image_side: int = IMAGE_SIDE_PERSON) -> export.QuantizedModel:
+    """Train a model on the learner's own recordings and export it for the firmware."""
+    import torch
+
+    x_q, y, labels = capture_examples(capture, kind, image_side)
+    order = np.random.default_rng(seed).permutation(len(y))
+    cut = max(1, int(0.8 * len(order)))
+    train_idx, test_idx = order[:cut], order[cut:] if cut < len(order) else order[:1]
+    torch.manual_seed(seed)
+    arch = {"audio": "audio", "imu": "motion", "image": "image"}[kind]
+    model = _torch_model(arch, n_classes=len(labels), image_side=image_side)
+    front = FRONT_ENDS.get(kind, (InputKind.IMAGE, image_side * image_side, 1, 0))
+    return fit_and_export(name, model, x_q[train_idx], y[train_idx], x_q[test_idx], y[test_idx], labels,
+                          front, epochs, seed, out_dir)
 
 
 def ensure_models(out_dir: Path | None = None, names=("kws", "motion", "digits")) -> dict[str, Path]:

@@ -40,7 +40,7 @@ class MotionLab {
     uint32_t nextMicros_ = 0;
 };
 
-// Digits: a grayscale camera frame -> 8x8 (inverted, contrast-stretched) -> model.
+// Camera labs: a grayscale frame -> the model's square input (inverted, contrast-stretched).
 void classifyFrame(SerialApp &app, const uint8_t *gray, uint32_t width, uint32_t height, int16_t *pixels);
 
 }  // namespace kits
