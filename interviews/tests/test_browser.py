@@ -73,6 +73,9 @@ def test_practice_flow_persists_in_local_storage(browser, served):
     browser.evaluate("document.querySelector('#card .reveal').click()")
     assert browser.evaluate("document.querySelector('#card .answer').hidden") is False
     assert "Worked solution" in browser.evaluate("document.querySelector('#card .answer').textContent")
+    assert browser.evaluate("document.querySelector('#card .more a').getAttribute('href')") == \
+        "../vol1/serving/serving.html"
+    assert browser.evaluate("document.querySelector('#card .meta').textContent") == "Cloud · Memory hierarchy · Junior"
     browser.evaluate("document.querySelector('#card .grade-good').click()")
 
     browser.goto(f"{served}/practice.html")  # a reload reads the schedule back from localStorage

@@ -143,6 +143,7 @@ PRACTICE_HTML = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>StaffML practice mode</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="practice.css">
 </head>
 <body>
@@ -150,7 +151,7 @@ PRACTICE_HTML = """<!DOCTYPE html>
 <h1>StaffML practice mode</h1>
 <p>Questions come back when you are about to forget them (FSRS spaced repetition). Progress stays in
 this browser's local storage; nothing is sent anywhere and the page works offline.
-<a href="browse.html">Browse all questions</a>.</p>
+<a href="browse.html">Browse all questions</a> · <a href="index.html">About the playbook</a>.</p>
 <div id="practice"><p>Loading questions…</p></div>
 <noscript>Practice mode needs JavaScript; <a href="browse.html">browse the questions</a> instead.</noscript>
 </main>
@@ -172,7 +173,12 @@ def build_site(bank: Bank, out: Path) -> list[Path]:
         written.append(path)
 
     questions = [lq.rendered() for lq in bank]
-    payload = {"generator": "staffml", "count": len(questions), "questions": questions}
+    labels = {
+        "track": {t.value: title for t, title in TRACK_TITLES.items()},
+        "area": {a.value: title for a, title in AREA_TITLES.items()},
+        "level": {lvl.value: title for lvl, title in LEVEL_TITLES.items()},
+    }
+    payload = {"generator": "staffml", "count": len(questions), "labels": labels, "questions": questions}
     write("questions.json", json.dumps(payload, indent=1, ensure_ascii=True) + "\n")
     # ensure_ascii escapes U+2028/U+2029 too, so the literal is valid JavaScript everywhere.
     write("questions.js", "window.STAFFML_QUESTIONS = " + json.dumps(payload, ensure_ascii=True) + ";\n")

@@ -161,8 +161,27 @@
   }
 
   // ----- the practice page ------------------------------------------------------------------
-  function start(root, questions, clock) {
+  function levelRank(level) { return ["junior", "mid", "senior", "staff"].indexOf(level); }
+
+  // Deterministic shuffle key so new questions mix areas instead of following file order.
+  function mixKey(id) {
+    var h = 5381;
+    for (var i = 0; i < id.length; i++) h = ((h * 33) ^ id.charCodeAt(i)) >>> 0;
+    return h;
+  }
+
+  function chapterLink(chapter) {
+    if (!/^vol[12]\/[a-z0-9_]+$/.test(chapter)) return null;
+    var slug = chapter.split("/")[1];
+    var a = el("a", null, chapter);
+    a.href = "../" + chapter + "/" + slug + ".html";
+    return a;
+  }
+
+  function start(root, questions, clock, labels) {
     var now = clock || function () { return Date.now(); };
+    labels = labels || { track: {}, area: {}, level: {} };
+    function label(kind, value) { return (labels[kind] && labels[kind][value]) || value; }
     var noticeBox = el("p", "notice");
     noticeBox.hidden = true;
     function notice(message) { noticeBox.textContent = message; noticeBox.hidden = false; }
@@ -176,7 +195,7 @@
       select.appendChild(new Option(pair[1], ""));
       var values = [];
       questions.forEach(function (q) { if (values.indexOf(q[pair[0]]) < 0) values.push(q[pair[0]]); });
-      values.sort().forEach(function (v) { select.appendChild(new Option(v, v)); });
+      values.sort().forEach(function (v) { select.appendChild(new Option(label(pair[0], v), v)); });
       select.addEventListener("change", next);
       selects[pair[0]] = select;
       filters.appendChild(select);
@@ -206,7 +225,9 @@
       var qs = pool();
       var due = qs.filter(function (q) { var c = state.cards[q.id]; return c && c.due <= t; })
         .sort(function (a, b) { return state.cards[a.id].due - state.cards[b.id].due; });
-      var fresh = qs.filter(function (q) { return !state.cards[q.id]; });
+      var fresh = qs.filter(function (q) { return !state.cards[q.id]; }).sort(function (a, b) {
+        return (levelRank(a.level) - levelRank(b.level)) || (mixKey(a.id) - mixKey(b.id));
+      });
       return { due: due, fresh: fresh, seen: qs.length - fresh.length, total: qs.length };
     }
 
@@ -230,7 +251,8 @@
     function show(question) {
       card.dataset.questionId = question.id;
       card.appendChild(el("h2", "title", question.title));
-      card.appendChild(el("p", "meta", [question.track, question.area, question.level].join(" · ")));
+      card.appendChild(el("p", "meta", [label("track", question.track), label("area", question.area),
+        label("level", question.level)].join(" · ")));
       card.appendChild(prose(question.scenario));
       var answer = el("section", "answer");
       answer.hidden = true;
@@ -242,6 +264,14 @@
       answer.appendChild(list(question.common_mistakes));
       answer.appendChild(el("h3", null, "Follow-ups"));
       answer.appendChild(list(question.follow_ups));
+      var more = el("p", "more", "Read more: ");
+      question.chapters.forEach(function (chapter, i) {
+        var a = chapterLink(chapter);
+        if (!a) return;
+        if (i) more.appendChild(document.createTextNode(" · "));
+        more.appendChild(a);
+      });
+      answer.appendChild(more);
       var grades = el("div", "grades");
       [["Again", AGAIN], ["Hard", HARD], ["Good", GOOD], ["Easy", EASY]].forEach(function (pair) {
         var button = el("button", "grade grade-" + pair[0].toLowerCase(), pair[0]);
@@ -275,7 +305,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     var root = document.getElementById("practice");
     if (root && window.STAFFML_QUESTIONS) {
-      window.StaffMLPractice.session = start(root, window.STAFFML_QUESTIONS.questions);
+      window.StaffMLPractice.session = start(root, window.STAFFML_QUESTIONS.questions, null,
+        window.STAFFML_QUESTIONS.labels);
     }
   });
 })();
