@@ -348,16 +348,17 @@ def size(names) -> None:
               help="What the recordings hold (audio: 16 kHz mono; imu: 6 axes; image: 32x32 frames).")
 @click.option("--name", required=True, help="Model name (a C identifier, e.g. gestures or person).")
 @click.option("--epochs", default=30, show_default=True)
+@click.option("--side", default=32, show_default=True, help="Image models: input side (divides 32).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the C model library (default: kits/models/<name>).")
-def train_capture(capture_file: Path, kind: str, name: str, epochs: int, out: Path | None) -> None:
+def train_capture(capture_file: Path, kind: str, name: str, epochs: int, side: int, out: Path | None) -> None:
     """Train a model on your own `kits capture` recordings and export it for the firmware."""
     from .export import ExportError, write_model_library
     from .train import train_from_capture
 
     folder = out or MODELS_DIR / name
     try:
-        model = train_from_capture(capture_file, name, kind, folder, epochs)
+        model = train_from_capture(capture_file, name, kind, folder, epochs, image_side=side)
     except ImportError:
         fail("training needs PyTorch: pip install 'mlsysbook-kits[train]'")
     except (ValueError, ExportError) as exc:

@@ -72,6 +72,7 @@ SPECS = {
 
 
 IMAGE_SIDE_PERSON = 32
+CAPTURE_SIDE = 32  # camera firmware streams 32x32 frames (kits::kCaptureSide)
 
 
 def _torch_model(name: str, n_classes: int = 4, image_side: int = 8):
@@ -207,8 +208,13 @@ def capture_examples(capture: Path, kind: str, image_side: int = IMAGE_SIDE_PERS
             windows = [values[s:s + n] for s in range(0, len(values) - n + 1, hop)]
             batch = motion_inputs(np.array(windows))[:, None] if windows else []
         elif kind == "image":
-            pixels = image_side * image_side
-            frames = values.reshape(-1)[: (values.size // pixels) * pixels].reshape(-1, pixels)
+            cap = CAPTURE_SIDE
+            if image_side > cap or cap % image_side:
+                raise ValueError(f"image side must divide the {cap}-pixel capture size (e.g. 8, 16, 32), "
+                                 f"got {image_side}")
+            frames = values.reshape(-1)[: (values.size // cap**2) * cap**2].reshape(-1, cap, cap)
+            k = cap // image_side  # block-average captured frames down to the model's size
+            frames = np.round(frames.reshape(-1, image_side, k, image_side, k).mean(axis=(2, 4)))
             batch = image_inputs(frames).reshape(-1, image_side, image_side, 1)
         else:
             raise ValueError(f"kind must be audio, imu or image, got {kind!r}")

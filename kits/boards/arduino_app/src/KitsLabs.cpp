@@ -58,11 +58,15 @@ void MotionLab::push(float ax, float ay, float az, float gx, float gy, float gz)
 }
 
 void classifyFrame(SerialApp &app, const uint8_t *gray, uint32_t width, uint32_t height, int16_t *pixels) {
-    // The model's input is a square image: 8x8 for digits, 32x32 for person detection.
+    // Captures are always kCaptureSide square, whatever model is flashed, so recordings made
+    // with one model can train another (`kits train-capture --kind image`).
+    if (kits_image_downsample(gray, width, height, kCaptureSide, 1, pixels) == 0) {
+        app.stream(1, pixels, kCaptureSide * kCaptureSide);
+    }
+    // The model's own input is a square image too: 8x8 for digits, 32x32 for person detection.
     uint32_t side = 1;
     while ((side + 1) * (side + 1) <= app.model().input_samples) ++side;
     if (kits_image_downsample(gray, width, height, side, 1, pixels) == 0) {
-        app.stream(1, pixels, side * side);
         app.classifyLive(pixels);
     }
 }

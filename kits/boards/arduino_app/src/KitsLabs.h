@@ -41,6 +41,8 @@ class MotionLab {
 };
 
 // Camera labs: a grayscale frame -> the model's square input (inverted, contrast-stretched).
+// `pixels` must hold kCaptureSide * kCaptureSide values.
+constexpr uint32_t kCaptureSide = 32;
 void classifyFrame(SerialApp &app, const uint8_t *gray, uint32_t width, uint32_t height, int16_t *pixels);
 
 }  // namespace kits

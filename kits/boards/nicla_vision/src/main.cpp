@@ -31,6 +31,9 @@
 static int8_t arena[ARENA_BYTES] __attribute__((aligned(4)));
 static int8_t modelInput[INPUT_SIZE] __attribute__((aligned(4)));
 static int16_t samples[SAMPLE_VALUES];
+#if defined(KITS_LAB_IMAGE)
+static int16_t framePixels[kits::kCaptureSide * kits::kCaptureSide];
+#endif
 
 #if defined(KITS_LAB_IMAGE)
 static kits::SerialApp app("nicla_vision", MODEL, {samples, modelInput, arena, sizeof(arena), nullptr, nullptr});
@@ -85,7 +88,7 @@ void loop() {
     if (millis() - last >= 500 && camera.grabFrame(frame, 3000) == 0) {
         last = millis();
         kits_rgb565_to_gray(reinterpret_cast<const uint16_t *>(frame.getBuffer()), 160 * 120, gray);
-        kits::classifyFrame(app, gray, 160, 120, samples);
+        kits::classifyFrame(app, gray, 160, 120, framePixels);
     }
 #elif defined(KITS_LAB_MOTION)
     float ax, ay, az, gx, gy, gz;

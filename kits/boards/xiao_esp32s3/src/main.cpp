@@ -23,6 +23,9 @@
 static int8_t arena[ARENA_BYTES] __attribute__((aligned(4)));
 static int8_t modelInput[INPUT_SIZE] __attribute__((aligned(4)));
 static int16_t samples[SAMPLE_VALUES];
+#if defined(KITS_LAB_IMAGE)
+static int16_t framePixels[kits::kCaptureSide * kits::kCaptureSide];
+#endif
 
 #if defined(KITS_LAB_IMAGE)
 static kits::SerialApp app("xiao_esp32s3", MODEL, {samples, modelInput, arena, sizeof(arena), nullptr, nullptr});
@@ -87,7 +90,7 @@ void loop() {
         last = millis();
         camera_fb_t *fb = esp_camera_fb_get();
         if (fb) {
-            kits::classifyFrame(app, fb->buf, fb->width, fb->height, samples);
+            kits::classifyFrame(app, fb->buf, fb->width, fb->height, framePixels);
             esp_camera_fb_return(fb);
         }
     }
