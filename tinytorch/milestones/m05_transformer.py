@@ -32,7 +32,7 @@ def build_reverser(length: int):
     return GPT(vocab_size=DIGITS + 1, max_len=2 * length + 1, dim=64, num_heads=4, num_layers=2)
 
 
-def train_reverser(length: int = 8, steps: int = 1500, batch: int = 64, seed: int = 0, log=print):
+def train_reverser(length: int = 8, steps: int = 600, batch: int = 64, seed: int = 0, log=print):
     """Train on fresh random sequences each step; loss only on the reversed half."""
     import tinytorch as tt
     from tinytorch import nn, optim
@@ -51,7 +51,7 @@ def train_reverser(length: int = 8, steps: int = 1500, batch: int = 64, seed: in
         tt.clip_grad_norm_(model.parameters(), 1.0)
         schedule.step()
         optimizer.step()
-        if (step + 1) % 250 == 0:
+        if (step + 1) % 100 == 0:
             log(f"reversal step {step + 1}: loss {loss.item():.4f}")
     return model
 
@@ -79,7 +79,7 @@ def book_text(limit: int = 200_000) -> tuple[str, str]:
     return " ".join(chunks)[:limit], origin
 
 
-def train_language_model(steps: int, log=print, seed: int = 0) -> dict:
+def train_language_model(steps: int, log=print, seed: int = 0, context: int = 64, batch_size: int = 32) -> dict:
     import tinytorch as tt
     from tinytorch import nn, optim
 
@@ -90,7 +90,6 @@ def train_language_model(steps: int, log=print, seed: int = 0) -> dict:
     train_ids, val_ids = ids[:split], ids[split:]
     tt.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    context = 64
     model = tt.GPT(vocab_size=tokenizer.vocab_size, max_len=context, dim=96, num_heads=4, num_layers=2)
     optimizer = optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
     schedule = tt.CosineWarmupSchedule(optimizer, total_steps=steps, warmup_steps=min(50, steps // 10), min_ratio=0.1)
@@ -100,7 +99,7 @@ def train_language_model(steps: int, log=print, seed: int = 0) -> dict:
         return np.stack([source[s:s + context + 1] for s in starts])
 
     for step in range(steps):
-        batch = windows(train_ids, 32)
+        batch = windows(train_ids, batch_size)
         loss = nn.functional.cross_entropy(model(batch[:, :-1]), batch[:, 1:])
         optimizer.zero_grad()
         loss.backward()
@@ -126,10 +125,10 @@ def train_language_model(steps: int, log=print, seed: int = 0) -> dict:
 
 def run(quick: bool = False, log=print) -> dict:
     length = 4 if quick else 8
-    model = train_reverser(length=length, steps=300 if quick else 1500, log=log)
+    model = train_reverser(length=length, steps=150 if quick else 600, log=log)
     scores = reversal_accuracy(model, length, n=300 if quick else 1000)
     log(f"reversal of {length} digits: exact match {scores['exact_match']:.4f}, digit accuracy {scores['digit_accuracy']:.4f}")
-    prose = train_language_model(steps=60 if quick else 1000, log=log)
+    prose = train_language_model(steps=40 if quick else 1000, log=log, context=32 if quick else 64)
     if quick:
         passed = scores["digit_accuracy"] >= 0.5 and prose["val_loss"] < prose["unigram_loss"]
     else:

@@ -39,8 +39,8 @@ def run(quick: bool = False, log=print) -> dict:
 
     m05 = transformer_milestone()
     length = 6 if quick else 8
-    model = m05.train_reverser(length=length, steps=250 if quick else 600, log=log)
-    n, repeats = (300, 1) if quick else (1000, 3)
+    model = m05.train_reverser(length=length, steps=150 if quick else 600, log=log)
+    n, repeats = (200, 1) if quick else (1000, 3)
     rows = {}
     bytes_fp32 = tt.model_bytes(model)
     variants = [

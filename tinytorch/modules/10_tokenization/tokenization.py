@@ -66,7 +66,9 @@ class CharTokenizer:
 # Training counts adjacent pairs within words (weighted by word frequency), merges the most frequent
 # pair into a new symbol, and repeats. Encoding replays the merges in the order they were learned,
 # which reproduces the training segmentation exactly. Ties are broken by the pair itself so training
-# is deterministic.
+# is deterministic. Training as written rescans every word for every merge, `O(merges · corpus)`;
+# production tokenizers keep pair counts in a priority queue and update only the words a merge
+# touched, which is what makes vocabularies of 50,000 merges practical.
 
 # %%
 #| export

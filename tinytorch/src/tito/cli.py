@@ -19,7 +19,7 @@ from tito.milestones import find_milestone, list_milestones
 from tito.student import make_student_source, to_notebook
 from tito.workspace import Workspace, grade, single_threaded_blas
 
-console = Console()
+console = Console(soft_wrap=True)  # long error messages stay on one line, whole, in logs and tests
 workspace_option = click.option(
     "--workspace", "-w", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Learner workspace folder (default: $TITO_WORKSPACE or ./tinytorch_workspace).",

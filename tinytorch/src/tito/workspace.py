@@ -159,6 +159,7 @@ class Workspace:
         return self.root / "modules" / self.module(number).slug
 
     def start(self, number: int) -> Path:
+        self.module(number)
         self.require_initialised()
         self.require_prerequisites(number)
         module = self.module(number)
