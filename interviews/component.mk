@@ -14,3 +14,8 @@ check-interviews: venv ## Recompute every napkin-math check of the interview ban
 site-interviews: venv ## Generate the interview playbook pages into build/site/interviews/
 	rm -rf $(BUILD)/site/interviews
 	$(BIN)/staffml site --out $(BUILD)/site/interviews
+
+BENCH_TARGETS += bench-interviews
+.PHONY: bench-interviews
+bench-interviews: venv ## Interview bank: validation, check recomputation, site generation, store transactions (ratios)
+	$(PY) -m staffml.bench

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import make_question, write_bank
 
 from staffml.bank import Bank
 from staffml.schema import Area, Level, Track
-from staffml.site import build_site
+from staffml.site import _prose, build_site
+from staffml.text import reflow
 
 HOSTILE = make_question(
     id="cloud-hostile-text",
@@ -83,3 +87,14 @@ def test_hostile_question_text_is_escaped(tmp_path):
     js = (out / "questions.js").read_text()
     data = json.loads(js[len("window.STAFFML_QUESTIONS = "):-2])
     assert data["questions"][0]["title"].startswith("<img")  # kept as text; the page inserts it as text
+
+
+@given(st.text(max_size=400))
+@settings(max_examples=200, deadline=None)
+def test_prose_rendering_never_emits_markup_from_text(text):
+    html_out = _prose(reflow(text))
+    stripped = re.sub(r"</?(p|ul|li)>", "", html_out)
+    assert "<" not in stripped and ">" not in stripped and "`" not in stripped
+    # nothing but list markers and whitespace is dropped: the text survives, escaped
+    expected = re.sub(r"(?m)^\s*- ", "", reflow(text))
+    assert "".join(html.unescape(stripped).split()) == "".join(expected.split())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
@@ -134,12 +135,13 @@ def _human_delta(delta: timedelta) -> str:
 # ----- drill ----------------------------------------------------------------------------------
 
 def drill_queue(bank: Bank, store: Store, now: datetime, track=None, area=None, level=None) -> list[LoadedQuestion]:
-    """Due questions first (oldest due first), then questions never seen (easiest level first)."""
+    """Due questions first (oldest due first), then questions never seen (easiest level first, areas mixed)."""
     pool = {lq.question.id: lq for lq in bank.filter(track, area, level)}
     cards = store.cards()
     due = [pool[qid] for qid in store.due_ids(now) if qid in pool]
+    # crc32 gives a fixed, area-mixing order within each level (the same one every session)
     new = sorted((lq for qid, lq in pool.items() if qid not in cards),
-                 key=lambda lq: (LEVEL_ORDER[lq.question.level], lq.question.area.value, lq.question.id))
+                 key=lambda lq: (LEVEL_ORDER[lq.question.level], zlib.crc32(lq.question.id.encode())))
     return due + new
 
 
