@@ -218,6 +218,14 @@ def student_command(out, notebooks):
     console.print(f"wrote learner versions of {len(list_modules())} modules to {out}")
 
 
+@cli.command("site")
+def site_command():
+    """Regenerate the site's module summary pages (tinytorch/site/module-NN-*.qmd) from the sources."""
+    from tito.site import write_pages
+
+    console.print(f"wrote {len(write_pages())} module pages")
+
+
 # ----- milestones ---------------------------------------------------------------------------------
 @cli.group()
 def milestone():
