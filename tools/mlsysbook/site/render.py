@@ -29,7 +29,7 @@ from .project import Page, Part, Site, relative_url
 from .quarto import quarto_binary, render_volume
 from .template import Shell, page_label, render_shell
 
-RENDERER_VERSION = "1"  # bump to invalidate every cache entry when the pipeline's output changes
+RENDERER_VERSION = "2"  # bump to invalidate every cache entry when the pipeline's output changes
 ASSETS = Path(__file__).parent / "assets"
 SOURCE_SUFFIXES = {".qmd", ".md", ".ipynb"}
 
