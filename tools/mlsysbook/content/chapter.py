@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,16 @@ CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-", "eq-", "lst-", "thm-", "lem-", "cor
 DIFFICULTY = re.compile(r"^\[(Easy|Medium|Hard)\]$")
 ENGINES = ("mlsysim", "tinytorch")
 _OPTION = re.compile(r"^\s*(#\||//\|)\s*(?P<key>[\w-]+)\s*:\s*(?P<value>.*)$")
+# CPython 3.11 can fail with "AST constructor recursion depth mismatch" when ast.parse runs in
+# several threads at once (chapters are parsed in a thread pool), so parsing is serialized.
+_AST_LOCK = threading.Lock()
+
+
+def _parse(source: str) -> ast.AST:
+    with _AST_LOCK:
+        return ast.parse(source)
+
+
 _WORD = re.compile(r"[A-Za-z0-9]")
 _FRONT = re.compile(r"\A---\s*\n(?P<yaml>.*?)\n---\s*\n", re.S)
 
@@ -125,7 +136,7 @@ def engine_names(cells: list[Cell]) -> set[str]:
         if cell.lang != "python":
             continue
         try:
-            trees.append(ast.parse(cell.source))
+            trees.append(_parse(cell.source))
         except SyntaxError:
             continue
     for tree in trees:
@@ -160,7 +171,7 @@ def _uses(node, names: set[str]) -> bool:
 
 def imports_engine(source: str) -> bool:
     try:
-        tree = ast.parse(source)
+        tree = _parse(source)
     except SyntaxError:
         return False
     for node in ast.walk(tree):
@@ -173,7 +184,7 @@ def imports_engine(source: str) -> bool:
 
 def uses_engine(source: str, names: set[str]) -> bool:
     try:
-        tree = ast.parse(source)
+        tree = _parse(source)
     except SyntaxError:
         return False
     return _uses(tree, names)
