@@ -156,6 +156,9 @@ def test_energy_carbon_cost():
 
 def test_time_to_train_and_chinchilla():
     assert ms.chinchilla_tokens(70e9) == pytest.approx(1.4e12)
+    # Chinchilla itself: 70B parameters on 1.4T tokens is about 5.9e23 FLOP
+    point = ms.chinchilla_optimal(6 * 70e9 * 1.4e12)
+    assert point.params == pytest.approx(70e9) and point.tokens == pytest.approx(1.4e12)
     run = ms.time_to_train("Llama-3-8B", 1e12, "DGX-H100", 256, 512, 4096, tp=1, zero_stage=1)
     assert run.days == pytest.approx(1e12 / run.step.tokens_per_s / 86400)
     assert run.gpu_hours == pytest.approx(run.days * 24 * 256)

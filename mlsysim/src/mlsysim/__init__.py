@@ -10,7 +10,8 @@ from .catalog import (Cluster, Hardware, Link, Model, Node, cluster, hardware, i
 from .roofline import Roofline, matmul, model_roofline, roofline
 from .memory import Fit, MemoryBreakdown, fit, inference_memory, kv_cache_bytes, training_memory
 from .collectives import Collective, collective
-from .training import TrainRun, TrainStep, chinchilla_tokens, time_to_train, train_step, training_flop
+from .training import (ScalingPoint, TrainRun, TrainStep, chinchilla_optimal, chinchilla_tokens, time_to_train,
+                       train_step, training_flop)
 from .serving import Serving, serve, serve_max_throughput
 from .queueing import QueueStats, simulate_queue
 from .energy import TCO, carbon, cloud_price, energy, grid_intensity, list_regions, tco

@@ -217,11 +217,13 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
 
     # ---- compute per micro-batch on the slowest stage --------------------------------------------
     fwd_layer = float(layer_forward_time(m, tokens, seq_len, tp, sp, act_dtype, peak, bw, flash_attention))
-    recompute_factor = {"none": 0.0, "full": 1.0, "selective": 0.0}[recompute_mode]
-    attn_fraction = (4.0 * tokens * seq_len * m.q_dim / tp / peak) / fwd_layer
-    if recompute_mode == "selective":
-        recompute_factor = attn_fraction
-    per_layer = fwd_layer * (3.0 + recompute_factor)
+    # recomputation repeats the whole forward (full) or only the attention core (selective)
+    causal_skip = 0.5 if (flash_attention and not m.encoder) else 1.0
+    attn_time = 4.0 * tokens * seq_len * m.q_dim / tp * causal_skip / peak
+    recompute_time = {"none": 0.0, "full": fwd_layer, "selective": attn_time}[recompute_mode]
+    per_layer = 3.0 * fwd_layer + recompute_time
+    attn_flop_share = 4.0 * m.layers * seq_len * m.q_dim / m.flops_per_token(seq_len)
+    recompute_flop_share = {"none": 0.0, "full": 1.0, "selective": attn_flop_share}[recompute_mode]
     logits = 3.0 * float(_gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp, peak, bw))
     compute_mb = layers_per_stage * per_layer + logits
 
@@ -299,7 +301,7 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
     exposed = n_micro * (tp_comm_mb + ep_comm_mb + pp_comm_mb + cp_comm_mb) + dp_exposed + (pipeline_time - n_micro * mb_time - bubble)
     tokens_step = global_batch * seq_len
     model_flop = 3.0 * m.flops_per_token(seq_len) * tokens_step
-    hw_flop = model_flop + (recompute_factor * model_flop / 3.0)
+    hw_flop = model_flop + recompute_flop_share * model_flop / 3.0
     fits = mem.total_bytes <= hw.memory_bytes
     if check_memory and not fits:
         raise DoesNotFitError("memory", f"{m.name} needs {fmt_bytes(mem.total_bytes)} per device with dp={dp}, tp={tp}, "
@@ -386,3 +388,26 @@ def training_flop(model, tokens: float, seq_len: int | None = None) -> float:
     """Total training FLOPs: 3 x forward FLOPs per token x tokens (~6 N D for large models)."""
     m = get_model(model)
     return 3.0 * m.flops_per_token(seq_len or m.max_seq_len) * positive("tokens", tokens)
+
+
+@dataclass(frozen=True)
+class ScalingPoint(Result):
+    compute_flop: float
+    params: float
+    tokens: float
+    tokens_per_param: float
+
+    def _explain_lines(self) -> list[str]:
+        return [f"compute-optimal for {self.compute_flop:.3g} FLOP: {fmt_count(self.params)} parameters on "
+                f"{fmt_count(self.tokens)} tokens ({self.tokens_per_param:g} tokens per parameter)",
+                f"C = 6 N D with D = {self.tokens_per_param:g} N  =>  N = sqrt(C / (6 x {self.tokens_per_param:g})) = "
+                f"sqrt({self.compute_flop:.3g} / {6 * self.tokens_per_param:g}) = {self.params:.3g}"]
+
+
+def chinchilla_optimal(compute_flop: float) -> ScalingPoint:
+    """Parameters and tokens that spend ``compute_flop`` training FLOPs compute-optimally
+    (C = 6ND, D = 20N; Hoffmann et al. 2022, arXiv:2203.15556)."""
+    compute = positive("compute_flop", compute_flop)
+    ratio = assumptions.CHINCHILLA_TOKENS_PER_PARAM
+    params = math.sqrt(compute / (6.0 * ratio))
+    return ScalingPoint(compute_flop=compute, params=params, tokens=ratio * params, tokens_per_param=ratio)
