@@ -98,3 +98,12 @@ def test_prose_rendering_never_emits_markup_from_text(text):
     # nothing but list markers and whitespace is dropped: the text survives, escaped
     expected = re.sub(r"(?m)^\s*- ", "", reflow(text))
     assert "".join(html.unescape(stripped).split()) == "".join(expected.split())
+
+
+def test_unwritten_chapters_and_labs_render_as_text(tmp_path, monkeypatch):
+    import staffml.site as site_module
+
+    bank = Bank(write_bank(tmp_path / "q", [make_question(lab="roofline")]))
+    monkeypatch.setattr(site_module, "REPO_ROOT", tmp_path / "empty-checkout")
+    page = site_module.question_html(bank.get("cloud-sample-bandwidth"))
+    assert "href=" not in page and "vol1/serving" in page and "lab: roofline" in page

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from .bank import Bank, LoadedQuestion
+from .bank import REPO_ROOT, Bank, LoadedQuestion
 from .schema import AREA_TITLES, LEVEL_ORDER, LEVEL_TITLES, TRACK_TITLES, Area, Level, Track
 from .text import blocks
 
@@ -47,13 +47,26 @@ def chapter_href(chapter: str) -> str:
     return f"../{volume}/{slug}/{slug}.html"
 
 
+def _chapter_written(chapter: str) -> bool:
+    volume, slug = chapter.split("/")
+    return (REPO_ROOT / "book" / volume / slug / f"{slug}.qmd").exists()
+
+
+def _lab_written(lab: str) -> bool:
+    return (REPO_ROOT / "labs" / f"{lab}.py").exists()
+
+
 def question_html(lq: LoadedQuestion) -> str:
     data = lq.rendered()
     q = lq.question
     chain = (f'<span>chain {_esc(q.chain.id)} · step {q.chain.step}</span>' if q.chain else "")
-    links = [f'<a href="{_esc(chapter_href(c))}">{_esc(c)}</a>' for c in q.chapters]
+    # A chapter listed in the TOC but not written yet is shown as text, so the site's link check
+    # does not fail on a page another component has still to deliver.
+    links = [f'<a href="{_esc(chapter_href(c))}">{_esc(c)}</a>' if _chapter_written(c) else _esc(c)
+             for c in q.chapters]
     if q.lab:
-        links.append(f'<a href="../labs/{_esc(q.lab)}.html">lab: {_esc(q.lab)}</a>')
+        lab = _esc(q.lab)
+        links.append(f'<a href="../labs/{lab}.html">lab: {lab}</a>' if _lab_written(q.lab) else f"lab: {lab}")
     return f"""<section class="staffml-question" id="{_esc(q.id)}">
 <h3>{_esc(data['title'])}</h3>
 <p class="staffml-tags"><span>{_esc(TRACK_TITLES[q.track])}</span><span>{_esc(AREA_TITLES[q.area])}</span><span>{_esc(LEVEL_TITLES[q.level])}</span>{chain}<span><code>{_esc(q.id)}</code></span></p>
