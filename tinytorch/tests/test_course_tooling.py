@@ -85,3 +85,28 @@ def test_module_without_export_target_is_rejected(tmp_path):
 def test_systems_analysis_runs(module, capsys):
     runpy.run_path(str(module.source), run_name="__main__")
     assert capsys.readouterr().out.strip(), f"{module.slug}'s systems analysis printed nothing"
+
+
+def test_site_module_pages_have_no_drift(tmp_path, course_root):
+    import yaml
+
+    from tito.site import page_name, write_pages
+
+    fresh = write_pages(tmp_path)
+    for path in fresh:
+        committed = course_root / "site" / path.name
+        assert committed.exists() and committed.read_text() == path.read_text(), f"run `tito site`: {path.name} is stale"
+    section = yaml.safe_load((course_root / "site" / "_section.yml").read_text())
+    assert section["pages"][0] == "index.qmd"
+    assert all((course_root / "site" / page).exists() for page in section["pages"])
+    assert [page_name(m) for m in MODULES] == [p for p in section["pages"] if p.startswith("module-")]
+
+
+def test_framework_imports_numpy_only():
+    import subprocess
+    import sys
+
+    code = ("import sys, tinytorch; heavy = {'torch', 'click', 'sklearn', 'scipy', 'pytest', 'jupytext', 'rich'}; "
+            "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", f"importing tinytorch pulled in {out}"
