@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .catalog import Cluster, Link, Node, cluster as make_cluster, interconnect, node as get_node
+from .catalog import Cluster, Link, Node, interconnect, node as get_node
 from .errors import ValidationError, choice, positive, positive_int
 from .results import Result
 from .units import fmt_bytes, fmt_rate, fmt_time

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from . import assumptions
 from .catalog import hardware, model as get_model
 from .errors import ValidationError
-from .results import Result, dominant
+from .results import Result
 from .units import DTYPE_BYTES, dtype_name, fmt_bytes, fmt_count, fmt_rate, fmt_time
 
 #: Bytes the TFLite Micro interpreter and kernels occupy in flash, and its runtime arena overhead.

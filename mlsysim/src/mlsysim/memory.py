@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalog import Hardware, Model, hardware, model as get_model
+from .catalog import Model, hardware, model as get_model
 from .errors import ValidationError, choice, divides, positive_int
 from .results import Result, dominant
 from .units import DTYPE_BYTES, dtype_name, fmt_bytes

@@ -7,7 +7,6 @@ messages make decode latency-sensitive to the link's alpha.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from . import assumptions
