@@ -102,3 +102,10 @@ def test_queue_long_run_percentiles_converge():
     a = ms.simulate_queue(serving, 5.0, 5000, seed=1)
     b = ms.simulate_queue(serving, 5.0, 5000, seed=2)
     assert a.p50_s == pytest.approx(b.p50_s, rel=0.1)
+
+
+def test_queue_obeys_littles_law():
+    serving = ms.serve("Llama-3-8B", "H100-SXM", 16, 512, 64)
+    stats = ms.simulate_queue(serving, 5.0, 2000, seed=4)
+    # average number of requests in service = throughput x mean time in system (decode dominates here)
+    assert stats.mean_batch == pytest.approx(stats.throughput_rps * stats.mean_s, rel=0.2)

@@ -38,6 +38,8 @@ class QueueStats(Result):
                 f"p99 {fmt_time(self.p99_s)}; TTFT p50 {fmt_time(self.ttft_p50_s)}, p99 {fmt_time(self.ttft_p99_s)}",
                 f"served {self.throughput_rps:.3g} req/s with {self.mean_batch:.1f} sequences per decode step on average "
                 f"(limit {self.max_concurrency}); server busy {self.utilization:.0%} of the time",
+                f"Little's law: requests in the system = arrival rate x mean latency = {self.arrival_rate:g} x "
+                f"{fmt_time(self.mean_s)} = {self.arrival_rate * self.mean_s:.3g}",
                 "stable: arrivals are served as fast as they come" if self.stable else
                 "UNSTABLE: the queue grows; latency percentiles depend on how long you run it"]
 
