@@ -12,6 +12,7 @@ COMMANDS = [
     ["list", "models", "--family", "cnn"],
     ["list", "interconnects"],
     ["list", "nodes"],
+    ["list", "regions"],
     ["show", "Llama-3-70B"],
     ["show", "nvlink4"],
     ["roofline", "--hw", "H100-SXM", "--matmul", "1", "8192", "8192"],

@@ -58,7 +58,7 @@ def main() -> None:
 
 
 @main.command("list")
-@click.argument("kind", type=click.Choice(["hardware", "models", "interconnects", "nodes"]))
+@click.argument("kind", type=click.Choice(["hardware", "models", "interconnects", "nodes", "regions"]))
 @click.option("--category", default=None, help="hardware: datacenter, cpu, edge or mcu")
 @click.option("--family", default=None, help="models: family or kind (llama, cnn, transformer, ...)")
 @json_option
@@ -80,6 +80,14 @@ def list_cmd(kind: str, category: str | None, family: str | None, as_json: bool)
         rows = [catalog.interconnect(n) for n in names]
         columns = ["name", "kind", "per-direction bandwidth", "latency"]
         cells = [[l.name, l.kind, fmt_rate(l.bandwidth_bytes_per_s, "B/s"), f"{l.latency_s * 1e6:g} us"] for l in rows]
+    elif kind == "regions":
+        from .energy import grid_intensity, list_regions
+        rows = [{"region": r, "gco2_per_kwh": grid_intensity(r)} for r in list_regions()]
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
+        columns = ["region", "gCO2e/kWh"]
+        cells = [[r["region"], f"{r['gco2_per_kwh']:g}"] for r in rows]
     else:
         names = catalog.list_nodes()
         rows = [catalog.node(n) for n in names]
