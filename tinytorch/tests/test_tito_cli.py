@@ -1,11 +1,12 @@
 """tito end to end on a temporary workspace: prerequisites, progress, completion, grading."""
 import json
-import shutil
+import os
 
 from click.testing import CliRunner
 
 from tito.cli import cli
 from tito.course import find_module
+from tito.student import to_notebook
 
 
 def invoke(*args):
@@ -22,7 +23,9 @@ def test_learner_flow(tmp_path):
     assert (source.parent / "tensor.ipynb").exists() and "NotImplementedError" in source.read_text()
     failing = invoke("module", "complete", "1", "-w", ws)
     assert failing.exit_code == 1 and "not completed" in failing.output
-    shutil.copyfile(find_module(1).source, source)
+    notebook = source.with_suffix(".ipynb")
+    notebook.write_text(to_notebook(find_module(1).source.read_text()))
+    os.utime(notebook, (source.stat().st_mtime + 5, source.stat().st_mtime + 5))  # the notebook was edited last
     done = invoke("module", "complete", "1", "-w", ws)
     assert done.exit_code == 0, done.output
     progress = json.loads((tmp_path / "ws" / ".tito" / "progress.json").read_text())
@@ -34,6 +37,17 @@ def test_learner_flow(tmp_path):
     assert graded["modules"][0] == {"module": 1, "name": "tensor", "status": "passed", "passed": 10, "total": 10}
     assert graded["modules"][1]["status"] == "not started" and graded["modules_passed"] == 1
     assert "locked" in invoke("module", "list", "-w", ws).output
+    assert "def __add__" in source.read_text() and "NotImplementedError" not in source.read_text().split("def __add__")[1][:200]
+    blocked = invoke("milestone", "run", "mlp", "-w", ws)
+    assert blocked.exit_code == 1 and "02 03 04 05 06 07 08" in blocked.output
+
+
+def test_student_command_writes_all_modules(tmp_path):
+    assert invoke("student", "--out", str(tmp_path)).exit_code == 0
+    folders = sorted(p.name for p in tmp_path.iterdir())
+    assert len(folders) == 20 and folders[0] == "01_tensor"
+    assert (tmp_path / "13_transformer" / "transformer.ipynb").exists()
+    assert "NotImplementedError" in (tmp_path / "05_autograd" / "autograd.py").read_text()
 
 
 def test_corrupt_progress_file_is_explained(tmp_path):

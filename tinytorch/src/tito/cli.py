@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -60,8 +61,9 @@ def setup(workspace):
         ("sklearn", "digits milestones", False), ("torch", "comparisons and benchmarks", False),
     ):
         try:
-            version = getattr(importlib.import_module(name), "__version__", "")
-            table.add_row(name, f"ok {version}", purpose)
+            importlib.import_module(name)
+            distribution = {"sklearn": "scikit-learn"}.get(name, name)
+            table.add_row(name, f"ok {importlib.metadata.version(distribution)}", purpose)
         except ImportError:
             table.add_row(name, "missing" + (" (required)" if required else " (optional)"), purpose)
             required_ok &= not required
