@@ -6,6 +6,7 @@ LABS_OUT     := $(BUILD)/site/labs
 TEST_TARGETS  += test-labs
 BENCH_TARGETS += bench-labs
 SITE_TARGETS  += site-labs
+SLOW_TEST_TARGETS += test-labs-slow
 
 .PHONY: test-labs bench-labs site-labs labs-index
 
@@ -22,3 +23,8 @@ labs-index: venv ## Labs: regenerate labs/site/index.qmd from labs/labs.yml
 
 bench-labs: venv ## Labs: control-change -> updated-output latency per lab (target <= 100 ms)
 	$(LABS_ENV) $(PY) -m labkit.bench
+
+.PHONY: test-labs-slow
+test-labs-slow: venv ## Labs: export every lab and load each page in headless Chromium
+	$(APT) chromium
+	$(LABS_ENV) $(PYTEST) $(LABS_DIR)/tests_slow

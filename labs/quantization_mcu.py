@@ -7,7 +7,7 @@ with app.setup:
     import marimo as mo
     import mlsysim as ms
     import labkit as lk
-    from labkit.digits import trained_mlp
+    from labkit.digits import quantized_accuracy, trained_mlp
 
 
 @app.cell(hide_code=True)
@@ -59,8 +59,8 @@ def _(bit_widths, controls):
     by_dtype = {d: ms.edge_fit(model, params["mcu"], d) for d in ("fp32", "int8")}
     mcu = ms.hardware(params["mcu"])
     classifier = trained_mlp()
-    float_accuracy = classifier.accuracy(None)
-    accuracy = {b: classifier.accuracy(b) for b in bit_widths}
+    float_accuracy = quantized_accuracy(None)
+    accuracy = {b: quantized_accuracy(b) for b in bit_widths}
     weight_bytes = {b: model.params * b / 8 for b in bit_widths}
     return accuracy, by_dtype, classifier, deployed, float_accuracy, mcu, model, params, weight_bytes
 

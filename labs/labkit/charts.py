@@ -90,7 +90,9 @@ def line_chart(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], *,
             for name, (xs, ys) in series.items() for x, y in zip(xs, ys)
             if _finite(x) and _finite(y) and (not log_x or x > 0) and (not log_y or y > 0)]
     layers = [{
-        "data": {"values": rows}, "mark": {"type": "line", "strokeWidth": 2.2, "point": {"size": 18}},
+        # markers only where points are few enough to read as samples, not on dense curves
+        "data": {"values": rows}, "mark": {"type": "line", "strokeWidth": 2.2,
+                                           "point": {"size": 18} if len(rows) <= 24 * max(1, len(series)) else False},
         "encoding": {"x": {"field": "x", "type": "quantitative", "title": x_title, "scale": _scale(log_x)},
                      "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": _scale(log_y)},
                      "color": {"field": "series", "type": "nominal", "scale": {"range": PALETTE}},

@@ -56,3 +56,9 @@ def trained_mlp(hidden: int = 64, seed: int = 0) -> TrainedMLP:
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.3, random_state=seed, stratify=y)
     classifier = MLPClassifier(hidden_layer_sizes=(hidden,), max_iter=600, random_state=seed).fit(x_train, y_train)
     return TrainedMLP(weights=tuple(classifier.coefs_), biases=tuple(classifier.intercepts_), x_test=x_test, y_test=y_test)
+
+
+@lru_cache(maxsize=64)
+def quantized_accuracy(bits: int | None, hidden: int = 64, seed: int = 0) -> float:
+    """Test accuracy of the cached digits MLP with ``bits``-bit weights (None: float), itself cached."""
+    return trained_mlp(hidden, seed).accuracy(bits)

@@ -2,10 +2,17 @@
 
 Run as ``python -m labkit.export --out build/site/labs``. Each lab is executed during export, so a
 lab that raises fails the build with the lab's name and marimo's message.
+
+``marimo export html`` points the page at marimo's frontend on a CDN. With ``--frontend local``
+(the default) the frontend that ships inside the installed marimo wheel is copied next to the pages
+once and the pages are rewritten to load it, so the labs section works on an offline or firewalled
+site and in the headless-browser test.
 """
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -13,10 +20,35 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
+import marimo
 
 from labkit.catalog import load_catalog
 
 LABS_DIR = Path(__file__).resolve().parent.parent
+FRONTEND_DIR = "marimo-frontend"
+CDN_PREFIX = re.compile(r"https://cdn\.jsdelivr\.net/npm/@marimo-team/frontend@[^/\"']+/dist/")
+
+
+def install_local_frontend(out_dir: Path) -> Path:
+    """Copy the marimo frontend bundled in the installed wheel to ``out_dir/marimo-frontend``."""
+    source = Path(marimo.__file__).parent / "_static"
+    if not (source / "assets").is_dir():
+        raise FileNotFoundError(f"{source} has no frontend assets; reinstall marimo or export with --frontend cdn")
+    target = out_dir / FRONTEND_DIR
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.md", "index.html"))
+    return target
+
+
+def use_local_frontend(page: Path) -> int:
+    """Point an exported page at the local frontend copy; returns how many URLs were rewritten."""
+    text = page.read_text(encoding="utf-8")
+    rewritten, count = CDN_PREFIX.subn(f"{FRONTEND_DIR}/", text)
+    if count == 0:
+        raise ValueError(f"{page} does not reference marimo's CDN frontend; marimo's export format changed, "
+                         "export with --frontend cdn")
+    page.write_text(rewritten, encoding="utf-8")
+    return count
 
 
 def _marimo() -> list[str]:
@@ -42,7 +74,9 @@ def export_static(lab_id: str, out_dir: Path) -> tuple[str, float, str]:
               help="Folder that receives <lab>.html (the site copies it to _site/labs/).")
 @click.option("--only", default="", help="Comma-separated lab ids to export (default: every lab in labs.yml).")
 @click.option("--jobs", default=2, show_default=True, help="Labs exported in parallel.")
-def main(out_dir: Path, only: str, jobs: int) -> None:
+@click.option("--frontend", type=click.Choice(["local", "cdn"]), default="local", show_default=True,
+              help="Serve marimo's frontend from a copy next to the pages (local) or from jsDelivr (cdn).")
+def main(out_dir: Path, only: str, jobs: int, frontend: str) -> None:
     catalog = load_catalog()
     wanted = [x.strip() for x in only.split(",") if x.strip()] or sorted(catalog)
     unknown = [x for x in wanted if x not in catalog]
@@ -61,7 +95,11 @@ def main(out_dir: Path, only: str, jobs: int) -> None:
         click.echo(f"\n--- {lab_id} ---\n{error}", err=True)
     if failures:
         raise SystemExit(f"{len(failures)} lab(s) failed to export: {', '.join(l for l, _ in failures)}")
-    click.echo(f"exported {len(wanted)} labs to {out_dir}")
+    if frontend == "local":
+        install_local_frontend(out_dir)
+        for lab_id in wanted:
+            use_local_frontend(out_dir / f"{lab_id}.html")
+    click.echo(f"exported {len(wanted)} labs to {out_dir} (frontend: {frontend})")
 
 
 if __name__ == "__main__":

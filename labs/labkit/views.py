@@ -17,8 +17,9 @@ def header(lab_id: str) -> mo.Html:
         f"# {info.title}\n\n"
         f"**Chapter:** [{info.chapter_title}]({info.chapter_href}) · {VOLUME_NAMES[info.volume]}  \n"
         f"**Learning goal:** {info.goal}\n\n"
-        f"<small>Every number on this page is computed by MLSys·im; run it locally with "
-        f"`marimo run labs/{lab_id}.py`.</small>"
+        f"<small>Hardware, model and system numbers come from MLSys·im, which records a source for each; "
+        f"controls marked as your assumption or measurement are inputs for you to set. Run the lab "
+        f"locally with `marimo run labs/{lab_id}.py`.</small>"
     )
 
 
@@ -70,16 +71,3 @@ def table(rows: Sequence[Mapping[str, Any]], caption: str = "", highlight: int |
     if caption:
         text = f"**{caption}**\n\n{text}"
     return mo.md(text)
-
-
-def metric_row(metrics: Mapping[str, str], bad: Iterable[str] = ()) -> mo.Html:
-    """Headline numbers as marimo stat cards; names in ``bad`` are flagged."""
-    flagged = set(bad)
-    cards = [mo.stat(value=value, label=name, bordered=True,
-                     caption="over the limit" if name in flagged else None)
-             for name, value in metrics.items()]
-    return mo.hstack(cards, wrap=True, gap=0.8)
-
-
-def note(text: str) -> mo.Html:
-    return mo.md(f"<small>{text}</small>")
