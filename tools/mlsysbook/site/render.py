@@ -261,6 +261,8 @@ class Builder:
     # ---------------------------------------------------------------- stage 2: per page, needs the part
     def _fill_generated_divs(self, staged: Staged) -> None:
         page = staged.page
+        if "part-cards" not in staged.source_text and "volume-toc" not in staged.source_text:
+            return  # walking a large chapter's AST for divs it cannot contain costs real time
 
         def fill(block):
             if block["t"] != "Div":
@@ -345,6 +347,8 @@ class Builder:
         errors: list[SourceError] = []
         page = staged.page
         page_dir = (out_root / page.out).parent
+        if "![" not in staged.source_text:
+            return errors  # only markdown images refer to files; generated figures are written separately
 
         def visit(block):
             if block["t"] != "Image":
