@@ -62,11 +62,14 @@ def test_validation_cases_cite_sources_and_conditions():
         assert "arXiv:" in case.source or "http" in case.source
         # every case states its parallel layout and the hardware it ran on
         assert "tp=" in case.conditions
-        assert any(hw in case.name for hw in ("A100", "H100", "H200", "TPU v4"))
+        assert any(hw in case.name for hw in ("A100", "H100", "H200", "B200", "TPU v4"))
         assert case.measured > 0
     # the serving rows are H200 8B/405B rows; calibration used H100 rows and the H200 70B row only
     serving = [c for c in CASES if c.name.startswith("TensorRT-LLM")]
     assert serving and all("H200" in c.name and "70B" not in c.name for c in serving)
+    # FP8 training rows are B200 rows; the H100 rows of that table calibrated FP8_MATMUL_DERATE
+    fp8 = [c for c in CASES if c.name.startswith("Megatron-Bridge")]
+    assert fp8 and all("B200" in c.name for c in fp8)
 
 
 def test_validate_command_json():

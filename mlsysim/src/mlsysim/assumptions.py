@@ -9,6 +9,11 @@ These fractions are deliberately few and global (not fitted per validation case)
 #: clocks under the power cap sit below the boost clock used to quote the peak.
 MATMUL_EFFICIENCY = {"datacenter": 0.78, "cpu": 0.6, "edge": 0.5, "mcu": 0.35}
 
+#: FP8 GEMMs in training sustain a smaller share of their (doubled) peak than 16-bit GEMMs: scaling
+#: factors, amax reductions and narrower tiles cost throughput. Calibrated on the Megatron-Bridge 25.11
+#: DGX-H100 FP8 pre-training rows (Llama 3 8B/70B, Llama 3.1 405B); validated on the DGX-B200 rows.
+FP8_MATMUL_DERATE = 0.7
+
 #: Fraction of the quoted memory bandwidth a streaming kernel sustains (STREAM-like triad).
 MEMORY_EFFICIENCY = {"datacenter": 0.85, "cpu": 0.75, "edge": 0.7, "mcu": 0.8}
 

@@ -153,7 +153,7 @@ def _train_step(model, cluster, n_devices, global_batch, seq_len, tp, pp, micro_
                 virtual_stages, precision, optimizer, flash_attention) -> dict:
     from . import assumptions
     from .catalog import Cluster
-    from .training import _gemm_time, _system, layer_forward_time
+    from .training import _attention_rate, _gemm_time, _system, layer_forward_time, sustained_gemm_rate
 
     m = get_model(model)
     if m.kind != "transformer":
@@ -181,13 +181,14 @@ def _train_step(model, cluster, n_devices, global_batch, seq_len, tp, pp, micro_
                                   f"heads={m.heads} and be <= {gpn} per node, pp must divide layers={m.layers}, tp x pp must "
                                   "divide n_devices, dp x micro_batch must divide global_batch, virtual_stages must divide layers/pp")
     peak_nominal = hw.peak_flops(precision)
-    peak = peak_nominal * assumptions.MATMUL_EFFICIENCY[hw.category]
+    peak = sustained_gemm_rate(hw, precision)
     bw = hw.memory_bw_bytes_per_s * assumptions.MEMORY_EFFICIENCY[hw.category]
     act_dtype = "bf16" if precision == "fp8" else precision
     b = DTYPE_BYTES[act_dtype]
     tokens = mb * seq
     layers_per_stage = m.layers / pp
-    fwd = layer_forward_time(m, tokens, seq, tp, sp, act_dtype, peak, bw, flash_attention)
+    attention_peak, fp8_linear = _attention_rate(hw, precision, peak)
+    fwd = layer_forward_time(m, tokens, seq, tp, sp, act_dtype, peak, bw, flash_attention, attention_peak, fp8_linear)
     logits = 3.0 * _gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp, peak, bw)
     compute_mb = layers_per_stage * fwd * (3.0 + rf) + logits
     intra, inter = system.node.intra_link, system.scale_out_link

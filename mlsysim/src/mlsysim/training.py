@@ -115,8 +115,15 @@ def _gemm_time(flop, bytes_moved, peak, bw):
 
 
 def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, dtype: str,
-                       peak: float, bw: float, flash_attention: bool = True) -> float:
-    """Forward time of one transformer layer for ``tokens`` tokens on one tensor-parallel rank."""
+                       peak: float, bw: float, flash_attention: bool = True, attention_peak: float | None = None,
+                       fp8_linear: bool = False) -> float:
+    """Forward time of one transformer layer for ``tokens`` tokens on one tensor-parallel rank.
+
+    ``dtype`` is the activation type; ``peak`` the sustained GEMM rate. With ``fp8_linear`` (FP8
+    training as in Transformer Engine) only the linear layers run at the FP8 ``peak``: attention runs
+    at ``attention_peak`` (the 16-bit rate) and every linear input is quantised first.
+    """
+    attention_peak = peak if attention_peak is None else attention_peak
     b = DTYPE_BYTES[dtype]
     h = m.hidden
     gemms = [  # (output features, input features, how many experts' copies each token uses)
@@ -135,16 +142,33 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
     # causal decoder, so it does half the work the FLOP count (PaLM/Megatron convention) charges
     attn_flop = 4.0 * tokens * seq_len * m.q_dim / tp
     causal_skip = 0.5 if (flash_attention and not m.encoder) else 1.0
-    t += attn_flop * causal_skip / peak
+    t += attn_flop * causal_skip / attention_peak
     # elementwise: 2 norms (read+write), 2 residual adds (2 reads + 1 write), activation, rotary
     elementwise = tokens * b * (4 * h + 6 * h) / np.where(sp, tp, 1) + tokens * b * (
         m.active_experts * m.ffn_hidden * m.ffn_matrices + 2 * (m.q_dim + m.kv_dim)) / tp
+    if fp8_linear:
+        # quantise each linear layer's input: read 16-bit, write 8-bit
+        elementwise += tokens * 3.0 * (2 * h / np.where(sp, tp, 1) + m.q_dim / tp + m.active_experts * m.ffn_hidden / tp)
     if not flash_attention:
         # materialised scores: write QK^T, fused scale-mask-softmax read+write, dropout read+write+mask,
         # read by the attention-times-V GEMM -> about 13 bytes per score at 16-bit
         elementwise += tokens * seq_len * (m.heads / tp) * (6.5 * b)
     t += elementwise / bw
     return t
+
+
+def sustained_gemm_rate(hw: Hardware, precision: str) -> float:
+    """FLOP/s a large training GEMM sustains in ``precision`` (see mlsysim.assumptions)."""
+    derate = assumptions.FP8_MATMUL_DERATE if precision == "fp8" else 1.0
+    return hw.peak_flops(precision) * assumptions.MATMUL_EFFICIENCY[hw.category] * derate
+
+
+def _attention_rate(hw: Hardware, precision: str, peak: float) -> tuple[float, bool]:
+    """(sustained attention FLOP/s, whether linear layers run in FP8): FP8 recipes keep attention in 16 bit."""
+    if precision != "fp8":
+        return peak, False
+    sixteen = "bf16" if hw.supports("bf16") else "fp16"
+    return hw.peak_flops(sixteen) * assumptions.MATMUL_EFFICIENCY[hw.category], True
 
 
 def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len: int, dp: int | None = None,
@@ -206,7 +230,7 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
         raise ValidationError("global_batch", f"must be a multiple of dp x micro_batch = {dp * micro_batch}; got {global_batch}")
     n_micro = global_batch // (dp * micro_batch)
     peak_nominal = hw.peak_flops(precision)
-    peak = peak_nominal * assumptions.MATMUL_EFFICIENCY[hw.category]
+    peak = sustained_gemm_rate(hw, precision)
     bw = hw.memory_bw_bytes_per_s * assumptions.MEMORY_EFFICIENCY[hw.category]
     act_dtype = "bf16" if precision == "fp8" else precision
     b = DTYPE_BYTES[act_dtype]
@@ -216,10 +240,12 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
         raise ValidationError("recompute", f"must be False, True, 'full' or 'selective'; got {recompute!r}")
 
     # ---- compute per micro-batch on the slowest stage --------------------------------------------
-    fwd_layer = float(layer_forward_time(m, tokens, seq_len, tp, sp, act_dtype, peak, bw, flash_attention))
+    attention_peak, fp8_linear = _attention_rate(hw, precision, peak)
+    fwd_layer = float(layer_forward_time(m, tokens, seq_len, tp, sp, act_dtype, peak, bw, flash_attention,
+                                         attention_peak, fp8_linear))
     # recomputation repeats the whole forward (full) or only the attention core (selective)
     causal_skip = 0.5 if (flash_attention and not m.encoder) else 1.0
-    attn_time = 4.0 * tokens * seq_len * m.q_dim / tp * causal_skip / peak
+    attn_time = 4.0 * tokens * seq_len * m.q_dim / tp * causal_skip / attention_peak
     recompute_time = {"none": 0.0, "full": fwd_layer, "selective": attn_time}[recompute_mode]
     per_layer = 3.0 * fwd_layer + recompute_time
     attn_flop_share = 4.0 * m.layers * seq_len * m.q_dim / m.flops_per_token(seq_len)

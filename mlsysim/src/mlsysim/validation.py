@@ -31,6 +31,12 @@ TRTLLM = ("NVIDIA TensorRT-LLM performance overview (v1.0, trtllm-bench offline 
           "calibrate mlsysim.assumptions.SERVING_*")
 
 
+MBRIDGE = ("NVIDIA Megatron-Bridge performance summary, 25.11 NeMo container, DGX-B200 pre-training with FP8 current "
+           "scaling, https://github.com/NVIDIA-NeMo/Megatron-Bridge/blob/main/docs/performance-summary.md; metric: "
+           "tokens/s per GPU. The DGX-H100 rows of the same table calibrated mlsysim.assumptions.FP8_MATMUL_DERATE "
+           "and are not used here")
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -101,6 +107,20 @@ def _trtllm(model_name: str, tp: int, isl: int, osl: int, tokens_per_s: float) -
                 source=TRTLLM)
 
 
+def _mbridge(model_name: str, gpus: int, global_batch: int, micro_batch: int, tokens_per_gpu: float,
+             **layout) -> Case:
+    def predict() -> float:
+        run = train_step(model_name, "DGX-B200", gpus, global_batch, 8192, micro_batch=micro_batch, precision="fp8",
+                         check_memory=False, **layout)
+        return run.tokens_per_s / gpus
+    shown = ", ".join(f"{k}={v}" for k, v in layout.items() if k != "allow_uneven_pipeline")
+    return Case(name=f"Megatron-Bridge {model_name} on {gpus} B200 FP8", metric="tokens/s per GPU",
+                measured=tokens_per_gpu, predict=predict,
+                conditions=f"{shown}, global batch {global_batch}, micro-batch {micro_batch}, sequence 8192, FP8 linear "
+                           "layers; sequence parallelism with tp>1 and ZeRO-1 (distributed optimizer) assumed",
+                source=MBRIDGE)
+
+
 _ISL_OSL = [(128, 128), (128, 2048), (128, 4096), (500, 2000), (1000, 1000), (1000, 2000), (2048, 128), (2048, 2048),
             (5000, 500), (20000, 2000)]
 _H200_8B = [27911, 26221, 18027, 20770, 17744, 16828, 3538, 12194, 3902, 1804]
@@ -120,6 +140,9 @@ CASES: list[Case] = [
     _llama3(8192, 430),
     _llama3(16384, 400),
     _palm(),
+    _mbridge("Llama-3-8B", 8, 128, 2, 30624, tp=1, zero_stage=1),
+    _mbridge("Llama-3.1-405B", 128, 64, 1, 661, tp=4, pp=8, cp=2, virtual_stages=8, sp=True, zero_stage=1,
+             allow_uneven_pipeline=True),
     *[_trtllm("Llama-3.1-8B", 1, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_8B)],
     *[_trtllm("Llama-3.1-405B", 8, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_405B)],
 ]
