@@ -120,7 +120,7 @@ def test_roofline_monotone_long_run(name, flop, moved, factor):
 def test_sweep_train_step_matches_scalar(configs, model, precision):
     tp, pp, mb, zero, recompute, sp, v = map(np.array, zip(*configs))
     sp = sp & (tp > 1)
-    cluster = ms.cluster("DGX-A100", nodes=16)
+    cluster = ms.cluster("DGX-H100", nodes=16)
     swept = ms.sweep.train_step(model, cluster, 128, 512, 2048, tp=tp, pp=pp, micro_batch=mb, zero_stage=zero,
                                 recompute=recompute, sp=sp, virtual_stages=v, precision=precision)
     for i, (t, p, m_, z, r, _, vs) in enumerate(configs):
