@@ -168,3 +168,19 @@ def test_section_lists_existing_pages_with_index_first():
     assert section["pages"][0] == "index.qmd"
     for page in section["pages"]:
         assert (REPO / "labs" / "site" / page).exists()
+
+
+def test_every_lab_a_chapter_declares_exists():
+    """Chapters link to labs with `lab: <id>` in their front matter; each id must be a lab here."""
+    catalog = lk.load_catalog()
+    for chapter in sorted(REPO.glob("book/vol*/*/*.qmd")):
+        text = chapter.read_text(encoding="utf-8")
+        if not text.startswith("---"):
+            continue
+        front = yaml.safe_load(text.split("---", 2)[1]) or {}
+        if "lab" in front:
+            assert front["lab"] in catalog, f"{chapter.relative_to(REPO)} declares lab {front['lab']!r}, not in labs.yml"
+            info = catalog[front["lab"]]
+            assert (info.volume, info.chapter) == (chapter.parts[-3], chapter.parts[-2]), (
+                f"{chapter.relative_to(REPO)} declares lab {front['lab']!r}, which labs.yml files under "
+                f"{info.volume}/{info.chapter}")
