@@ -186,3 +186,21 @@ def test_inline_numbers_inside_tables_are_collected(toy_book):
                                            "| c | d |\n|---|---|\n| 3 | 4 |\n\n: Second {#tbl-two}\n"))
     _, ch = only_chapter(toy_book)
     assert ch.inline_exprs.count("width") == 2
+
+
+def test_execution_reports_failing_cells_and_inline_numbers(toy_book):
+    from mlsysbook.content.execute import run_chapter
+    ok = run_chapter(parse_chapter(toy_book.chapter, SLUG))
+    assert ok.ok and ok.inline_values == ["3"]
+    toy_book.write(complete_chapter(overview=f"## Overview {{#sec-{SLUG}-overview}}\n\nBad `{{python}} missing_name`.\n"))
+    bad = run_chapter(parse_chapter(toy_book.chapter, SLUG))
+    assert not bad.ok and "missing_name" in bad.output
+    toy_book.write(complete_chapter(setup="```{python}\n#| echo: false\nimport mlsysim as ms\nwidth = ''\n1 / 0\n```\n"))
+    crash = run_chapter(parse_chapter(toy_book.chapter, SLUG))
+    assert not crash.ok and "ZeroDivisionError" in crash.output
+
+
+def test_cli_execute_flag_fails_on_broken_cell(toy_book):
+    toy_book.write(complete_chapter(setup="```{python}\n#| echo: false\nimport mlsysim as ms\nwidth = undefined_value\n```\n"))
+    result = CliRunner().invoke(content_report, ["--book-dir", str(toy_book.root), "--volume", "vol1", "--execute"])
+    assert result.exit_code == 1 and "undefined_value" in result.output
