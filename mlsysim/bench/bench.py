@@ -16,13 +16,16 @@ import mlsysim as ms
 N = 1_000_000
 
 
-def best_of(fn, repeats: int = 5) -> float:
-    times = []
+def best_of(fn, repeats: int = 5) -> tuple[float, float]:
+    """(best wall seconds, best CPU seconds). CPU time excludes time spent waiting for a core, which
+    matters on a shared 2-core machine; targets are judged on it."""
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return min(wall), min(cpu)
 
 
 def median_latency(fn, repeats: int = 30) -> float:
@@ -38,7 +41,7 @@ def median_latency(fn, repeats: int = 30) -> float:
 def main() -> None:
     rng = np.random.default_rng(0)
     a, b = rng.random(N), rng.random(N)
-    reference = best_of(lambda: a * b + a)
+    _, reference = best_of(lambda: a * b + a)
     cluster = ms.cluster("DGX-H100", nodes=8)
     flop, moved = rng.uniform(1e9, 1e14, N), rng.uniform(1e6, 1e11, N)
     tp, pp = rng.choice([1, 2, 4, 8], N), rng.choice([1, 2, 4, 8], N)
@@ -48,11 +51,13 @@ def main() -> None:
         "sweep.training_memory": lambda: ms.sweep.training_memory("Llama-3-70B", batch, 4096, dp=8, tp=tp, pp=pp, zero_stage=zero),
         "sweep.train_step": lambda: ms.sweep.train_step("Llama-3-8B", cluster, 64, 1024, 4096, tp=tp, pp=pp, micro_batch=batch),
     }
-    print(f"{'sweep (1e6 configs)':28s} {'configs/s':>14s} {'x numpy mul-add':>16s} {'target':>8s}")
+    print(f"{'sweep (1e6 configs)':28s} {'configs/CPU-s':>14s} {'configs/wall-s':>15s} {'x numpy mul-add':>16s} "
+          f"{'target':>8s}")
     for name, fn in sweeps.items():
-        seconds = best_of(fn, 3)
-        rate = N / seconds
-        print(f"{name:28s} {rate:14,.0f} {seconds / reference:16.1f} {'ok' if rate >= 1e6 else 'SLOW':>8s}")
+        fn()
+        wall, cpu = best_of(fn, 3)
+        rate = N / cpu
+        print(f"{name:28s} {rate:14,.0f} {N / wall:15,.0f} {cpu / reference:16.1f} {'ok' if rate >= 1e6 else 'SLOW':>8s}")
 
     def noop():
         return None

@@ -33,9 +33,11 @@ def _chunked(impl, arrays: dict, fixed: dict) -> dict:
     size = int(np.prod(shape)) if shape else 1
     if size <= _CHUNK:
         return impl(**arrays, **fixed)
-    flat = {k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items()}
+    # scalars stay scalars (no million-element copies); only real arrays are split into blocks
+    scalars = {k: a.reshape(()) for k, a in arrays.items() if a.size == 1}
+    flat = {k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items() if a.size != 1}
     starts = range(0, size, _CHUNK)
-    parts = [impl(**{k: a[i:i + _CHUNK] for k, a in flat.items()}, **fixed) for i in starts]
+    parts = [impl(**{k: a[i:i + _CHUNK] for k, a in flat.items()}, **scalars, **fixed) for i in starts]
     out = {}
     for key in parts[0]:
         pieces = [np.broadcast_to(p[key], (min(_CHUNK, size - i),)) for p, i in zip(parts, starts)]
