@@ -134,3 +134,26 @@ def test_hostile_question_on_browse_page_is_inert(browser, served, tmp_path):
                             "section.staffml-question img').length") == 0
     assert browser.evaluate("typeof window.__pwned") == "undefined"
     assert browser.evaluate("document.querySelector('#cloud-hostile-text details').open") is False
+
+
+def test_graded_card_comes_back_when_due(browser, served):
+    browser.goto(f"{served}/practice.html")
+    result = browser.evaluate("""(() => {
+        localStorage.clear();
+        let t = Date.UTC(2026, 2, 2, 9, 0);
+        const root = document.createElement('div');
+        document.body.appendChild(root);
+        const qs = window.STAFFML_QUESTIONS.questions;
+        const s = window.StaffMLPractice.start(root, qs, () => t, window.STAFFML_QUESTIONS.labels);
+        const current = () => root.querySelector('#card').dataset.questionId;
+        const first = current();
+        root.querySelector('.reveal').click();
+        root.querySelector('.grade-good').click();          // learning step: due in 10 minutes
+        const second = current();
+        t += 11 * 60 * 1000; s.next();
+        const afterStep = current();
+        return {first, second, afterStep, due: s.state().cards[first].due - Date.UTC(2026, 2, 2, 9, 0)};
+    })()""")
+    assert result["second"] != result["first"]
+    assert result["afterStep"] == result["first"]  # due questions come before new ones
+    assert result["due"] == 10 * 60 * 1000
