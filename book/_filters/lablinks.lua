@@ -3,22 +3,48 @@
 --   tinytorch: [3, 17]     -> TinyTorch module pages
 --   kit: keyword-spotting  -> the kit lab page
 -- and this filter puts an "open the lab" box right after the chapter title. URL patterns come
--- from the `lab-links:` metadata in book/_common.yml ({name} and {nn} = two-digit module number).
+-- from the `lab-links:` metadata in book/_common.yml: {name}; {nn} = two-digit module number;
+-- {page} = the TinyTorch page named `module-<nn>-<topic>` found in tinytorch/site/.
 
 local DEFAULT_PATTERNS = {
   lab = "../../labs/{name}.html",
-  tinytorch = "../../tinytorch/modules/{nn}.html",
+  tinytorch = "../../tinytorch/{page}.html",
   kit = "../../kits/{name}.html",
 }
+
+local function source_file(meta)
+  if quarto and quarto.doc and quarto.doc.input_file then return quarto.doc.input_file end
+  if meta["source-file"] then return pandoc.utils.stringify(meta["source-file"]) end
+  local input = PANDOC_STATE.input_files[1]
+  if input and input ~= "-" then return input end
+  return nil
+end
+
+-- book/<volume>/<slug>/<slug>.qmd -> <repo>/tinytorch/site/module-<nn>-<topic>.qmd
+local function tinytorch_page(meta, nn)
+  local source = source_file(meta)
+  if source then
+    local site = pandoc.path.join({ pandoc.path.directory(source), "..", "..", "..", "tinytorch", "site" })
+    local ok, names = pcall(pandoc.system.list_directory, site)
+    if ok then
+      table.sort(names)
+      for _, name in ipairs(names) do
+        local stem = name:match("^(module%-" .. nn .. "%-[%w_-]+)%.qmd$")
+        if stem then return stem end
+      end
+    end
+  end
+  return "module-" .. nn
+end
 
 local function pattern(meta, key)
   local configured = meta["lab-links"] and meta["lab-links"][key]
   return configured and pandoc.utils.stringify(configured) or DEFAULT_PATTERNS[key]
 end
 
-local function fill(template, name)
+local function fill(template, name, page)
   local nn = tonumber(name) and string.format("%02d", tonumber(name)) or name
-  return (template:gsub("{name}", name):gsub("{nn}", nn))
+  return (template:gsub("{name}", name):gsub("{nn}", nn):gsub("{page}", page or name))
 end
 
 local function item(label, title, href)
@@ -37,8 +63,9 @@ function Pandoc(doc)
     if pandoc.utils.type(modules) ~= "List" then modules = { modules } end
     for _, m in ipairs(modules) do
       local number = pandoc.utils.stringify(m)
+      local nn = string.format("%02d", tonumber(number) or 0)
       table.insert(items, { item("TinyTorch:", "build it yourself in module " .. number,
-        fill(pattern(meta, "tinytorch"), number)) })
+        fill(pattern(meta, "tinytorch"), number, tinytorch_page(meta, nn))) })
     end
   end
   if meta.kit then

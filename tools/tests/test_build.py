@@ -86,6 +86,8 @@ def test_callouts_quiz_and_lab_links(built_fixture):
     assert 'data-type="mcq" data-answer="1"' in quiz
     assert 'data-type="calc" data-answer="295" data-tolerance="0.02"' in quiz
     assert '<a href="../../labs/demo.html">open the demo lab</a>' in alpha
+    # `tinytorch: [3]` finds the section page tinytorch/site/module-03-<topic>.qmd
+    assert '<a href="../../tinytorch/module-03-layers.html">build it yourself in module 3</a>' in alpha
     beta = article(built_fixture, "vol1/beta/beta.html")
     assert '<div class="callout callout-warning">' in beta and ">\nWarning\n<" in beta
 
@@ -111,7 +113,7 @@ def test_search_index_covers_every_page_heading(built_fixture):
     urls = {d["url"] for d in docs}
     assert "vol1/alpha/alpha.html#sec-alpha-rooflines" in urls
     assert any("floating-point operations" in d["text"] for d in docs)
-    assert {d["partkey"] for d in docs} == {"", "vol1", "labs"}
+    assert {d["partkey"] for d in docs} == {"", "vol1", "labs", "tinytorch"}
     assert len({d["id"] for d in docs}) == len(docs)
 
 
@@ -157,4 +159,4 @@ def test_only_rebuilds_the_named_parts_and_keeps_the_rest(tmp_path, shared_cache
     assert "Edited lab text." in page(root, "labs/demo.html")
     assert "Edited chapter text." not in page(root, "vol1/beta/beta.html")  # vol1 kept from the previous site
     docs = json.loads(page(root, "search.json"))
-    assert {d["partkey"] for d in docs} == {"", "vol1", "labs"}  # search keeps the parts it did not rebuild
+    assert {d["partkey"] for d in docs} == {"", "vol1", "labs", "tinytorch"}  # search keeps the parts it did not rebuild
