@@ -147,3 +147,11 @@ def test_corrupt_database_reported_with_fix(run, data_dir):
 def test_check_command_recomputes_bank(run):
     result = run(["check"])
     assert result.exit_code == 0 and "3 questions, 6 checks" in result.output
+
+
+def test_show_lists_chain_steps(data_dir):
+    result = CliRunner().invoke(cli, ["show", "mobile-kv-cache-int8", "--no-answer"], obj={"clock": FakeClock()},
+                                env={"COLUMNS": "160"}, catch_exceptions=False)
+    assert "Chain on-device-assistant" in result.output
+    assert "→ step 3: mobile-kv-cache-int8" in result.output and "step 5: mobile-cloud-offload-savings" in result.output
+    assert "Worked solution" not in result.output

@@ -64,7 +64,20 @@ def test_chapter_and_lab_links_are_site_relative(real_site):
     hrefs = set(re.findall(r'href="([^"]+)"', text))
     assert any(h.startswith("../vol1/") for h in hrefs) and any(h.startswith("../vol2/") for h in hrefs)
     for href in hrefs:
-        assert re.fullmatch(r"\.\./vol[12]/(\w+)/\1\.html|\.\./labs/\w+\.html|practice\.css", href), href
+        assert re.fullmatch(r"\.\./vol[12]/(\w+)/\1\.html|\.\./labs/\w+\.html|practice\.css"
+                            r"|track-[a-z]+\.html#[a-z0-9-]+", href), href
+
+
+def test_chain_steps_link_to_each_other(real_site):
+    bank, out = real_site
+    page = (out / "track-cloud.qmd").read_text()
+    ids = set(re.findall(r'<section class="staffml-question" id="([^"]+)"', page))
+    targets = re.findall(r'href="track-cloud\.html#([^"]+)"', page)
+    assert targets and set(targets) <= ids  # every chain link lands on a question of that page
+    first = bank.get("cloud-llama70b-fit-one-gpu")
+    chain_size = sum(1 for lq in bank if lq.question.chain and lq.question.chain.id == first.question.chain.id)
+    section = page.split('id="cloud-llama70b-fit-one-gpu"', 1)[1].split("</section>", 1)[0]
+    assert section.count("<li><a href=\"track-cloud.html#") == chain_size - 1
 
 
 def test_front_matter_is_valid_yaml(real_site):

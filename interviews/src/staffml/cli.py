@@ -336,6 +336,12 @@ def show(obj: Context, question_id: str, no_answer: bool) -> None:
     console.print(_scenario_panel(lq))
     if not no_answer:
         _answer_panels(lq, console)
+    if lq.question.chain:
+        steps = sorted((m for m in obj.bank if m.question.chain and m.question.chain.id == lq.question.chain.id),
+                       key=lambda m: m.question.chain.step)
+        lines = [f"{'→' if m.question.id == lq.question.id else ' '} step {m.question.chain.step}: "
+                 f"{m.question.id} · {m.text('title')}" for m in steps]
+        console.print(Panel(Text("\n".join(lines)), title=f"Chain {lq.question.chain.id}", title_align="left"))
 
 
 # ----- export / import ------------------------------------------------------------------------

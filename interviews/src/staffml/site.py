@@ -56,7 +56,31 @@ def _lab_written(lab: str) -> bool:
     return (REPO_ROOT / "labs" / f"{lab}.py").exists()
 
 
-def question_html(lq: LoadedQuestion) -> str:
+def chain_index(bank: Bank) -> dict[str, list[LoadedQuestion]]:
+    chains: dict[str, list[LoadedQuestion]] = {}
+    for lq in bank:
+        if lq.question.chain:
+            chains.setdefault(lq.question.chain.id, []).append(lq)
+    return {cid: sorted(members, key=lambda m: m.question.chain.step) for cid, members in chains.items()}
+
+
+def _chain_nav(lq: LoadedQuestion, chains: dict[str, list[LoadedQuestion]]) -> str:
+    """Links to every step of the question's chain; all steps share a track, so the track page has them."""
+    q = lq.question
+    if not q.chain or q.chain.id not in chains:
+        return ""
+    steps = []
+    for member in chains[q.chain.id]:
+        label = f"step {member.question.chain.step}: {member.text('title')}"
+        if member.question.id == q.id:
+            steps.append(f"<li><strong>{_esc(label)}</strong></li>")
+        else:
+            href = f"track-{member.question.track.value}.html#{member.question.id}"
+            steps.append(f'<li><a href="{_esc(href)}">{_esc(label)}</a></li>')
+    return f'<p>Part of the chain <em>{_esc(q.chain.id)}</em>:</p><ol class="staffml-chain">{"".join(steps)}</ol>'
+
+
+def question_html(lq: LoadedQuestion, chains: dict[str, list[LoadedQuestion]] | None = None) -> str:
     data = lq.rendered()
     q = lq.question
     chain = (f'<span>chain {_esc(q.chain.id)} · step {q.chain.step}</span>' if q.chain else "")
@@ -82,12 +106,13 @@ def question_html(lq: LoadedQuestion) -> str:
 <h4>Follow-ups</h4>
 {_list(data['follow_ups'])}
 <p>Read more: {' · '.join(links)}</p>
+{_chain_nav(lq, chains or {})}
 </details>
 </section>"""
 
 
-def _page(title: str, intro: str, questions: list[LoadedQuestion]) -> str:
-    body = "\n".join(question_html(lq) for lq in questions)
+def _page(title: str, intro: str, questions: list[LoadedQuestion], chains: dict[str, list[LoadedQuestion]]) -> str:
+    body = "\n".join(question_html(lq, chains) for lq in questions)
     title_yaml = json.dumps(title)  # a JSON string is a valid YAML scalar
     return f"""---
 title: {title_yaml}
@@ -202,9 +227,10 @@ def build_site(bank: Bank, out: Path) -> list[Path]:
         written.append(out / asset)
     write("practice.html", PRACTICE_HTML)
     views = _views(bank)
+    chains = chain_index(bank)
     write("browse.qmd", _browse_index(bank, views))
     for name, title, kind, members in views:
         intro = (f"{len(members)} question(s). Each answer is behind a reveal: work the problem first. "
                  f"[All views](browse.html) · [Practice mode](practice.html)")
-        write(f"{name}.qmd", _page(title, intro, members))
+        write(f"{name}.qmd", _page(title, intro, members, chains))
     return written
