@@ -1,4 +1,3 @@
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ def course_root() -> Path:
 
 @pytest.fixture
 def load_milestone():
-    sys.path.insert(0, str(COURSE / "src"))
     from tito.milestones import find_milestone
 
     return find_milestone

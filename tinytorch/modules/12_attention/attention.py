@@ -23,7 +23,7 @@
 #
 # **Systems lens.** For sequence length `T` and width `d`, the projections cost `O(T·d²)` and the score
 # matrix `O(T²·d)` FLOPs, and the `B×H×T×T` score and weight tensors are stored for backward. At
-# `T = 4096` with 32 heads that is 2 GB per sequence in float32, the memory wall that FlashAttention
+# `T = 4096` with 32 heads that is 2 GB per layer and sequence in float32, the memory wall that FlashAttention
 # removes by never materialising the scores. At inference time, regenerating keys and values for the
 # whole prefix at every step is the waste that the KV cache (module 17) removes.
 

@@ -22,8 +22,8 @@
 #
 # **Systems lens.** Per block: `4d²` attention-projection weights and `8d²` feed-forward weights, so
 # `12·d²` parameters; per token, `24·d²` FLOPs forward for the matrix multiplies plus `4·T·d` for
-# attention scores and mixing. With `T ≪ 6d` the feed-forward network, not attention, dominates
-# compute. Layer norm and residual adds are memory-bound, which is why fused kernels matter.
+# attention scores and mixing. While `T < 6d` the weight multiplies (two thirds of them in the
+# feed-forward network), not attention, dominate compute. Layer norm and residual adds are memory-bound, which is why fused kernels matter.
 
 # %%
 #| default_exp models.transformer
