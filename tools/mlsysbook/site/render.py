@@ -130,6 +130,7 @@ class Builder:
         self.console = options.console
         self.cache = Cache(options.cache)
         self.stats = BuildStats()
+        self.staged: dict[str, Staged] = {}
         self.site: Site = project.load_site(options.root, options.build_dir, options.only)
         common = self.site.common
         book = options.root / "book"
@@ -276,10 +277,21 @@ class Builder:
 
         staged.doc["blocks"] = transform.walk(staged.doc["blocks"], fill)
 
+    def _part_blurb(self, part: Part) -> str:
+        """A section without a `subtitle:` is described by the first sentence of its index page."""
+        if part.subtitle:
+            return part.subtitle
+        staged = self.staged.get(part.index.out)
+        if staged is None:
+            return ""
+        text = next((t for _, _, t in staged.info.chunks if t), "")
+        sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+        return sentence if len(sentence) <= 160 else sentence[:157].rsplit(" ", 1)[0] + "…"
+
     def _cards_html(self, page: Page) -> str:
         cards = []
         for part in self.site.nav_parts:
-            subtitle = part.subtitle or {"volume": ""}.get(part.kind, "")
+            subtitle = self._part_blurb(part)
             cards.append(f'<a class="card" href="{relative_url(page.out, part.index.out)}">'
                          f'<span class="card-title">{html.escape(part.title)}</span>'
                          f'<span class="card-subtitle">{html.escape(subtitle)}</span></a>')
@@ -381,6 +393,7 @@ class Builder:
         self.stats.pages = len(pages)
         errors: list[SourceError] = []
         staged: dict[str, Staged] = {}
+        self.staged = staged  # the landing page's cards describe sections by their staged index pages
         for part in parts:
             if part.kind == "volume":
                 for stray in project.untracked_chapters(part):
