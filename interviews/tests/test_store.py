@@ -7,6 +7,8 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from staffml.store import (
     APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, MockAnswer, Review, Store, StoreError, default_db_path,
@@ -135,3 +137,18 @@ def test_malformed_export_is_rejected_before_writing(tmp_path, payload, message)
         with pytest.raises(StoreError, match=message):
             store.import_(payload)
         assert store.reviews() == []
+
+
+@given(st.lists(st.tuples(st.sampled_from(["q1", "q2", "q3"]), st.integers(1, 4),
+                          st.integers(0, 60 * 24 * 90)), min_size=1, max_size=15, unique_by=lambda r: (r[0], r[2])))
+@settings(max_examples=15, deadline=None)
+def test_export_import_reproduces_every_schedule(tmp_path_factory, reviews):
+    folder = tmp_path_factory.mktemp("roundtrip")
+    with Store(folder / "a.db") as source:
+        for question_id, rating, minute in reviews:
+            source.record_review(Review(question_id, rating, T0 + timedelta(minutes=minute)))
+        exported = source.export()
+        expected = {qid: card.to_dict() for qid, card in source.cards().items()}
+    with Store(folder / "b.db") as target:
+        target.import_(json.loads(json.dumps(exported)))
+        assert {qid: card.to_dict() for qid, card in target.cards().items()} == expected
