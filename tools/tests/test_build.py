@@ -104,6 +104,8 @@ def test_navigation_sidebar_pager_and_sections(built_fixture):
     assert 'href="demo.html"' in labs  # .qmd links become .html
     landing = article(built_fixture, "index.html")
     assert 'class="card" href="vol1/index.html"' in landing and 'class="card" href="labs/index.html"' in landing
+    assert '<span class="card-subtitle">Interactive notebooks</span>' in landing  # the section's subtitle
+    assert '<span class="card-subtitle">Modules.</span>' in landing  # no subtitle: its index's first sentence
     volume = article(built_fixture, "vol1/index.html")
     assert 'href="alpha/alpha.html">1\u2002Alpha Chapter' in volume
 
