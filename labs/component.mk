@@ -2,6 +2,9 @@
 LABS_DIR     := $(ROOT)/labs
 LABS_ENV     := PYTHONPATH=$(LABS_DIR)
 LABS_OUT     := $(BUILD)/site/labs
+# labs/ is its own distribution (labkit + test extras); install it into the shared venv once the
+# root packages are in, and again whenever its pyproject changes
+LABS_STAMP   := $(VENV)/.labs-installed
 
 TEST_TARGETS  += test-labs
 BENCH_TARGETS += bench-labs
@@ -10,21 +13,25 @@ SLOW_TEST_TARGETS += test-labs-slow
 
 .PHONY: test-labs bench-labs site-labs labs-index
 
-test-labs: venv ## Labs: every lab runs headless, passes `marimo check`, and reacts to its controls
+$(LABS_STAMP): $(LABS_DIR)/pyproject.toml $(VENV)/.installed
+	flock /tmp/venv.lock $(PY) -m pip install -q -e '$(LABS_DIR)[dev]'
+	@touch $@
+
+test-labs: venv $(LABS_STAMP) ## Labs: every lab runs headless, passes `marimo check`, and reacts to its controls
 	$(LABS_ENV) $(PYTEST) $(LABS_DIR)/tests
 
-site-labs: venv ## Labs: export every lab to static HTML in build/site/labs/
+site-labs: venv $(LABS_STAMP) ## Labs: export every lab to static HTML in build/site/labs/
 	$(LABS_ENV) $(PY) -m labkit.export --out $(LABS_OUT)
 
 labs: site-labs ## Export every lab for the site (same as site-labs)
 
-labs-index: venv ## Labs: regenerate labs/site/index.qmd from labs/labs.yml
+labs-index: venv $(LABS_STAMP) ## Labs: regenerate labs/site/index.qmd from labs/labs.yml
 	$(LABS_ENV) $(PY) -m labkit.siteindex --write $(LABS_DIR)/site/index.qmd
 
-bench-labs: venv ## Labs: control-change -> updated-output latency per lab (target <= 100 ms)
+bench-labs: venv $(LABS_STAMP) ## Labs: control-change -> updated-output latency per lab (target <= 100 ms)
 	$(LABS_ENV) $(PY) -m labkit.bench
 
 .PHONY: test-labs-slow
-test-labs-slow: venv ## Labs: export every lab and load each page in headless Chromium
+test-labs-slow: venv $(LABS_STAMP) ## Labs: export every lab and load each page in headless Chromium
 	$(APT) chromium
 	$(LABS_ENV) $(PYTEST) $(LABS_DIR)/tests_slow
