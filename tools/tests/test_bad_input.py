@@ -99,3 +99,9 @@ def test_all_problems_are_reported_together(project, shared_cache):
     assert result.returncode == 1
     assert "(2 problem(s))" in result.stderr
     assert "@fig-gone" in result.stderr and "@tbl-gone" in result.stderr
+
+
+def test_unknown_part_in_only(project, shared_cache):
+    result = run_build(project, "--only", "vol9", cache=shared_cache)
+    assert result.returncode == 1
+    assert "--only vol9: no such part; the site has vol1, labs, tinytorch" in result.stderr

@@ -132,6 +132,11 @@ class Builder:
         self.stats = BuildStats()
         self.staged: dict[str, Staged] = {}
         self.site: Site = project.load_site(options.root, options.build_dir, options.only)
+        unknown = sorted((options.only or set()) - {p.key for p in self.site.parts})
+        if unknown:
+            known = ", ".join(p.key for p in self.site.parts)
+            raise BuildFailed([SourceError(options.root, 0, f"--only {','.join(unknown)}: no such part; "
+                                                            f"the site has {known}")])
         common = self.site.common
         book = options.root / "book"
         anchor = book / "vol"  # paths in _common.yml are written relative to a volume folder
