@@ -2,7 +2,7 @@
 
 Both frameworks run the same architectures, batch sizes and optimizer, single-threaded (one BLAS/OpenMP
 thread each), in separate worker processes that alternate round by round so that background load
-affects both alike. Peak memory is the growth of the worker's maximum resident set size from just
+affects both alike. Peak memory is the growth of the worker's resident-set high-water mark from just
 before the model is built to the end of the timed steps. Budgets (ratio TinyTorch/PyTorch): MLP <= 3x,
 CNN <= 5x, transformer block <= 5x.
 
@@ -28,7 +28,7 @@ WORKLOADS = {
 }
 
 
-def tinytorch_step(workload: str):
+def build_tinytorch(workload: str):
     import tinytorch as tt
     from tinytorch import nn, optim
 
@@ -48,6 +48,13 @@ def tinytorch_step(workload: str):
         model = nn.TransformerBlock(128, 4)
         x, y = tt.Tensor(rng.standard_normal((16, 64, 128)).astype(np.float32)), tt.Tensor(rng.standard_normal((16, 64, 128)).astype(np.float32))
         loss_fn = nn.functional.mse_loss
+    return model, x, y, loss_fn
+
+
+def tinytorch_step(workload: str):
+    from tinytorch import optim
+
+    model, x, y, loss_fn = build_tinytorch(workload)
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
 
     def step():
@@ -59,7 +66,7 @@ def tinytorch_step(workload: str):
     return step
 
 
-def torch_step(workload: str):
+def build_torch(workload: str):
     import torch
     from torch import nn
 
@@ -93,6 +100,13 @@ def torch_step(workload: str):
         model = Block()
         x, y = torch.tensor(rng.standard_normal((16, 64, 128)).astype(np.float32)), torch.tensor(rng.standard_normal((16, 64, 128)).astype(np.float32))
         loss_fn = nn.functional.mse_loss
+    return model, x, y, loss_fn
+
+
+def torch_step(workload: str):
+    import torch
+
+    model, x, y, loss_fn = build_torch(workload)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     def step():
@@ -104,12 +118,26 @@ def torch_step(workload: str):
     return step
 
 
+def peak_rss_bytes() -> int:
+    """This process's resident-set high-water mark. Linux's VmHWM belongs to the current address space;
+    ru_maxrss would also carry the high-water mark of the process we were forked from."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss is bytes on macOS, KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
 def worker(framework: str, workload: str, steps: int) -> dict:
     if framework == "torch":
         import torch  # noqa: F401  (import before the memory baseline, like tinytorch below)
     else:
         import tinytorch  # noqa: F401
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = peak_rss_bytes()
     step = (torch_step if framework == "torch" else tinytorch_step)(workload)
     for _ in range(3):
         step()
@@ -118,8 +146,7 @@ def worker(framework: str, workload: str, steps: int) -> dict:
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline
-    return {"median_s": statistics.median(times), "peak_bytes": peak_kib * 1024}
+    return {"median_s": statistics.median(times), "peak_bytes": peak_rss_bytes() - baseline}
 
 
 def run_worker(framework: str, workload: str, steps: int) -> dict:
