@@ -32,6 +32,6 @@ bench-labs: venv $(LABS_STAMP) ## Labs: control-change -> updated-output latency
 	$(LABS_ENV) $(PY) -m labkit.bench
 
 .PHONY: test-labs-slow
-test-labs-slow: venv $(LABS_STAMP) ## Labs: export every lab and load each page in headless Chromium
+test-labs-slow: venv $(LABS_STAMP) ## Labs: load every exported page and every `marimo run` session in headless Chromium
 	$(APT) chromium
 	$(LABS_ENV) $(PYTEST) $(LABS_DIR)/tests_slow

@@ -81,14 +81,18 @@ def test_defaults_need_no_engine_rejection(lab_id):
 def test_every_control_extreme_runs_without_a_traceback(lab_id):
     """Each control at its lowest and highest widget value (others at default): no exception escapes.
 
-    Combinations the engine rejects must show up as an error callout, never as an exception."""
-    _, defaults = default_run(lab_id)
+    Combinations the engine rejects must show up as an error callout, never as an exception. Across
+    the defaults and these extremes the lab must also reach its limit at least once."""
+    outputs, defaults = default_run(lab_id)
+    limit_hit = "Limit hit" in output_text(outputs)
     for name, control in defaults["control_spec"].items():
         allowed = control.allowed
         for value in {allowed[0], allowed[-1]}:
             outputs, defs = run_lab(lab_id, **{name: value})
             assert defs["controls"].value[name] == value
             assert outputs, f"{lab_id}: no output with {name}={value}"
+            limit_hit = limit_hit or "Limit hit" in output_text(outputs)
+    assert limit_hit, f"{lab_id}: no control setting reaches the limit the lab is about"
 
 
 def _outside(control):
