@@ -41,25 +41,36 @@ def _skip_without(exc):
     pytest.skip(f"TOOLCHAIN MISSING, emulation not verified: {exc}")
 
 
+class LazyBuilds(dict):
+    """Builds a firmware per model name on first use, so a test run compiles only what it needs."""
+
+    def __init__(self, build, models, out):
+        super().__init__()
+        self.build, self.models, self.out = build, models, out
+
+    def __missing__(self, name):
+        self[name] = self.build(self.models[name], self.out / name)
+        return self[name]
+
+
 @pytest.fixture(scope="session")
 def qemu_images(models, tmp_path_factory):
     from kits_host import firmware
     from kits_host.native import ToolchainError
 
-    out = tmp_path_factory.mktemp("qemu")
     try:
         firmware.require_tool("qemu-system-arm", "qemu-system-arm")
-        return {name: firmware.build_qemu_image(model, out / name) for name, model in models.items()}
+        firmware.require_tool("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi")
     except ToolchainError as exc:
         _skip_without(exc)
+    return LazyBuilds(firmware.build_qemu_image, models, tmp_path_factory.mktemp("qemu"))
 
 
 @pytest.fixture(scope="session")
 def sim_binaries(models, tmp_path_factory):
     from kits_host import firmware
 
-    out = tmp_path_factory.mktemp("sim")
-    return {name: firmware.build_host_sim(model, out / name) for name, model in models.items()}
+    return LazyBuilds(firmware.build_host_sim, models, tmp_path_factory.mktemp("sim"))
 
 
 @pytest.fixture

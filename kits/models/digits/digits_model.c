@@ -17,7 +17,7 @@ static const int32_t digits_l0_bias[8] = {
     1399, 1897, 7234, 1288, 155, 224, 1053, 1060
 };
 static const int32_t digits_l0_multiplier[8] = {
-    1559024151, 1557128823, 1676745068, 1637629257, 1998108399, 1828926225, 1824917334, 1701849828
+    1559024378, 1557128926, 1676745568, 1637629625, 1998108971, 1828926760, 1824917867, 1701850334
 };
 static const int32_t digits_l0_shift[8] = {
     -8, -8, -8, -8, -8, -8, -8, -8
@@ -108,7 +108,7 @@ static const int32_t digits_l2_bias[10] = {
     411, 720, -508, 198, -81, 142, 269, -435, -162, 550
 };
 static const int32_t digits_l2_multiplier[10] = {
-    2018764485, 1947877678, 1913743348, 1962636818, 1569230740, 1210984013, 1809722074, 1672734431, 1920917691, 1963376571
+    2018764335, 1947877134, 1913742810, 1962636678, 1569230364, 1210983700, 1809721554, 1672734037, 1920917760, 1963376025
 };
 static const int32_t digits_l2_shift[10] = {
     -10, -10, -10, -10, -10, -9, -10, -10, -10, -10
@@ -142,7 +142,7 @@ static const kits_layer_t digits_layers[4] = {
 static const char *const digits_labels[10] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
 const kits_model_t kits_model_digits = {
-    KITS_MODEL_MAGIC, 1u, 0x1921da11u, "digits",
+    KITS_MODEL_MAGIC, 1u, 0x5c395378u, "digits",
     3, 64u, 1u, 0, 64u,
     10u, digits_labels, 4u, digits_layers, 1024u
 };

@@ -131,6 +131,18 @@ def fit_and_export(name: str, model, x_q: np.ndarray, y: np.ndarray, x_test_q: n
     quantize it with the training inputs as calibration, measure, and save it."""
     import torch
 
+    threads = torch.get_num_threads()
+    # These models are tiny: one thread is as fast, deterministic, and does not thrash a busy machine.
+    torch.set_num_threads(1)
+    try:
+        return _fit(name, model, x_q, y, x_test_q, y_test, labels, front_end_spec, epochs, seed, out_dir)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(name, model, x_q, y, x_test_q, y_test, labels, front_end_spec, epochs, seed, out_dir):
+    import torch
+
     torch.manual_seed(seed)
     scale = 1.0 / 64
     to_nchw = lambda q: torch.tensor(q.astype(np.float32) * scale).permute(0, 3, 1, 2)  # noqa: E731
