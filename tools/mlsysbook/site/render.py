@@ -188,9 +188,12 @@ class Builder:
         if quiz.is_file():
             dependents += quiz.read_text(encoding="utf-8")
             self._check_quiz(quiz)
-        if page.kind == "appendix":
+        if ".glossary" in source_text and page.part:
+            # glossary.lua reads every chapter's definition callouts and first heading: only those
+            # parts of the chapters decide this page, so editing other prose does not re-render it
             part = self.site.part(page.part)
-            dependents += "".join(p.source.read_text(encoding="utf-8") for p in part.pages if p.kind == "chapter")
+            dependents += "".join(_glossary_inputs(p.source.read_text(encoding="utf-8"))
+                                  for p in part.pages if p.kind == "chapter")
         # paths relative to the root keep cache entries valid when the checkout moves
         relative_source = page.source.relative_to(self.o.root).as_posix()
         key = _hash("ast", markdown, self.filters_hash, relative_source, dependents)
@@ -552,6 +555,20 @@ class Builder:
             raise BuildFailed([SourceError(out, 0, "could not move the new site into place; is another build "
                                                    "writing the same folder?")])
         shutil.rmtree(old, ignore_errors=True)
+
+
+_DEFINITION_OPEN = re.compile(r"^(:{3,})\s*\{[^}]*\.definition[^}]*\}", re.M)
+
+
+def _glossary_inputs(text: str) -> str:
+    """The text of a chapter the glossary depends on: its title heading and its definition callouts."""
+    pieces = [m.group(0) for m in re.finditer(r"^# .*$", text, re.M)][:1]
+    pieces += [m.group(0) for m in re.finditer(r"^title:.*$", text, re.M)][:1]
+    for m in _DEFINITION_OPEN.finditer(text):
+        fence = m.group(1)
+        end = re.compile(rf"^{fence}\s*$", re.M).search(text, m.end())
+        pieces.append(text[m.start():end.end() if end else len(text)])
+    return "\n".join(pieces)
 
 
 def _link_or_copy(src, dst):
