@@ -21,7 +21,7 @@ def _():
 def _():
     lk.predict(
         "Training a 70-billion-parameter model on its compute-optimal 1.4 trillion tokens: on 1,024 "
-        "H100s, does it take about a day, a week, a month or a year? And what does doubling the GPUs "
+        "H100s, does it take about 2 days, 2 weeks, 2 months or 2 years? And what does doubling the GPUs "
         "buy you?"
     )
     return

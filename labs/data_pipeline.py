@@ -22,7 +22,7 @@ def _():
     lk.predict(
         "Training ResNet-50 on an H100 from JPEG files: the GPU can consume thousands of images per "
         "second. If one CPU core decodes and augments about 400 images per second, how many data-loader "
-        "workers keep the GPU busy: 2, 8 or 30?"
+        "workers keep the GPU busy: 2, 10, 30 or 100?"
     )
     return
 
