@@ -100,7 +100,8 @@ def _(hw, kv_per_request, max_concurrency, params, weights_bytes):
     lk.line_chart(
         {"weights + KV cache": (_xs, [(weights_bytes + c * kv_per_request) / 1e9 for c in _xs])},
         x_title="Concurrent requests", y_title="GB across the replica",
-        hlines=[(_capacity / 1e9, f"HBM {_capacity / 1e9:.0f} GB")],
+        hlines=[(_capacity / 1e9, f"HBM {_capacity / 1e9:.0f} GB"),
+                (_capacity * (1 - ms.assumptions.SERVING_MEMORY_RESERVE) / 1e9, "usable after runtime reserve")],
         vlines=[(max_concurrency, f"max {max_concurrency}")],
         current=(max_concurrency, (weights_bytes + max_concurrency * kv_per_request) / 1e9, "full"),
         title=f"{params['model']} ({params['kv_dtype']}) on {params['n_devices']}× {hw.name}",
@@ -132,8 +133,8 @@ def _(context, hw, kv_per_request, max_concurrency, model, params, weights_bytes
         f"2 × {model.layers} layers × {model.kv_heads} KV heads × {model.head_dim} dims × "
         f"{ms.units.dtype_bytes(params['kv_dtype']):g} B = {lk.fmt_bytes(model.kv_bytes_per_token(params['kv_dtype']))} per token; "
         f"× {context} tokens = {lk.fmt_bytes(kv_per_request)} per request. "
-        f"({lk.fmt_bytes(_capacity)} − {lk.fmt_bytes(weights_bytes)} weights) ÷ {lk.fmt_bytes(kv_per_request)} "
-        f"≈ {max_concurrency} requests, before activations and fragmentation take their share.",
+        f"({lk.fmt_bytes(_capacity)} × (1 − {ms.assumptions.SERVING_MEMORY_RESERVE:.0%} runtime reserve) − "
+        f"{lk.fmt_bytes(weights_bytes)} weights) ÷ {lk.fmt_bytes(kv_per_request)} ≈ {max_concurrency} requests.",
     )
     return
 
