@@ -1,0 +1,146 @@
+"""Every deck compiles; one deck in all four themes; clone builds standalone; log checks bite."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mlsysbook.slides import build
+from mlsysbook.slides.cli import slides as slides_cli
+from mlsysbook.slides.clone import parse_chapters
+
+from conftest import ink_fraction, page_pixels, pdf_text
+
+DECKS = build.discover_decks()
+DECK_NAMES = [d.name for d in DECKS]
+
+
+def test_one_deck_per_chapter_of_both_volumes():
+    assert len(build.chapter_slugs("vol1")) == 16 and len(build.chapter_slugs("vol2")) == 17
+    assert len(DECKS) == 33
+
+
+@pytest.mark.parametrize("name", DECK_NAMES)
+def test_every_deck_compiles_with_visible_pages(crimson_build, name):
+    _, results = crimson_build
+    pdf = results[name].pdf
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                               text=True, check=True).stdout).group(1))
+    assert 8 <= pages <= 15, f"{name} has {pages} frames; decks should have 8-15"
+    for page in (1, 2, pages):
+        assert ink_fraction(page_pixels(pdf, page)) > 0.005, f"{name} page {page} renders blank"
+    deck_source = results[name].deck.source.read_text()
+    title = re.search(r"\\deck\{[^}]*\}\{([^}]*)\}", deck_source).group(1)
+    text = " ".join(pdf_text(pdf, 1, 1).split())
+    # Text must be extractable (pdflatex + T1 fonts), not only drawn.
+    assert title.split()[0] in text, f"{name}: title {title!r} not in the PDF text layer: {text[:200]!r}"
+
+
+def test_napkin_numbers_come_from_mlsysim_not_the_source(crimson_build, assets_dir):
+    _, results = crimson_build
+    numbers = (assets_dir / "mlsysnumbers.tex").read_text()
+    h100_bw = re.search(r"mlsysnum@h100-hbm-tbs\\endcsname\{([^}]*)\}", numbers).group(1)
+    text = pdf_text(results["vol1-hw_acceleration"].pdf)
+    assert f"{h100_bw} TB/s" in text
+    source = build.SLIDES_DIR.joinpath("vol1", "hw_acceleration.tex").read_text()
+    assert "\\mnum{h100-hbm-tbs}" in source and f"{h100_bw}\\,TB/s" not in source
+
+
+def test_unchanged_decks_are_not_rebuilt(crimson_build, assets_dir):
+    out, _ = crimson_build
+    again = build.build_decks(DECKS[:3], ["crimson"], out, assets_dir, jobs=2)
+    assert [r.rebuilt for r in again] == [False, False, False]
+
+
+def test_one_deck_in_all_four_themes(tmp_path, assets_dir):
+    deck = build.select_decks(DECKS, ["vol1-training"])
+    results = build.build_decks(deck, list(build.THEMES), tmp_path, assets_dir, jobs=2)
+    assert sorted(r.theme for r in results) == sorted(build.THEMES)
+    content_page = {r.theme: page_pixels(r.pdf, 2) for r in results}
+    for theme, pixels in content_page.items():
+        assert ink_fraction(pixels) > 0.005, f"{theme}: page 2 renders blank"
+    # Midnight is the dark theme: its background must be dark, the others light.
+    assert content_page["midnight"].mean() < 100
+    for theme in ("crimson", "minimal", "nature"):
+        assert content_page[theme].mean() > 150
+    # Themes must actually differ from each other on the same page.
+    assert not (content_page["crimson"] == content_page["minimal"]).all()
+    assert not (content_page["crimson"] == content_page["nature"]).all()
+
+
+def test_clone_produces_a_standalone_course_copy(tmp_path):
+    dest = tmp_path / "cs249r"
+    result = CliRunner().invoke(slides_cli, ["clone", "--course", "CS 249r: ML Systems & Society", "--term",
+                                             "Spring 2027", "--instructor", "Ada Lovelace", "--theme", "nature",
+                                             "--chapters", "7-8", "--volume", "1", "--dest", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in dest.glob("*.tex") if p.name != "mlsysnumbers.tex") == \
+        ["07-frameworks.tex", "08-training.tex"]
+    # Standalone: nothing from the repository on TEXINPUTS, only the copied folder.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run(["latexmk"], cwd=dest, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    pdf = dest / "08-training.pdf"
+    title = " ".join(pdf_text(pdf, 1, 1).split())
+    for expected in ("CS 249r: ML Systems & Society", "Spring 2027", "Ada Lovelace", "Training"):
+        assert expected in title, f"{expected!r} missing from the cloned title slide: {title!r}"
+    assert ink_fraction(page_pixels(pdf, 3)) > 0.005
+    # The nature theme's warm off-white background, not crimson's pure white.
+    assert 230 < page_pixels(pdf, 3).mean() < 255
+
+
+def test_clone_refuses_a_non_empty_destination(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(slides_cli, ["clone", "--course", "X", "--term", "Y", "--dest", str(tmp_path)])
+    assert result.exit_code != 0 and "not empty" in result.output
+
+
+@pytest.mark.parametrize("spec, expected", [("1-8", list(range(1, 9))), ("3", [3]), ("1,4,9-11", [1, 4, 9, 10, 11]),
+                                            ("2-3,3", [2, 3])])
+def test_parse_chapters(spec, expected):
+    assert parse_chapters(spec, 16) == expected
+
+
+@pytest.mark.parametrize("spec, message", [("0-3", "from 1 to 16"), ("5-2", "backwards"), ("one", "not a number"),
+                                           ("15-17", "from 1 to 16")])
+def test_parse_chapters_rejects_bad_input(spec, message):
+    with pytest.raises(build.SlideBuildError, match=message):
+        parse_chapters(spec, 16)
+
+
+def test_unknown_theme_and_deck_are_named():
+    with pytest.raises(build.SlideBuildError, match="crimson, midnight, minimal, nature"):
+        build.check_theme("sepia")
+    with pytest.raises(build.SlideBuildError, match="vol1-training"):
+        build.select_decks(DECKS, ["vol1-trianing"])
+
+
+def _write_deck(tmp_path: Path, body: str) -> build.Deck:
+    source = tmp_path / "broken.tex"
+    source.write_text("\\documentclass[aspectratio=169,11pt]{beamer}\n\\usepackage{mlsysdeck}\n"
+                      "\\deck{Test}{Broken}{deck}\n\\begin{document}\n" + body + "\n\\end{document}\n")
+    return build.Deck("vol1", 99, "broken", source)
+
+
+def test_missing_figure_fails_the_build(tmp_path, assets_dir):
+    deck = _write_deck(tmp_path, "\\figureframe{Missing}{fig-does-not-exist}{none}")
+    with pytest.raises(build.SlideBuildError, match="fig-does-not-exist"):
+        build.build_one(deck, "crimson", tmp_path / "out", assets_dir)
+
+
+def test_overfull_box_over_10pt_fails_the_build(tmp_path, assets_dir):
+    wide = "\\begin{frame}{Wide}\\hbox to 1.5\\textwidth{a\\hfil b}\\end{frame}"
+    deck = _write_deck(tmp_path, wide)
+    with pytest.raises(build.SlideBuildError, match=r"overfull box \d+\.\dpt > 10pt"):
+        build.build_one(deck, "crimson", tmp_path / "out", assets_dir)
+
+
+def test_log_check_threshold():
+    small = "Overfull \\hbox (4.2pt too wide) in paragraph at lines 3--4\n"
+    build.check_log(small, "deck", Path("deck.log"))
+    with pytest.raises(build.SlideBuildError, match="12.5pt"):
+        build.check_log("Overfull \\vbox (12.5pt too high) detected at line 9\n", "deck", Path("deck.log"))

@@ -1,0 +1,1 @@
+"""Lecture slides: Beamer decks in instructors/slides, built with latexmk, cloned per course."""
