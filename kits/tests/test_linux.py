@@ -94,3 +94,34 @@ def test_missing_camera_or_gpu_is_explained():
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="JetPack"):
             harness.pick_device("cuda")
+
+
+def test_detector_targets_place_boxes_in_their_cells():
+    obj, box, cls = vision.detector_targets([np.array([[10, 20, 30, 60, 2]], np.float32)], grid=6, size=96)
+    assert obj.sum() == 1 and obj[0, 2, 1] == 1          # centre (20, 40) lies in cell row 2, column 1
+    np.testing.assert_allclose(box[0, :, 2, 1], [20 / 16 - 1, 40 / 16 - 2, 20 / 96, 40 / 96])
+    assert cls[0, 2, 1] == 2 and (cls == -1).sum() == 35
+
+
+def test_detector_training_reduces_the_loss():
+    det, losses = vision.train_detector(steps=25, batch=8)
+    assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:5])
+
+
+@pytest.mark.slow
+def test_trained_detector_finds_synthetic_objects():
+    det, _ = vision.train_detector(steps=400, batch=32)
+    scenes = [vision.synthetic_scene(np.random.default_rng(1000 + i), 96) for i in range(40)]
+    assert vision.recall_at_iou(det, scenes, 96) >= 0.6
+
+
+def test_cli_trains_a_detector_the_benchmark_loads(tmp_path):
+    runner = CliRunner()
+    weights = tmp_path / "det.pt"
+    result = runner.invoke(main, ["linux", "train-detector", "--steps", "3", "--batch", "4", "--out", str(weights)])
+    assert result.exit_code == 0, result.output
+    assert "recall at IoU 0.5" in result.output and weights.exists()
+    result = runner.invoke(main, ["linux", "vision", "--task", "detect", "--device", "cpu", "--iterations", "1",
+                                  "--weights", str(weights)])
+    assert result.exit_code == 0, result.output
+    assert str(weights) in result.output

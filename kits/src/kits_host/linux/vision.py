@@ -195,3 +195,80 @@ def benchmark(config: VisionConfig):
     if detections:
         result.extra["mean_detections_per_batch"] = float(np.mean(detections))
     return result
+
+
+def detector_targets(boxes_per_image: list[np.ndarray], grid: int, size: int, num_classes: int = 3):
+    """Grid targets: objectness [N,S,S], box [N,4,S,S] (cell offsets and relative size, all in
+    0..1 so they match the decoder's sigmoids), class [N,S,S] (-1 where empty)."""
+    n = len(boxes_per_image)
+    obj = np.zeros((n, grid, grid), np.float32)
+    box = np.zeros((n, 4, grid, grid), np.float32)
+    cls = np.full((n, grid, grid), -1, np.int64)
+    cell = size / grid
+    for i, boxes in enumerate(boxes_per_image):
+        for x0, y0, x1, y1, c in boxes:
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            gx, gy = min(int(cx // cell), grid - 1), min(int(cy // cell), grid - 1)
+            obj[i, gy, gx] = 1.0
+            box[i, :, gy, gx] = [cx / cell - gx, cy / cell - gy, (x1 - x0) / size, (y1 - y0) / size]
+            cls[i, gy, gx] = int(c)
+    return obj, box, cls
+
+
+def train_detector(steps: int = 300, batch: int = 32, size: int = 96, seed: int = 0, lr: float = 3e-3,
+                   threads: int = 1):
+    """Train the grid detector on synthetic scenes (CPU, minutes); returns (detector, losses)."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return _train_detector(steps, batch, size, seed, lr)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _train_detector(steps, batch, size, seed, lr):
+    import torch
+    import torch.nn.functional as F
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    det = GridDetector()
+    optimiser = torch.optim.Adam(det.net.parameters(), lr=lr)
+    losses = []
+    det.net.train()
+    for _ in range(steps):
+        scenes = [synthetic_scene(rng, size) for _ in range(batch)]
+        x = to_tensor([f for f, _ in scenes], "cpu")
+        raw = det(x)
+        grid = raw.shape[-1]
+        obj, box, cls = (torch.from_numpy(t) for t in detector_targets([b for _, b in scenes], grid, size))
+        positive = obj > 0
+        loss = F.binary_cross_entropy_with_logits(raw[:, 0], obj, pos_weight=torch.tensor(4.0))
+        if positive.any():
+            pred_box = torch.sigmoid(raw[:, 1:5]).permute(0, 2, 3, 1)[positive]
+            loss = loss + 5.0 * F.mse_loss(pred_box, box.permute(0, 2, 3, 1)[positive])
+            loss = loss + F.cross_entropy(raw[:, 5:].permute(0, 2, 3, 1)[positive], cls[positive])
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+    det.net.eval()
+    return det, losses
+
+
+def recall_at_iou(det: GridDetector, scenes, size: int, iou_threshold: float = 0.5) -> float:
+    """Fraction of ground-truth boxes found with the right class at IoU >= iou_threshold."""
+    import torch
+
+    with torch.inference_mode():
+        raw = det(to_tensor([f for f, _ in scenes], "cpu"))
+    found = total = 0
+    for dets, (_, truth) in zip(det.decode(raw, size), scenes):
+        for gt in truth:
+            total += 1
+            same = dets[dets[:, 5] == gt[4]] if len(dets) else dets
+            if len(same) and iou(gt[:4], same[:, :4]).max() >= iou_threshold:
+                found += 1
+    return found / max(total, 1)
