@@ -5,6 +5,9 @@ external requests at page load, and chapters missing from a volume's table of co
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import posixpath
 import re
 from html.parser import HTMLParser
@@ -60,20 +63,40 @@ class _Scan(HTMLParser):
             self.unresolved.append((f"citation `{data.strip()[:-1]}` not found in the bibliography", self.getpos()[0]))
 
 
-def _scan(path: Path) -> _Scan:
+def _scan(path: Path, cache_dir: Path | None = None) -> _Scan:
+    """Parse a page once per content: unchanged pages (most of them, in a rebuild) come from the cache."""
+    data = path.read_bytes()
+    cached = None
+    if cache_dir is not None:
+        cached = cache_dir / (hashlib.sha256(data).hexdigest() + ".json")
+        if cached.is_file():
+            try:
+                stored = json.loads(cached.read_text(encoding="utf-8"))
+                parser = _Scan()
+                parser.ids = set(stored["ids"])
+                parser.links = [tuple(link) for link in stored["links"]]
+                return parser
+            except (OSError, ValueError, KeyError):
+                pass
     parser = _Scan()
-    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    parser.feed(data.decode("utf-8", errors="replace"))
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"ids": sorted(parser.ids), "links": parser.links}), encoding="utf-8")
+        os.replace(tmp, cached)
     return parser
 
 
-def check_links(site: Path, rendered: set[str] | None = None) -> list[tuple[str, str, str]]:
+def check_links(site: Path, rendered: set[str] | None = None,
+                cache_dir: Path | None = None) -> list[tuple[str, str, str]]:
     """(page, url, problem) for every internal link or anchor that does not resolve in `site`."""
     site = site.resolve()
     scans: dict[str, _Scan] = {}
 
     def scan_of(rel: str) -> _Scan:
         if rel not in scans:
-            scans[rel] = _scan(site / rel)
+            scans[rel] = _scan(site / rel, cache_dir)
         return scans[rel]
 
     problems: list[tuple[str, str]] = []

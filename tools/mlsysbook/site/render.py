@@ -345,7 +345,7 @@ class Builder:
         if errors:
             return errors
         use_bib = self.bibliography if (cited or wants_refs) else None
-        key = _hash("html", json.dumps(doc, sort_keys=True), self.bib_hash if use_bib else "")
+        key = _hash("html", json.dumps(doc, separators=(",", ":")), self.bib_hash if use_bib else "")
         body = self.cache.get_text("html", key)
         if body is None:
             body = pandoc.ast_to_html(doc, page.source, use_bib, self.csl)
@@ -445,7 +445,7 @@ class Builder:
                 raise BuildFailed(errors)
             if self.o.check_links:
                 from .check import check_links
-                problems = check_links(tmp, rendered={p.out for p in pages})
+                problems = check_links(tmp, rendered={p.out for p in pages}, cache_dir=self.o.cache / "linkscan")
                 if problems:
                     found = [self._link_error(page_out, url, message) for page_out, url, message in problems]
                     raise BuildFailed(list({str(e): e for e in found}.values()))

@@ -102,7 +102,8 @@ def walk(blocks: list, fn) -> list:
 
     def descend(x):
         if isinstance(x, list):
-            if x and all(isinstance(e, dict) and "t" in e for e in x):
+            # element lists are homogeneous; [MathType, text] and [QuoteType, inlines] end in a non-element
+            if x and isinstance(x[0], dict) and "t" in x[0] and isinstance(x[-1], dict):
                 x[:] = walk_list(x)
             else:
                 for e in x:
