@@ -1,7 +1,15 @@
+import re
+import subprocess
+import time
+
 import numpy as np
 import pytest
 
+from kits_host import KITS_ROOT
+from kits_host.export import QuantizedModel
 from kits_host.native import core as load_core
+
+MODELS = KITS_ROOT / "models"
 
 
 @pytest.fixture(scope="session")
@@ -12,18 +20,6 @@ def core():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
-
-
-import os
-import re
-import subprocess
-import time
-from pathlib import Path
-
-from kits_host import BUILD_DIR, KITS_ROOT
-from kits_host.export import QuantizedModel
-
-MODELS = KITS_ROOT / "models"
 
 
 @pytest.fixture(scope="session")

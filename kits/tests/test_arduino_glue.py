@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from kits_host import BOARDS_DIR, CORE_DIR, datasets, firmware
 from kits_host.native import core_sources

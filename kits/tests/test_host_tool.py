@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kits_host import datasets, firmware, protocol
 from kits_host.cli import main
-from kits_host.device import Board, BoardError, BoardTimeout, ModelVersionError
+from kits_host.device import Board, BoardTimeout, ModelVersionError
 from kits_host.protocol import Hello, MsgType
 
 from kits_host import KITS_ROOT

@@ -14,7 +14,7 @@ import numpy as np
 from . import BOARDS_DIR, KITS_ROOT, datasets
 from .boards import MCU_BOARDS, UnknownBoardError, mcu_board
 from .device import Board, BoardError
-from .protocol import FrameDecoder, Hello, InputKind, MsgType, ProtocolError, Result, parse_error, parse_samples
+from .protocol import Hello, InputKind, MsgType, ProtocolError, Result, parse_error, parse_samples
 
 # USB vendor:product ids from the PlatformIO board manifests (build.hwids) of each board.
 KNOWN_USB_IDS = {

@@ -7,7 +7,6 @@ The built-in model is a byte-level transformer small enough for a Pi; with
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
