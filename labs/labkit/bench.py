@@ -81,17 +81,19 @@ def time_change(app: mo.App, static: dict[str, Any], controls_name: str, widgets
     return time.perf_counter() - start
 
 
-def bench_lab(lab_id: str, repeat: int) -> dict[str, float]:
+def bench_lab(lab_id: str, repeat: int) -> tuple[dict[str, float], dict[str, float]]:
+    """(first move, repeated move) seconds per control. The first move to a new value may miss the
+    lab's per-kernel caches (a queue simulation, a training-time sweep); repeats hit them."""
     app = load_app(lab_id)
     _, warm = default_run(lab_id)
     spec = warm["control_spec"]
     static = _static_defs(app, warm, "controls")
-    per_control = {}
+    first, repeated = {}, {}
     for name, control in spec.items():
         widgets = controls(spec, **{name: _moved(control, control.value)})
-        time_change(app, static, "controls", widgets)  # first move fills per-kernel caches, as a learner's first drag does
-        per_control[name] = statistics.median(time_change(app, static, "controls", widgets) for _ in range(repeat))
-    return per_control
+        first[name] = time_change(app, static, "controls", widgets)
+        repeated[name] = statistics.median(time_change(app, static, "controls", widgets) for _ in range(repeat))
+    return first, repeated
 
 
 @click.command()
@@ -106,19 +108,28 @@ def main(only: str, repeat: int) -> None:
     time_change(reference, ref_static, "controls_", ref_widgets)
     ref_s = statistics.median(time_change(reference, ref_static, "controls_", ref_widgets) for _ in range(max(5, repeat)))
 
-    click.echo(f"control change -> rendered outputs, median of {repeat}; reference notebook: {ref_s * 1e3:.1f} ms")
-    click.echo(f"{'lab':<22} {'median':>9} {'slowest control':>28} {'× ref':>7} {'× target':>9}")
-    over = []
+    click.echo(f"control change -> rendered outputs; reference notebook (one slider, one line): {ref_s * 1e3:.1f} ms")
+    click.echo("median over the lab's controls of the repeated move (median of "
+               f"{repeat}); 'first' = first move to a new value, which may miss the lab's caches")
+    click.echo(f"{'lab':<22} {'median':>8} {'× ref':>6} {'× target':>8} {'slowest control':>24} {'first: median':>14} {'worst':>24}")
+    over, over_first = [], []
     for lab_id in wanted:
-        per_control = bench_lab(lab_id, repeat)
-        median = statistics.median(per_control.values())
-        worst = max(per_control, key=per_control.get)
-        click.echo(f"{lab_id:<22} {median * 1e3:7.1f}ms {worst + f' {per_control[worst] * 1e3:.0f}ms':>28} "
-                   f"{median / ref_s:6.1f}× {median / TARGET_S:8.2f}×")
+        first, repeated = bench_lab(lab_id, repeat)
+        median = statistics.median(repeated.values())
+        worst = max(repeated, key=repeated.get)
+        first_median = statistics.median(first.values())
+        first_worst = max(first, key=first.get)
+        click.echo(f"{lab_id:<22} {median * 1e3:6.1f}ms {median / ref_s:5.1f}× {median / TARGET_S:7.2f}× "
+                   f"{worst + f' {repeated[worst] * 1e3:.0f}ms':>24} {first_median * 1e3:12.1f}ms "
+                   f"{first_worst + f' {first[first_worst] * 1e3:.0f}ms':>24}")
         if median > TARGET_S:
             over.append(lab_id)
+        if first[first_worst] > TARGET_S:
+            over_first.append(f"{lab_id} ({first_worst})")
     click.echo(f"target {TARGET_S * 1e3:.0f} ms per change: {len(wanted) - len(over)}/{len(wanted)} labs within it"
                + (f"; over: {', '.join(over)}" if over else ""))
+    if over_first:
+        click.echo(f"first moves over the target (cache misses): {', '.join(over_first)}")
 
 
 if __name__ == "__main__":
