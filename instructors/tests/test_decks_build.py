@@ -13,7 +13,7 @@ from mlsysbook.slides import build
 from mlsysbook.slides.cli import slides as slides_cli
 from mlsysbook.slides.clone import parse_chapters
 
-from conftest import ink_fraction, page_pixels, pdf_text
+from mlsysbook.slides.pdfcheck import ink_fraction, page_pixels, pdf_text
 
 DECKS = build.discover_decks()
 DECK_NAMES = [d.name for d in DECKS]
