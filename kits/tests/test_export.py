@@ -2,6 +2,7 @@
 decisions, and the saved artefacts refuse to load when stale or of another version."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -177,3 +178,38 @@ def test_capture_training_rejects_thin_data(tmp_path):
     datasets.append_capture(tmp_path / "a.npz", "y", 3, np.zeros((200, 3), np.int16), "t")
     with pytest.raises(ValueError, match="need 6 axes"):
         train.capture_examples(tmp_path / "a.npz", "imu")
+
+
+def test_speech_commands_download_verifies_its_checksum(tmp_path, monkeypatch):
+    import urllib.request
+
+    from kits_host import datasets
+
+    def fake_download(url, dest):
+        assert url == datasets.SPEECH_COMMANDS_URL
+        Path(dest).write_bytes(b"not the real archive")
+
+    monkeypatch.setattr(urllib.request, "urlretrieve", fake_download)
+    with pytest.raises(IOError, match="checksum mismatch"):
+        datasets.download_speech_commands(tmp_path)
+    assert list(tmp_path.iterdir()) == []  # the corrupt partial file is removed
+
+
+def test_wav_loader_pads_and_checks_format(tmp_path):
+    import wave
+
+    from kits_host import datasets
+
+    def write(path, rate, channels, samples):
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(channels)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(np.asarray(samples, "<i2").tobytes())
+
+    write(tmp_path / "short.wav", 16000, 1, np.arange(100))
+    audio = datasets.load_wav_int16(tmp_path / "short.wav")
+    assert audio.shape == (16000,) and audio[99] == 99 and audio[100:].max() == 0
+    write(tmp_path / "cd.wav", 44100, 2, np.zeros(200))
+    with pytest.raises(ValueError, match="need mono 16-bit 16000 Hz"):
+        datasets.load_wav_int16(tmp_path / "cd.wav")

@@ -71,6 +71,9 @@ def test_capture_records_the_streamed_sensor(sim_board, tmp_path, models):
     assert run_cli("capture", port, "--label", "idle", "--seconds", 0.6, "--out", out).exit_code == 0
     recordings = datasets.read_capture(out)
     assert [label for label, _ in recordings] == ["wave", "idle"]
+    # A recording longer than the model's window is cut to its first window.
+    result = run_cli("infer", port, out, "--index", 0, "--model", MODELS / "motion" / "motion.kmodel.json")
+    assert result.exit_code == 0 and "identical scores" in result.output, result.output
     first = recordings[0][1]
     # The emulated IMU replays the self-test clips at 50 Hz: the capture is their prefix.
     clips = firmware.selftest_clips(models["motion"]).reshape(-1, 6)

@@ -31,7 +31,11 @@ class McuBoard:
 
     def mcu_limits(self) -> dict:
         """Flash and SRAM of the MCU from the mlsysim catalog."""
-        import mlsysim as ms
+        try:
+            import mlsysim as ms
+        except ImportError:
+            raise RuntimeError("MCU limits come from the repository's MLSys·im catalog: "
+                               "pip install -e mlsysim (or `make venv`)") from None
 
         hw = ms.hardware(self.mcu_catalog_name)
         return {"flash_bytes": hw.flash_bytes, "sram_bytes": hw.sram_bytes, "source": hw.source}

@@ -178,6 +178,11 @@ def infer(port: str, file: Path, index: int, manifest: Path | None, baud: int, t
     with _open(port, baud, timeout) as board:
         try:
             hello = board.hello()
+            expected = hello.input_samples * hello.input_axes
+            if np.asarray(samples).size > expected:
+                click.echo(f"using the first {hello.input_samples} samples of {file.name} (the model's input)",
+                           err=True)
+                samples = np.asarray(samples).reshape(-1)[:expected]
             if manifest is not None:
                 reference = _reference(manifest, hello, samples)
             result = board.infer(samples, hello)
