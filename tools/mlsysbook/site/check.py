@@ -99,7 +99,8 @@ def check_links(site: Path, rendered: set[str] | None = None,
             scans[rel] = _scan(site / rel, cache_dir)
         return scans[rel]
 
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str, str]] = []
+    kinds: dict[str, str] = {}  # site path -> "file" | "dir" | "" (missing)
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     for rel in pages:
         scan = scan_of(rel)
@@ -120,11 +121,12 @@ def check_links(site: Path, rendered: set[str] | None = None,
             if target.startswith(".."):
                 problems.append((rel, url, f"line {line}: link {url} points outside the site"))
                 continue
-            fs_target = site / target
-            if fs_target.is_dir():
+            if target not in kinds:  # thousands of links point at a few hundred files: stat each once
+                kinds[target] = "dir" if (site / target).is_dir() else "file" if (site / target).is_file() else ""
+            if kinds[target] == "dir":
                 target = posixpath.join(target, "index.html")
-                fs_target = site / target
-            if not fs_target.is_file():
+                kinds.setdefault(target, "file" if (site / target).is_file() else "")
+            if kinds[target] != "file":
                 problems.append((rel, url, f"line {line}: broken link {url} (no file {target})"))
                 continue
             if parts.fragment and target.endswith(".html"):
