@@ -155,6 +155,8 @@ def _matmul(g, out, parents, attrs):
     ### BEGIN SOLUTION
     ### HINT: dA = g @ B^T and dB = A^T @ g; treat 1-D operands as a row (A) or column (B) first
     a, b = parents[0].data, parents[1].data
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b, g * a
     if a.ndim >= 2 and b.ndim == 2:
         grad_a = (g.reshape(-1, g.shape[-1]) @ b.T).reshape(a.shape)
         grad_b = a.reshape(-1, a.shape[-1]).T @ g.reshape(-1, g.shape[-1])

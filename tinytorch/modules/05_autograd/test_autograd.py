@@ -55,6 +55,7 @@ def test_unbroadcast():
         (lambda a, b: a @ b, [(2, 3, 4), (2, 4, 5)]),
         (lambda a, b: a @ b, [(4,), (4, 2)]),
         (lambda a, b: a @ b, [(3, 4), (4,)]),
+        (lambda a, b: a @ b, [(4,), (4,)]),
         (lambda a: a.sum(axis=1), [(3, 4)]),
         (lambda a: a.mean(axis=(0, 2), keepdims=True), [(2, 3, 4)]),
         (lambda a: a.max(axis=-1), [(3, 5)]),

@@ -93,6 +93,8 @@ def _swap(x: np.ndarray) -> np.ndarray:
 @register_gradient("matmul")
 def _matmul(g, out, parents, attrs):
     a, b = parents[0].data, parents[1].data
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b, g * a
     if a.ndim >= 2 and b.ndim == 2:
         grad_a = (g.reshape(-1, g.shape[-1]) @ b.T).reshape(a.shape)
         grad_b = a.reshape(-1, a.shape[-1]).T @ g.reshape(-1, g.shape[-1])
