@@ -131,3 +131,11 @@ def test_embedding_matches_torch():
     weight = np.random.default_rng(0).standard_normal((6, 3))
     ids = np.array([[0, 5, 5], [2, 0, 1]])
     compare(lambda w: w[ids], lambda w: F.embedding(torch.tensor(ids), w), [weight])
+
+
+@SETTINGS
+@given(st.data(), small_dims, small_dims, st.sampled_from(["vv", "vm", "mv"]))
+def test_matmul_with_vectors(data, k, m, kind):
+    shapes = {"vv": [(k,), (k,)], "vm": [(k,), (k, m)], "mv": [(m, k), (k,)]}[kind]
+    a, b = arrays(data.draw, *shapes)
+    compare(lambda x, y: x @ y, lambda x, y: x @ y, [a, b])
