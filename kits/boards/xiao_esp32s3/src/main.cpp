@@ -95,15 +95,12 @@ void loop() {
         }
     }
 #else
-    // No microphone interrupt here: poll the I2S driver and hand samples to the lab.
-    int16_t pcm[64];
-    size_t n = 0;
-    while (n < 64 && I2S.available() > 0) {
-        int sample = I2S.read();
-        if (sample == 0 || sample == -1 || sample == 1) continue;  // the driver's "no data" values
-        pcm[n++] = (int16_t)sample;
+    // No microphone callback on this core: drain the I2S driver's DMA buffers from loop().
+    int16_t pcm[128];
+    int bytes = I2S.available() > 0 ? I2S.read(pcm, sizeof(pcm)) : 0;
+    if (bytes > 0) {
+        lab.pushFromInterrupt(pcm, (size_t)bytes / sizeof(int16_t));
     }
-    if (n) lab.pushFromInterrupt(pcm, n);
     lab.service();
 #endif
 }
