@@ -230,3 +230,21 @@ def test_flash_delegates_to_platformio(monkeypatch):
 def test_ports_lists_without_crashing():
     result = run_cli("ports")
     assert result.exit_code == 0
+
+
+def test_sim_command_serves_a_board_until_the_deadline():
+    import re
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "kits_host.cli", "sim", "motion", "--seconds", "20"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        port = re.search(r"on (/dev/pts/\d+);", line).group(1)
+        with Board.open(port, timeout_s=5) as board:
+            assert board.hello().labels == ("idle", "wave", "shake", "circle")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()

@@ -347,6 +347,31 @@ def size(names) -> None:
     Console(width=140).print(table)
 
 
+@main.command()
+@click.argument("name", type=click.Choice(MODEL_NAMES))
+@click.option("--seconds", type=float, default=None, help="Stop after this long (default: until Ctrl-C).")
+def sim(name: str, seconds: float | None) -> None:
+    """Run the firmware, compiled for this computer, as a simulated board on a pseudo-terminal."""
+    from . import firmware
+    from .native import ToolchainError
+    from .sim import start_simulated_board
+
+    (model,) = _reference_models([name]).values()
+    try:
+        board = start_simulated_board(firmware.build_host_sim(model))
+    except ToolchainError as exc:
+        fail(str(exc))
+    click.echo(f"simulated board running {name} on {board.port}; try: kits monitor {board.port}")
+    try:
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while board.process.poll() is None and (deadline is None or time.monotonic() < deadline):
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        board.close()
+
+
 @main.command("train-capture")
 @click.argument("capture_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(["audio", "imu", "image"]), required=True,
