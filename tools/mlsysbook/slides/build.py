@@ -117,6 +117,17 @@ def _hash_inputs(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+FIGURE_REF = re.compile(r"\\(?:figureframe\{[^}]*\}|includegraphics(?:\[[^]]*\])?)\{([^}]+)\}")
+
+
+def deck_inputs(deck: Deck, assets_dir: Path) -> list[Path]:
+    """Every file a deck reads: its source, the deck package and themes, the numbers, its figures."""
+    source = deck.source.read_text()
+    figures = [assets_dir / f"{name}.pdf" for name in FIGURE_REF.findall(source)]
+    return [deck.source, *sorted(THEME_DIR.glob("*.sty")), assets_dir / "mlsysnumbers.tex",
+            *[f for f in figures if f.exists()]]
+
+
 def _latexmk() -> str:
     exe = shutil.which("latexmk")
     if exe is None:
@@ -146,8 +157,7 @@ def build_one(deck: Deck, theme: str, out_dir: Path, assets_dir: Path) -> BuildR
     job = deck.name
     pdf = work / f"{job}.pdf"
     stamp = work / f"{job}.inputs"
-    inputs = [deck.source, *THEME_DIR.glob("*.sty"), *assets_dir.iterdir()]
-    fingerprint = _hash_inputs([p for p in inputs if p.is_file()]) + theme
+    fingerprint = _hash_inputs(deck_inputs(deck, assets_dir)) + theme
     if pdf.exists() and stamp.exists() and stamp.read_text() == fingerprint:
         return BuildResult(deck, theme, pdf, rebuilt=False)
     wrapper = work / f"{job}.tex"

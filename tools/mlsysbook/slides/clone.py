@@ -10,7 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
-from .build import THEME_DIR, Deck, SlideBuildError, check_theme
+from .build import FIGURE_REF, THEME_DIR, Deck, SlideBuildError, check_theme
 
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -56,7 +56,7 @@ def clone(decks: list[Deck], dest: Path, assets_dir: Path, *, course: str, term:
         target = dest / f"{deck.number:02d}-{deck.slug}.tex"
         target.write_text(source)
         written.append(target)
-        for figure in re.findall(r"\\figureframe\{[^}]*\}\{([^}]+)\}", source):
+        for figure in FIGURE_REF.findall(source):
             shutil.copy2(assets_dir / f"{figure}.pdf", figures / f"{figure}.pdf")
     (dest / "course-settings.cfg").write_text(
         "% Title-slide details and theme for every deck in this folder; edit freely.\n"
