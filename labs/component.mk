@@ -2,9 +2,8 @@
 LABS_DIR     := $(ROOT)/labs
 LABS_ENV     := PYTHONPATH=$(LABS_DIR)
 LABS_OUT     := $(BUILD)/site/labs
-# labs/ is its own distribution (labkit + test extras); install it into the shared venv once the
-# root packages are in, and again whenever its pyproject changes
-LABS_STAMP   := $(VENV)/.labs-installed
+# labs/ is its own distribution (labkit + test extras), installed by the root `venv` target
+LABS_STAMP   := $(VENV)/.installed
 
 TEST_TARGETS  += test-labs
 BENCH_TARGETS += bench-labs
@@ -12,10 +11,6 @@ SITE_TARGETS  += site-labs
 SLOW_TEST_TARGETS += test-labs-slow
 
 .PHONY: test-labs bench-labs site-labs labs-index
-
-$(LABS_STAMP): $(LABS_DIR)/pyproject.toml $(VENV)/.installed
-	flock /tmp/venv.lock $(PY) -m pip install -q -e '$(LABS_DIR)[dev]'
-	@touch $@
 
 test-labs: venv $(LABS_STAMP) ## Labs: every lab runs headless, passes `marimo check`, and reacts to its controls
 	$(LABS_ENV) $(PYTEST) $(LABS_DIR)/tests
