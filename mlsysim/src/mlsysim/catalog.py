@@ -317,6 +317,7 @@ class Model(_Record):
     published_params: float | None = None
     published_active_params: float | None = None
     published_macs: float | None = None
+    published_memory_bytes: float | None = None
     cnn_layers: tuple = ()
     dense_features: int = 0
     embedding_dim: int = 0
@@ -517,7 +518,7 @@ def _model_from_row(row: dict) -> Model:
     for key in ("table_rows", "bottom_mlp", "top_mlp"):
         if key in row:
             row[key] = tuple(int(v) for v in row[key])
-    for key in ("published_params", "published_active_params", "published_macs"):
+    for key in ("published_params", "published_active_params", "published_macs", "published_memory_bytes"):
         if key in row:
             row[key] = float(row[key])
     kwargs.update({k: v for k, v in row.items() if k in _MODEL_FIELDS})

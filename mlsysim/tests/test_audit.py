@@ -1,0 +1,68 @@
+"""Catalog and physics checks from the independent audit: each test recomputes a number from the public
+document or first principles it comes from, so a wrong catalog row or formula fails here."""
+import pytest
+
+import mlsysim as ms
+
+GBIT = 1e9 / 8  # bytes per second in one Gb/s
+
+
+# ---- hardware peaks ------------------------------------------------------------------------------
+def test_cortex_a76_int8_peak_uses_the_dot_product_instructions():
+    # 4 cores x 2.4 GHz x 2 ASIMD pipes x SDOT (16 int8 MACs = 32 OP) per pipe per cycle
+    rpi5 = ms.hardware("RPi5")
+    assert rpi5.peak_flops("int8") == pytest.approx(4 * 2.4e9 * 2 * 32, rel=1e-3)
+    # the same pipes do 4 fp32 FMAs each: int8 with SDOT is 4x fp32, not the 2x of widening MACs
+    assert rpi5.peak_flops("int8") / rpi5.peak_flops("fp32") == pytest.approx(4.0, rel=1e-3)
+    # the Cortex-A72 of the Pi 4 (Armv8.0) has no dot product: it stays at 2x
+    rpi4 = ms.hardware("RPi4")
+    assert rpi4.peak_flops("int8") / rpi4.peak_flops("fp32") == pytest.approx(2.0, rel=1e-3)
+
+
+def test_b200_matches_the_hgx_b200_column_with_sparsity_halved():
+    b200 = ms.hardware("B200")
+    sparse_pflops = {"bf16": 4.5, "fp8": 9.0, "int8": 9.0, "tf32": 2.2}
+    for dtype, sparse in sparse_pflops.items():
+        assert b200.peak_flops(dtype) == pytest.approx(sparse * 1e15 / 2, rel=1e-3), dtype
+    assert b200.peak_flops("fp32") == pytest.approx(75e12)
+    assert b200.peak_flops("fp64") == pytest.approx(37e12)
+    assert b200.memory_bytes == pytest.approx(180e9)
+    assert b200.memory_bw_bytes_per_s == pytest.approx(7.7e12)
+
+
+# ---- links and nodes -----------------------------------------------------------------------------
+@pytest.mark.parametrize("link, bidirectional_gbytes", [("TPUv5e-ICI", 400), ("TPUv5p-ICI", 1200)])
+def test_tpu_ici_is_half_of_googles_bidirectional_per_chip_figure(link, bidirectional_gbytes):
+    assert ms.interconnect(link).bandwidth_bytes_per_s == pytest.approx(bidirectional_gbytes * 1e9 / 2)
+
+
+@pytest.mark.parametrize("link, pod_allreduce_bytes_per_s, chips", [("TPUv4-ICI", 1.1e15, 4096),
+                                                                     ("TPUv5e-ICI", 51.2e12, 256)])
+def test_tpu_ici_agrees_with_the_pod_all_reduce_bandwidth_per_chip(link, pod_allreduce_bytes_per_s, chips):
+    # one convention for every TPU generation: the pod's quoted all-reduce bandwidth per chip
+    assert ms.interconnect(link).bandwidth_bytes_per_s == pytest.approx(pod_allreduce_bytes_per_s / chips, rel=0.02)
+
+
+def test_every_node_counts_one_scale_out_link_per_accelerator():
+    # inter_link is per accelerator (bundling all of that accelerator's ports), so a node has exactly
+    # as many of them as accelerators; counting ports here multiplies the node's bandwidth
+    for name in ms.list_nodes():
+        n = ms.node(name)
+        assert n.nics_per_node == n.count, name
+
+
+@pytest.mark.parametrize("node, ports, gbit_per_port", [("DGX-A100", 8, 200), ("DGX-H100", 8, 400),
+                                                        ("Gaudi2-8", 24, 100), ("Gaudi3-8", 24, 200)])
+def test_node_scale_out_bandwidth_matches_its_ports(node, ports, gbit_per_port):
+    assert ms.node(node).inter_node_bw_bytes_per_s == pytest.approx(ports * gbit_per_port * GBIT)
+
+
+# ---- models ---------------------------------------------------------------------------------------
+def test_ds_cnn_matches_hello_edge_memory_not_a_parameter_count():
+    kws = ms.model("DS-CNN-KWS")
+    # Hello Edge's 38.6 KB is 8-bit weights plus activation buffers; the weights alone are ~23K
+    assert 20e3 < kws.params < 26e3
+    int8_footprint = kws.weight_bytes("int8") + kws.peak_activation_elements * 1
+    assert int8_footprint == pytest.approx(kws.published_memory_bytes, rel=0.05)
+    # 5.4 M operations per inference in the paper = 2.7 M multiply-accumulates
+    assert kws.flops_per_sample == pytest.approx(5.4e6, rel=0.03)
