@@ -527,21 +527,30 @@ def _fig_scaling(path: Path) -> None:
 
 @figure("fig-edge-fit")
 def _fig_edge_fit(path: Path) -> None:
+    from matplotlib.ticker import NullFormatter
+
     plt = _plt()
     models = ["DS-CNN-KWS", "MobileNet-PersonDet", "MobileNetV2"]
     fig, ax = plt.subplots()
     for name in models:
         fit = ms.edge_fit(mdl(name), hw("ESP32-S3"))
-        ax.scatter(fit.flash_bytes / KB, fit.sram_bytes / KB, s=60, label=name)
-    for mcu in ["nRF52840", "ESP32-S3"]:
+        ax.scatter(fit.flash_bytes / KB, fit.sram_bytes / KB, s=60, label=name, zorder=3)
+    low = 10.0
+    for mcu, style in [("nRF52840", "--"), ("ESP32-S3", ":")]:
         h = hw(mcu)
-        ax.add_patch(plt.Rectangle((0, 0), h.flash_bytes / KB, h.sram_bytes / KB, fill=False, linestyle="--"))
-        ax.annotate(mcu, (h.flash_bytes / KB, h.sram_bytes / KB), fontsize=8)
+        flash, sram = h.flash_bytes / KB, h.sram_bytes / KB
+        # The region a model must fall inside: below the SRAM line and left of the flash line.
+        ax.plot([low, flash, flash], [sram, sram, low], linestyle=style, color="black")
+        ax.annotate(f"{mcu} capacity", (flash, sram), textcoords="offset points", xytext=(-70, 5), fontsize=8)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("flash needed (KB, int8)")
-    ax.set_ylabel("SRAM needed (KB)")
-    ax.legend(fontsize=8)
+    ax.set_xlim(low, 1e5)
+    ax.set_ylim(low, 1e4)
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("flash needed (kB, int8)")
+    ax.set_ylabel("SRAM needed (kB)")
+    ax.legend(fontsize=8, loc="upper left")
     _save(fig, path)
 
 
