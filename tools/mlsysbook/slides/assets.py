@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 import mlsysim as ms
+
+from .build import locked
 
 NUMBERS: dict[str, Callable[[], str]] = {}
 FIGURES: dict[str, Callable[[Path], None]] = {}
@@ -587,7 +591,10 @@ def _fig_precision(path: Path) -> None:
 def _write_if_changed(path: Path, data: bytes) -> bool:
     if path.exists() and path.read_bytes() == data:
         return False
-    path.write_bytes(data)
+    # Write beside the target, then rename: readers never see a half-written file.
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    scratch.write_bytes(data)
+    os.replace(scratch, path)
     return True
 
 
@@ -601,23 +608,26 @@ def render_numbers() -> str:
 
 def generate(out_dir: Path, repo_root: Path) -> Path:
     """Write mlsysnumbers.tex and every figure into out_dir; return out_dir."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _write_if_changed(out_dir / "mlsysnumbers.tex", render_numbers().encode())
-    for name, draw in FIGURES.items():
-        scratch = out_dir / f".{name}.tmp.pdf"
-        draw(scratch)
-        _write_if_changed(out_dir / f"{name}.pdf", scratch.read_bytes())
-        scratch.unlink()
-    converter = shutil.which("rsvg-convert")
-    for name, svg in BOOK_SVGS.items():
-        source = repo_root / svg
-        if not source.exists():
-            raise FileNotFoundError(f"book figure {svg} is missing; decks reuse it as {name}.pdf")
-        if converter is None:
-            raise RuntimeError("rsvg-convert not found: install it with "
-                               "`tools/ensure-apt.sh librsvg2-bin` (make slides does this)")
-        target = out_dir / f"{name}.pdf"
-        if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
-            continue
-        subprocess.run([converter, "-f", "pdf", "-o", str(target), str(source)], check=True)
+    with locked(out_dir):
+        _write_if_changed(out_dir / "mlsysnumbers.tex", render_numbers().encode())
+        for name, draw in FIGURES.items():
+            with tempfile.TemporaryDirectory() as scratch_dir:
+                scratch = Path(scratch_dir) / f"{name}.pdf"
+                draw(scratch)
+                _write_if_changed(out_dir / f"{name}.pdf", scratch.read_bytes())
+        converter = shutil.which("rsvg-convert")
+        for name, svg in BOOK_SVGS.items():
+            source = repo_root / svg
+            if not source.exists():
+                raise FileNotFoundError(f"book figure {svg} is missing; decks reuse it as {name}.pdf")
+            if converter is None:
+                raise RuntimeError("rsvg-convert not found: install it with "
+                                   "`tools/ensure-apt.sh librsvg2-bin` (make slides does this)")
+            target = out_dir / f"{name}.pdf"
+            if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+                continue
+            with tempfile.TemporaryDirectory() as scratch_dir:
+                scratch = Path(scratch_dir) / f"{name}.pdf"
+                subprocess.run([converter, "-f", "pdf", "-o", str(scratch), str(source)], check=True)
+                _write_if_changed(target, scratch.read_bytes())
     return out_dir

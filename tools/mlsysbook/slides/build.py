@@ -7,6 +7,8 @@ it reads; an unchanged deck is not recompiled.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -109,6 +111,18 @@ def check_log(log_text: str, label: str, log_path: Path) -> None:
         raise SlideBuildError(f"{label}: " + "; ".join(unique[:8]) + f" (log: {log_path})")
 
 
+@contextlib.contextmanager
+def locked(folder: Path):
+    """Hold an exclusive lock on folder, so two builds (say `make site` and `make slides`) do not interleave."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _hash_inputs(paths: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in sorted(paths):
@@ -185,7 +199,7 @@ def build_decks(decks: list[Deck], themes: list[str], out_dir: Path, assets_dir:
     pairs = [(d, t) for t in themes for d in decks]
     results: list[BuildResult] = []
     failures: list[str] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with locked(out_dir), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(build_one, d, t, out_dir, assets_dir) for d, t in pairs]
         for future in futures:
             try:
