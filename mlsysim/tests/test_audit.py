@@ -66,3 +66,47 @@ def test_ds_cnn_matches_hello_edge_memory_not_a_parameter_count():
     assert int8_footprint == pytest.approx(kws.published_memory_bytes, rel=0.05)
     # 5.4 M operations per inference in the paper = 2.7 M multiply-accumulates
     assert kws.flops_per_sample == pytest.approx(5.4e6, rel=0.03)
+
+
+# ---- published reference results ----------------------------------------------------------------
+def test_gpt3_training_compute_matches_the_paper():
+    # Brown et al. 2020, Table D.1: 3.14e23 FLOP for 300B tokens, i.e. 6 N D without attention
+    bare = ms.training_flop("GPT-3-175B", 300e9, seq_len=2048, attention=False)
+    assert bare == pytest.approx(3.14e23, rel=0.01)
+    # attention over 2048 positions adds under 3 percent at this width
+    with_attention = ms.training_flop("GPT-3-175B", 300e9, seq_len=2048)
+    assert 1.0 < with_attention / bare < 1.03
+
+
+def test_llama2_70b_kv_cache_per_token_with_grouped_query_attention():
+    assert ms.kv_cache_bytes("Llama-2-70B", 1, 1) == 2 * 80 * 8 * 128 * 2 == 327_680
+
+
+def test_batch_one_decode_lower_bound_is_weights_over_bandwidth(h100):
+    bound = ms.model_roofline("Llama-3-8B", h100, "decode", batch=1, seq_len=1)
+    assert bound.bound == "memory"
+    assert bound.time_s == pytest.approx(16.06e9 / 3.35e12, rel=0.01)  # about 4.8 ms per token
+
+
+def test_mixture_of_experts_compute_uses_active_and_memory_uses_total_parameters():
+    mixtral = ms.model("Mixtral-8x7B")
+    # forward FLOPs per token ~ 2 x active matmul parameters (embedding lookups are free)
+    assert mixtral.flops_per_token(1) == pytest.approx(2 * mixtral.active_params, rel=0.02)
+    state = ms.training_memory(mixtral, 1, 1024, zero_stage=0)
+    assert state.weights_bytes == pytest.approx(2 * mixtral.params)
+    assert ms.inference_memory(mixtral, 1, 1).weights_bytes == pytest.approx(2 * 46.7e9, rel=0.01)
+
+
+@pytest.mark.parametrize("pp, micro_batches", [(4, 8), (8, 32)])
+def test_pipeline_bubble_is_p_minus_1_over_m_plus_p_minus_1(pp, micro_batches):
+    run = ms.train_step("Llama-3-8B", "DGX-H100", 8 * pp, micro_batches, 2048, tp=8, pp=pp, check_memory=False)
+    assert run.n_micro_batches == micro_batches
+    pipeline = run.step_time_s - run.dp_comm_exposed_s - run.optimizer_s
+    assert run.bubble_s / pipeline == pytest.approx((pp - 1) / (micro_batches + pp - 1))
+
+
+def test_ring_all_reduce_is_2_n_minus_1_over_n_bytes_over_bandwidth():
+    ideal = ms.interconnect("IB-NDR").replace(latency_s=0.0, peak_efficiency=1.0)
+    for n in (2, 8, 64):
+        result = ms.collective("all_reduce", 1e9, n, ideal)
+        assert result.time_s == pytest.approx(2 * (n - 1) / n * 1e9 / 50e9)

@@ -410,10 +410,18 @@ def chinchilla_tokens(params: float) -> float:
     return assumptions.CHINCHILLA_TOKENS_PER_PARAM * positive("params", params)
 
 
-def training_flop(model, tokens: float, seq_len: int | None = None) -> float:
-    """Total training FLOPs: 3 x forward FLOPs per token x tokens (~6 N D for large models)."""
+def training_flop(model, tokens: float, seq_len: int | None = None, attention: bool = True) -> float:
+    """Total training FLOPs: 3 x forward FLOPs per token x tokens (~6 N D for large models).
+
+    ``attention=False`` drops the 4 x layers x seq x d_attn score/weighted-sum term and gives the
+    bare 6 N D that Brown et al. (GPT-3, Table D.1: 3.14e23 FLOP) and Kaplan et al. tabulate.
+    """
     m = get_model(model)
-    return 3.0 * m.flops_per_token(seq_len or m.max_seq_len) * positive("tokens", tokens)
+    seq_len = seq_len or m.max_seq_len
+    per_token = m.flops_per_token(seq_len)
+    if not attention:
+        per_token -= 4.0 * m.layers * positive_int("seq_len", seq_len) * m.q_dim
+    return 3.0 * per_token * positive("tokens", tokens)
 
 
 @dataclass(frozen=True)
