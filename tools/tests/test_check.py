@@ -77,3 +77,10 @@ def test_cli_exit_codes(site_copy):
     assert broken.returncode == 1 and "broken link ../missing.html" in broken.stdout
     empty = subprocess.run(command[:-1] + [str(site_copy / "nowhere")], capture_output=True, text=True)
     assert empty.returncode == 1 and "build the site first" in empty.stdout
+
+
+def test_demonstrated_errors_are_not_findings(site_copy):
+    # `#| error: true` cells show their traceback on purpose; the renderer marks them so
+    _inject(site_copy, "vol1/alpha/alpha.html",
+            '<pre class="cell-output cell-output-error cell-error-allowed"><code>ValueError</code></pre>')
+    assert check_site(site_copy, site_copy / "_site") == []
