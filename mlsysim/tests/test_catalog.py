@@ -102,3 +102,30 @@ def test_transformer_builder_validates():
         ms.transformer("bad", 2, 64, 8, kv_heads=3)
     with pytest.raises(ms.ValidationError, match="layers"):
         ms.transformer("bad", 0, 64, 8)
+
+
+@pytest.mark.parametrize("name, sram, flash", [
+    ("nRF52840", 256 * 2**10, 2**20),       # nRF52840 PS v1.7: 256 KB RAM, 1 MB flash (binary)
+    ("ESP32-S3", 512 * 2**10, 8 * 2**20),   # ESP32-S3 datasheet: 512 KB SRAM; 8 MB (64 Mbit) flash
+    ("STM32H747", 2**20, 2 * 2**20),        # DS12930: 1 MB RAM, 2 MB flash
+])
+def test_mcu_memories_are_exact_binary_byte_counts(name, sram, flash):
+    hw = ms.hardware(name)
+    assert hw.sram_bytes == sram and hw.memory_bytes == sram and hw.flash_bytes == flash
+
+
+def test_edge_dram_and_caches_are_binary_sized():
+    assert ms.hardware("RPi4").memory_bytes == 4 * 2**30
+    assert ms.hardware("RPi5").memory_bytes == 8 * 2**30 and ms.hardware("RPi5").sram_bytes == 2 * 2**20
+    assert ms.hardware("Jetson-AGX-Orin").memory_bytes == 64 * 2**30
+    assert ms.hardware("H100-SXM").memory_bytes == 80e9      # vendor's decimal headline stays
+
+
+def test_catalog_rows_give_each_size_in_exactly_one_unit():
+    from mlsysim.catalog import _size_bytes
+    assert _size_bytes({"name": "x", "sram_kib": 2}, "sram") == 2048
+    with pytest.raises(ms.ValidationError, match="sram_kb, sram_kib"):
+        _size_bytes({"name": "x", "sram_kb": 2, "sram_kib": 2}, "sram")
+    with pytest.raises(ms.ValidationError, match="memory_gib"):
+        _size_bytes({"name": "x"}, "memory")
+    assert _size_bytes({"name": "x"}, "flash", required=False) is None

@@ -16,7 +16,7 @@ import yaml
 
 from . import architectures
 from .errors import UnknownNameError, ValidationError, choice, positive, positive_int
-from .units import DTYPE_BYTES, GB, MB, TERA, dtype_name
+from .units import DTYPE_BYTES, GB, GiB, KB, KiB, MB, MiB, TERA, dtype_name
 
 CATEGORIES = ("datacenter", "cpu", "edge", "mcu")
 TOPOLOGIES = ("rail-optimized", "fat-tree", "torus")
@@ -30,6 +30,26 @@ def _load(filename: str) -> list[dict]:
 def _num(value) -> float | None:
     """YAML 1.1 reads '1.5e9' as a string; accept both spellings."""
     return None if value is None else float(value)
+
+
+#: Capacity spellings a catalog row may use: decimal where the source quotes decimal units, binary
+#: (KiB/MiB/GiB) where the part is binary-sized, e.g. MCU SRAM/flash and DRAM chips (JEDEC "GB" = 2**30).
+_SIZE_UNITS = {"kb": KB, "mb": MB, "gb": GB, "kib": KiB, "mib": MiB, "gib": GiB}
+
+
+def _size_bytes(row: Mapping, field_name: str, required: bool = True) -> float | None:
+    """Exact byte count of ``<field_name>_<unit>``; exactly one unit spelling per field."""
+    given = {unit: row[f"{field_name}_{unit}"] for unit in _SIZE_UNITS if row.get(f"{field_name}_{unit}") is not None}
+    if len(given) > 1:
+        raise ValidationError(f"{row.get('name')}.{field_name}",
+                              f"give one of {', '.join(f'{field_name}_{u}' for u in given)}, not several")
+    if not given:
+        if required:
+            raise ValidationError(f"{row.get('name')}.{field_name}",
+                                  f"missing; give {field_name}_gb (decimal) or {field_name}_gib (binary)")
+        return None
+    (unit, value), = given.items()
+    return float(value) * _SIZE_UNITS[unit]
 
 
 class _Record:
@@ -97,10 +117,10 @@ def _hardware_table() -> dict[str, Hardware]:
         peaks = {dtype_name(k): float(v) * TERA for k, v in row["peak_tflops"].items()}
         table[row["name"].lower()] = Hardware(
             name=row["name"], vendor=row["vendor"], category=row["category"], form_factor=row.get("form_factor", ""),
-            peak_flops_by_dtype=peaks, memory_bytes=float(row["memory_gb"]) * GB,
+            peak_flops_by_dtype=peaks, memory_bytes=_size_bytes(row, "memory"),
             memory_bw_bytes_per_s=float(row["memory_gbps"]) * GB,
-            sram_bytes=None if row.get("sram_mb") is None else float(row["sram_mb"]) * MB,
-            flash_bytes=None if row.get("flash_mb") is None else float(row["flash_mb"]) * MB,
+            sram_bytes=_size_bytes(row, "sram", required=False),
+            flash_bytes=_size_bytes(row, "flash", required=False),
             tdp_w=_num(row.get("tdp_w")), price_usd=_num(row.get("price_usd")),
             notes=row.get("notes", ""), source=row["source"],
             sustained_fraction=_num((row.get("sustained") or {}).get("fraction")),
