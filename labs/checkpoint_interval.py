@@ -4,8 +4,6 @@ __generated_with = "0.25.2"
 app = marimo.App(width="medium", app_title="How Often to Checkpoint: Young and Daly")
 
 with app.setup:
-    import math
-
     import marimo as mo
     import mlsysim as ms
     import labkit as lk
@@ -62,27 +60,28 @@ def _(control_spec, controls):
     state = lk.engine_call(ms.training_memory, model, batch=1, seq_len=1024, optimizer="adam", precision="bf16")
     checkpoint_bytes = state.weights_bytes + state.optimizer_bytes
     write_s = checkpoint_bytes / (params["write_gbps"] * 1e9)
-    cluster_mtbf_s = params["mtbf_gpu_h"] * 3600 / params["gpus"]
+    cluster_mtbf_s = ms.job_mtbf(params["gpus"], device_mtbf_s=params["mtbf_gpu_h"] * 3600)
     restart_s = params["restart_min"] * 60
 
+    def plan_for(mtbf_s):
+        return lk.engine_call(ms.checkpoint_interval, write_s, mtbf_s, restart_s=restart_s)
+
     def waste(interval_s, mtbf_s=cluster_mtbf_s):
-        """Fraction of wall-clock lost: writing checkpoints, redoing half an interval on average, restarting."""
-        return write_s / interval_s + (interval_s + write_s) / (2 * mtbf_s) + restart_s / mtbf_s
+        """Fraction of wall-clock lost: writing checkpoints, redoing lost work, restarting (Daly's model)."""
+        return ms.checkpoint_lost_fraction(interval_s, write_s, mtbf_s, restart_s)
 
     def young(mtbf_s):
-        return math.sqrt(2 * write_s * mtbf_s)
+        return plan_for(mtbf_s).young_interval_s
 
     def daly(mtbf_s):
-        if write_s >= 2 * mtbf_s:
-            return mtbf_s
-        ratio = write_s / (2 * mtbf_s)
-        return math.sqrt(2 * write_s * mtbf_s) * (1 + math.sqrt(ratio) / 3 + ratio / 9) - write_s
+        return plan_for(mtbf_s).daly_interval_s
 
     interval_s = params["interval_min"] * 60
-    tau_young, tau_daly = young(cluster_mtbf_s), daly(cluster_mtbf_s)
+    plan = plan_for(cluster_mtbf_s)
+    tau_young, tau_daly = plan.young_interval_s, plan.daly_interval_s
     intervals_min = list(control_spec["interval_min"].values)
-    return (checkpoint_bytes, cluster_mtbf_s, daly, interval_s, intervals_min, model, params, restart_s, tau_daly,
-            tau_young, waste, write_s, young)
+    return (checkpoint_bytes, cluster_mtbf_s, daly, interval_s, intervals_min, model, params, plan, restart_s,
+            tau_daly, tau_young, waste, write_s, young)
 
 
 @app.cell(hide_code=True)
@@ -109,7 +108,7 @@ def _(control_spec, daly, params, restart_s, waste, write_s, young):
 
 
 @app.cell(hide_code=True)
-def _(checkpoint_bytes, cluster_mtbf_s, interval_s, params, restart_s, tau_daly, waste, write_s):
+def _(checkpoint_bytes, cluster_mtbf_s, interval_s, params, plan, tau_daly, waste, write_s):
     _best = waste(tau_daly)
     _mine = waste(interval_s)
     lk.limit(
@@ -119,10 +118,9 @@ def _(checkpoint_bytes, cluster_mtbf_s, interval_s, params, restart_s, tau_daly,
         f"Job MTBF M = per-GPU {params['mtbf_gpu_h']:,} h ÷ {params['gpus']:,} GPUs = {lk.fmt_time(cluster_mtbf_s)}. "
         f"Checkpoint = {lk.fmt_bytes(checkpoint_bytes)} (weights + optimizer state, from MLSys·im) ÷ "
         f"{params['write_gbps']} GB/s = δ = {lk.fmt_time(write_s)}. Young: τ = √(2δM); Daly adds higher-order "
-        "terms and subtracts δ. Loss ≈ δ/τ + (τ + δ)/(2M) + R/M: checkpointing more often costs writes, less "
-        "often costs rework.",
-        f"tau_Young = sqrt(2 x {write_s:.1f} s x {cluster_mtbf_s:.0f} s) = {math.sqrt(2 * write_s * cluster_mtbf_s):.0f} s\n"
-        f"tau_Daly  = {tau_daly:.0f} s;  restart R = {restart_s:.0f} s",
+        "terms and subtracts δ. Loss = 1 − τ / (M·e^(R/M)·(e^((τ+δ)/M) − 1)), to first order "
+        "δ/τ + (τ + δ)/(2M) + R/M: checkpointing more often costs writes, less often costs rework.",
+        plan.explain(),
     )
     return
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import mlsysim as ms
 import pytest
 
 from labkit.harness import error_messages, output_text, run_lab
@@ -213,6 +214,10 @@ def test_checkpoint_interval_shrinks_with_scale_as_square_root():
     for defs in (small, big):
         best = defs["waste"](defs["tau_daly"])
         assert all(defs["waste"](m * 60) >= best - 1e-12 for m in defs["intervals_min"])
+    # the lab's numbers are the engine's: same plan as calling MLSys·im directly
+    engine = ms.checkpoint_interval(small["write_s"], small["cluster_mtbf_s"], restart_s=small["restart_s"])
+    assert small["plan"].to_dict() == engine.to_dict() and small["tau_daly"] == engine.daly_interval_s
+    assert small["waste"](engine.interval_s) == engine.lost_fraction
 
 
 def test_retraining_cadence_optimum_follows_the_square_root_law():

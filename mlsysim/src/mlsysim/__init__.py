@@ -16,6 +16,8 @@ from .serving import Serving, serve, serve_max_throughput
 from .queueing import QueueStats, simulate_queue
 from .energy import TCO, carbon, cloud_price, energy, grid_intensity, list_regions, tco
 from .edge import EdgeFit, edge_fit
+from .reliability import (CheckpointPlan, checkpoint_interval, checkpoint_lost_fraction, daly_interval, job_mtbf,
+                          young_interval)
 from .units import fmt_bytes, fmt_count, fmt_rate, fmt_time
 from . import sweep
 
