@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -113,3 +114,42 @@ def test_queue_obeys_littles_law():
     stats = ms.simulate_queue(serving, 5.0, 2000, seed=4)
     # average number of requests in service = throughput x mean time in system (decode dominates here)
     assert stats.mean_batch == pytest.approx(stats.throughput_rps * stats.mean_s, rel=0.2)
+
+
+def _step_by_step_latencies(serving, arrival_rate, n_requests, seed, limit):
+    """Reference simulator: one decode step per loop iteration, no event skipping, plain lists."""
+    arrivals = np.cumsum(np.random.default_rng(seed).exponential(1.0 / arrival_rate, n_requests)).tolist()
+    prefill = serving.prefill_per_token_s * serving.prompt_len
+    clock, nxt, waiting, active, done = 0.0, 0, [], [], [None] * n_requests
+    while nxt < n_requests or waiting or active:
+        while nxt < n_requests and arrivals[nxt] <= clock:
+            waiting.append(nxt)
+            nxt += 1
+        if not waiting and not active:
+            clock = arrivals[nxt]
+            continue
+        admit = waiting[:limit - len(active)]
+        waiting = waiting[len(admit):]
+        if admit:
+            clock += prefill * len(admit)
+            active += [[r, serving.output_len - 1] for r in admit]
+        if active:
+            if all(left > 0 for _, left in active):
+                clock += serving.decode_fixed_s + serving.decode_per_sequence_s * len(active)
+                for entry in active:
+                    entry[1] -= 1
+            for r, left in active:
+                if left <= 0:
+                    done[r] = clock
+            active = [entry for entry in active if entry[1] > 0]
+    return np.array(done) - np.array(arrivals)
+
+
+@pytest.mark.parametrize("rate, limit, output_len", [(1.0, 16, 64), (30.0, 16, 64), (50.0, 4, 16), (5.0, 3, 1)])
+def test_event_skipping_queue_matches_a_step_by_step_simulation(rate, limit, output_len):
+    serving = ms.serve("Llama-3-8B", "H100-SXM", 16, 512, output_len)
+    stats = ms.simulate_queue(serving, rate, 150, seed=5, max_concurrency=limit)
+    latency = _step_by_step_latencies(serving, rate, 150, 5, limit)
+    assert stats.p50_s == pytest.approx(np.percentile(latency, 50), rel=1e-6)
+    assert stats.p99_s == pytest.approx(np.percentile(latency, 99), rel=1e-6)
+    assert stats.mean_s == pytest.approx(latency.mean(), rel=1e-6)

@@ -6,6 +6,7 @@ request; the step time grows with the number of active sequences as the Serving 
 """
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -54,60 +55,64 @@ def simulate_queue(serving: Serving, arrival_rate: float, n_requests: int = 1000
     limit = positive_int("max_concurrency", max_concurrency if max_concurrency is not None else max(1, serving.max_concurrency))
     rng = np.random.default_rng(seed)
     arrivals = np.cumsum(rng.exponential(1.0 / rate, n_requests))
+    arrival_at = arrivals.tolist()
     out_len = serving.output_len
     prefill_per_request = serving.prefill_per_token_s * serving.prompt_len
+    decode_fixed_s, decode_per_sequence_s = serving.decode_fixed_s, serving.decode_per_sequence_s
 
+    # Every request needs the same out_len - 1 decode steps and all active requests step together, so
+    # requests finish in admission order. Each active entry stores the global decode-step count at which
+    # it finishes; the front of the deque is always the next to finish, which makes every event O(1).
     clock = 0.0
+    decode_steps_done = 0
     waiting: deque[int] = deque()
-    active_ids = np.empty(0, dtype=np.int64)
-    remaining = np.empty(0, dtype=np.int64)
-    first_token = np.full(n_requests, np.nan)
-    done = np.full(n_requests, np.nan)
+    active: deque[tuple[int, int]] = deque()
+    first_token = [math.nan] * n_requests
+    done = [math.nan] * n_requests
     next_arrival = 0
     busy = 0.0
     batch_sum = 0.0
-    steps = 0
-    while next_arrival < n_requests or waiting or active_ids.size:
-        while next_arrival < n_requests and arrivals[next_arrival] <= clock:
+    while next_arrival < n_requests or waiting or active:
+        while next_arrival < n_requests and arrival_at[next_arrival] <= clock:
             waiting.append(next_arrival)
             next_arrival += 1
-        if not waiting and not active_ids.size:
-            clock = arrivals[next_arrival]
+        if not waiting and not active:
+            clock = arrival_at[next_arrival]
             continue
-        admit = []
-        while waiting and active_ids.size + len(admit) < limit:
-            admit.append(waiting.popleft())
-        if admit:
-            step = prefill_per_request * len(admit)
+        room = limit - len(active)
+        if waiting and room > 0:
+            n_admit = min(room, len(waiting))
+            step = prefill_per_request * n_admit
             clock += step
             busy += step
-            first_token[admit] = clock
-            active_ids = np.concatenate([active_ids, np.array(admit, dtype=np.int64)])
-            remaining = np.concatenate([remaining, np.full(len(admit), out_len - 1, dtype=np.int64)])
-        finished = remaining <= 0
-        if finished.any():
-            done[active_ids[finished]] = clock
-            active_ids, remaining = active_ids[~finished], remaining[~finished]
-        if not active_ids.size:
+            finish_at = decode_steps_done + out_len - 1
+            for _ in range(n_admit):
+                request = waiting.popleft()
+                first_token[request] = clock
+                active.append((request, finish_at))
+        while active and active[0][1] <= decode_steps_done:
+            done[active.popleft()[0]] = clock
+        if not active:
             continue
-        step = serving.decode_fixed_s + serving.decode_per_sequence_s * active_ids.size
+        n_active = len(active)
+        step = decode_fixed_s + decode_per_sequence_s * n_active
         # the active set only changes when a request finishes or (with room to spare) one arrives,
         # so advance all the identical decode steps up to that event at once
-        jump = int(remaining.min())
-        if active_ids.size < limit and next_arrival < n_requests:
-            until_arrival = max(1, int(np.ceil((arrivals[next_arrival] - clock) / step)))
-            jump = min(jump, until_arrival)
-        if waiting and active_ids.size < limit:
-            jump = 1
+        jump = active[0][1] - decode_steps_done
+        if n_active < limit:
+            if waiting:
+                jump = 1
+            elif next_arrival < n_requests:
+                jump = min(jump, max(1, math.ceil((arrival_at[next_arrival] - clock) / step)))
         clock += jump * step
         busy += jump * step
-        batch_sum += active_ids.size * jump
-        steps += jump
-        remaining -= jump
-        finished = remaining <= 0
-        if finished.any():
-            done[active_ids[finished]] = clock
-            active_ids, remaining = active_ids[~finished], remaining[~finished]
+        batch_sum += n_active * jump
+        decode_steps_done += jump
+        while active and active[0][1] <= decode_steps_done:
+            done[active.popleft()[0]] = clock
+    steps = decode_steps_done
+    done = np.array(done)
+    first_token = np.array(first_token)
     latency = done - arrivals
     ttft = first_token - arrivals
     span = done.max() - arrivals[0]
