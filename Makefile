@@ -16,7 +16,7 @@ PYTEST    := $(PY) -m pytest -q -p no:cacheprovider
 APT       := $(ROOT)/tools/ensure-apt.sh
 
 # Editable installs: the repo tooling (with dev extras) and every component distribution.
-PACKAGES  := -e '.[dev]' -e ./mlsysim -e ./tinytorch -e ./interviews -e ./kits -e './labs[dev]'
+PACKAGES  := -e '.[dev]' -e './mlsysim[test]' -e ./tinytorch -e ./interviews -e ./kits -e './labs[dev]'
 PKG_FILES := pyproject.toml mlsysim/pyproject.toml tinytorch/pyproject.toml interviews/pyproject.toml kits/pyproject.toml labs/pyproject.toml
 
 TEST_TARGETS      :=
