@@ -153,3 +153,22 @@ def test_event_skipping_queue_matches_a_step_by_step_simulation(rate, limit, out
     assert stats.p50_s == pytest.approx(np.percentile(latency, 50), rel=1e-6)
     assert stats.p99_s == pytest.approx(np.percentile(latency, 99), rel=1e-6)
     assert stats.mean_s == pytest.approx(latency.mean(), rel=1e-6)
+
+
+def test_show_prints_engineering_units_and_an_aligned_peak_table():
+    text = CliRunner().invoke(main, ["show", "H100-SXM"]).output
+    assert "66900000000000" not in text and "{'fp64'" not in text
+    assert "80 GB" in text and "3.35 TB/s" in text and "700 W" in text
+    rows = {line.split()[0]: line for line in text.splitlines() if line.split()[:1] in (["fp64"], ["fp8"], ["bf16"])}
+    assert rows["fp64"].split()[1] == "33.5" and rows["fp8"].split()[1] == "1,978.9"
+    # right-aligned: the peak column ends at the same character for every dtype
+    ends = {line.index(line.split()[1]) + len(line.split()[1]) for line in rows.values()}
+    assert len(ends) == 1
+    assert "TFLOP/s" in text
+    mcu = CliRunner().invoke(main, ["show", "nRF52840"]).output
+    assert "256 KiB" in mcu and "1 MiB" in mcu and "MFLOP/s" in mcu
+
+
+def test_show_json_stays_raw_si():
+    data = json.loads(CliRunner().invoke(main, ["show", "H100-SXM", "--json"]).output)
+    assert data["peak_flops_by_dtype"]["fp64"] == 33.5e12 and data["memory_bytes"] == 80e9

@@ -21,7 +21,7 @@ from .roofline import matmul, model_roofline, roofline
 from .queueing import simulate_queue
 from .serving import serve
 from .training import train_step
-from .units import fmt_bytes, fmt_rate
+from .units import fmt_bytes, fmt_count, fmt_rate, fmt_time
 from .validation import run_validation, summary
 
 console = Console()
@@ -123,10 +123,77 @@ def show(name: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2, default=str))
         return
+    peaks = data.pop("peak_flops_by_dtype", None)
     table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
     for key, value in data.items():
-        table.add_row(key, str(value))
+        table.add_row(key, _readable(key, value))
     console.print(table)
+    if peaks:
+        console.print("\n[bold]dense peak per data type[/bold] (integer types count OP/s)")
+        console.print(_peaks_table(record, peaks))
+
+
+_BINARY = ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))
+
+
+def _fmt_capacity(value: float) -> str:
+    """Decimal engineering units; binary-sized capacities (MCU SRAM, DRAM) also in KiB/MiB/GiB."""
+    decimal = fmt_bytes(value)
+    for factor, unit in _BINARY:
+        if value >= factor and value % factor == 0 and value % 10**3 != 0:
+            return f"{value / factor:g} {unit} ({decimal})"
+    return decimal
+
+
+def _readable(key: str, value) -> str:
+    """Engineering-unit rendering chosen from the unit suffix of the field name."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if key.endswith("_bytes_per_s"):
+        return fmt_rate(value, "B/s")
+    if key.endswith("_bytes"):
+        return _fmt_capacity(value)
+    if key.endswith("_flops"):
+        return fmt_rate(value)
+    if key.endswith("_flop"):
+        return fmt_count(value, "FLOP")
+    if key.endswith("_usd"):
+        return f"${value:,.0f}"
+    if key.endswith("_w"):
+        return f"{value:,g} W"
+    if key.endswith("_s"):
+        return fmt_time(value)
+    if key.endswith("fraction"):
+        return f"{value:.0%}"
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.4g}" if isinstance(value, float) else f"{value:,}"
+
+
+_PREFIXES = ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""))
+
+
+def _peaks_table(record, peaks: dict) -> Table:
+    """One row per data type in a single prefix (the largest that keeps every peak >= 1) so digits align."""
+    smallest = min(peaks.values())
+    factor, prefix = next(((f, p) for f, p in _PREFIXES if smallest >= f), _PREFIXES[-1])
+    table = Table(box=None)
+    table.add_column("dtype", style="bold")
+    table.add_column(f"{prefix}FLOP/s", justify="right")
+    ridge = getattr(record, "memory_bw_bytes_per_s", None)
+    if ridge:
+        table.add_column("ridge (FLOP/B)", justify="right")
+    for dtype, value in peaks.items():
+        row = [dtype, f"{value / factor:,.1f}"]
+        if ridge:
+            intensity = value / ridge
+            row.append(f"{intensity:,.0f}" if intensity >= 100 else f"{intensity:.3g}")
+        table.add_row(*row)
+    return table
 
 
 @main.command("roofline")
