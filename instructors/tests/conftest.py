@@ -18,14 +18,20 @@ def require_tools():
                            "with tools/ensure-apt.sh")
 
 
+# The session builds into the same folders as `make site-instructors` so that, in `make test`, decks the
+# site build already compiled from identical inputs (fingerprinted) are checked rather than compiled twice.
+BUILD_ASSETS = REPO_ROOT / "build" / "instructors" / "assets"
+BUILD_DECKS = REPO_ROOT / "build" / "instructors" / "slides"
+
+
 @pytest.fixture(scope="session")
-def assets_dir(tmp_path_factory) -> Path:
+def assets_dir() -> Path:
     require_tools()
-    return assets.generate(tmp_path_factory.mktemp("assets"), REPO_ROOT)
+    return assets.generate(BUILD_ASSETS, REPO_ROOT)
 
 
 @pytest.fixture(scope="session")
-def crimson_build(tmp_path_factory, assets_dir):
-    out = tmp_path_factory.mktemp("decks")
+def crimson_build(assets_dir):
+    out = BUILD_DECKS
     results = build.build_decks(build.discover_decks(), ["crimson"], out, assets_dir, jobs=2)
     return out, {r.deck.name: r for r in results}
