@@ -1,6 +1,7 @@
 """The real site: builds, passes the checker, has every part and chapter, and behaves in Chromium."""
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -8,6 +9,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from repo_paths import ARTIFACTS, REPO
 
 from mlsysbook.site import project
@@ -98,3 +100,79 @@ def test_a_real_quiz_gives_feedback(real_site, served):
         feedback = browser.evaluate("document.querySelector('.quiz-question[data-type=mcq] .quiz-feedback').textContent")
         assert feedback.startswith(("Correct", "Not quite"))
         assert browser.console_errors() == []
+
+
+def _front_matter(path) -> dict:
+    text = path.read_text()
+    return yaml.safe_load(text.split("---", 2)[1]) if text.startswith("---") else {}
+
+
+def test_landing_cards_each_have_a_one_line_description(real_site):
+    landing = (real_site / "index.html").read_text()
+    cards = re.findall(r'<a class="card" href="([^"]+)">.*?<span class="card-subtitle">(.*?)</span></a>', landing)
+    assert len(cards) == len(project.load_site(REPO).nav_parts)
+    for href, blurb in cards:
+        assert 10 <= len(html.unescape(blurb)) <= 110, (href, blurb)
+
+
+def test_chapter_companion_links_are_named_by_their_titles(real_site):
+    """The box under a chapter title names the lab, module and kit as the learner will see them there."""
+    labs = yaml.safe_load((REPO / "labs" / "labs.yml").read_text())["labs"]
+    checked = 0
+    for source in sorted(REPO.glob("book/vol*/*/*.qmd")):
+        meta = _front_matter(source)
+        page = real_site / source.relative_to(REPO / "book").with_suffix(".html")
+        if not meta or not page.is_file():
+            continue
+        box = re.search(r'<div class="lab-links".*?</div>', page.read_text(), re.S)
+        if meta.get("lab"):
+            assert f'>{html.escape(labs[meta["lab"]]["title"], quote=False)}</a>' in box.group(0), source
+            checked += 1
+        if meta.get("kit"):
+            kit_title = _front_matter(REPO / "kits" / "site" / f'{meta["kit"]}.qmd')["title"]
+            assert f">{html.escape(kit_title, quote=False)}</a>" in box.group(0), source
+            checked += 1
+    assert checked, "no chapter names a lab or kit in its front matter"
+
+
+def test_volume_references_page_is_never_a_bare_heading(real_site):
+    for volume in ("vol1", "vol2"):
+        page = (real_site / volume / "references.html").read_text()
+        assert 'class="csl-entry"' in page or "No chapter of this volume cites a source yet" in page, volume
+
+
+def test_search_index_knows_every_exported_lab_and_lists_each_place_once(real_site):
+    docs = json.loads((real_site / "search.json").read_text())
+    urls = [d["url"] for d in docs]
+    assert len(urls) == len(set(urls)), [u for u, n in Counter(urls).items() if n > 1][:5]
+    labs = yaml.safe_load((REPO / "labs" / "labs.yml").read_text())["labs"]
+    exported = {lab for lab in labs if (real_site / "labs" / f"{lab}.html").is_file()}
+    assert exported, "no lab is exported into the site"
+    by_url = {d["url"]: d for d in docs}
+    for lab in exported:
+        assert by_url[f"labs/{lab}.html"]["title"] == labs[lab]["title"]
+
+
+def test_real_pages_fit_a_phone_screen(real_site, served):
+    """At 390 px nothing widens the page: long DOIs wrap, wide tables scroll inside themselves."""
+    chapter_with_refs = next(p for p in sorted(real_site.glob("vol1/*/*.html")) if 'class="csl-entry"' in p.read_text())
+    pages = ["index.html", chapter_with_refs.relative_to(real_site).as_posix(), "vol1/references.html",
+             "vol1/glossary.html", "labs/index.html", "interviews/browse.html", "instructors/index.html"]
+    with Browser(width=390, height=844) as phone:
+        for rel in pages:
+            phone.goto(served + rel)
+            assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), rel
+
+
+def test_tables_with_links_size_their_columns_to_content(real_site):
+    """Like Quarto's `tbl-colwidths: auto`: dash-count widths squeeze the linked column of wide tables."""
+    squeezed = []
+    for page in sorted(real_site.rglob("*.html")):
+        text = page.read_text(errors="replace")
+        if '<article class="page' not in text:
+            continue  # exported labs and standalone apps are not rendered from markdown
+        for table in re.findall(r"<table.*?</table>", text, re.S):
+            head, _, cells = table.partition("<thead")
+            if "<a " in cells and 'style="width:' in head:  # a citation in the caption does not count
+                squeezed.append(page.relative_to(real_site).as_posix())
+    assert squeezed == []

@@ -37,6 +37,43 @@ local function tinytorch_page(meta, nn)
   return "module-" .. nn
 end
 
+local function read_text(path)
+  local handle = io.open(path, "r")
+  if not handle then return nil end
+  local text = handle:read("a")
+  handle:close()
+  return text
+end
+
+-- The repository root, three folders above book/<volume>/<slug>/<slug>.qmd.
+local function repo_root(meta)
+  local source = source_file(meta)
+  if not source then return nil end
+  return pandoc.path.join({ pandoc.path.directory(source), "..", "..", ".." })
+end
+
+-- YAML is parsed by pandoc's own metadata reader, so the filter needs no Lua YAML library.
+local function yaml_meta(text)
+  if not text then return nil end
+  local ok, doc = pcall(pandoc.read, "---\n" .. text:gsub("^%-%-%-%s*\n", ""):gsub("\n%-%-%-%s*\n.*$", "") .. "\n---\n", "markdown")
+  return ok and doc.meta or nil
+end
+
+-- A learner reads the companion's title ("Module 18: Acceleration"), not its file name; the
+-- titles come from labs/labs.yml and from the front matter of the kit and TinyTorch pages.
+local function lab_title(meta, name)
+  local root = repo_root(meta)
+  local labs = root and yaml_meta(read_text(pandoc.path.join({ root, "labs", "labs.yml" })))
+  local entry = labs and labs.labs and labs.labs[name]
+  return entry and entry.title and pandoc.utils.stringify(entry.title) or nil
+end
+
+local function page_title(meta, folder, stem)
+  local root = repo_root(meta)
+  local page = root and yaml_meta(read_text(pandoc.path.join({ root, folder, "site", stem .. ".qmd" })))
+  return page and page.title and pandoc.utils.stringify(page.title) or nil
+end
+
 local function pattern(meta, key)
   local configured = meta["lab-links"] and meta["lab-links"][key]
   return configured and pandoc.utils.stringify(configured) or DEFAULT_PATTERNS[key]
@@ -56,7 +93,8 @@ function Pandoc(doc)
   local items = {}
   if meta.lab then
     local name = pandoc.utils.stringify(meta.lab)
-    table.insert(items, { item("Lab:", "open the " .. name .. " lab", fill(pattern(meta, "lab"), name)) })
+    table.insert(items, { item("Lab:", lab_title(meta, name) or ("open the " .. name .. " lab"),
+      fill(pattern(meta, "lab"), name)) })
   end
   if meta.tinytorch then
     local modules = meta.tinytorch
@@ -64,13 +102,15 @@ function Pandoc(doc)
     for _, m in ipairs(modules) do
       local number = pandoc.utils.stringify(m)
       local nn = string.format("%02d", tonumber(number) or 0)
-      table.insert(items, { item("TinyTorch:", "build it yourself in module " .. number,
-        fill(pattern(meta, "tinytorch"), number, tinytorch_page(meta, nn))) })
+      local page = tinytorch_page(meta, nn)
+      table.insert(items, { item("TinyTorch:", page_title(meta, "tinytorch", page) or ("build it yourself in module " .. number),
+        fill(pattern(meta, "tinytorch"), number, page)) })
     end
   end
   if meta.kit then
     local name = pandoc.utils.stringify(meta.kit)
-    table.insert(items, { item("Kit:", "run it on a board: " .. name, fill(pattern(meta, "kit"), name)) })
+    table.insert(items, { item("Kit:", page_title(meta, "kits", name) or ("run it on a board: " .. name),
+      fill(pattern(meta, "kit"), name)) })
   end
   if #items == 0 then return nil end
   local box = pandoc.Div({ pandoc.BulletList(items) }, pandoc.Attr("", { "lab-links" }, { { "aria-label", "Hands-on" } }))

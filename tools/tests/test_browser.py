@@ -50,6 +50,14 @@ def test_search_finds_a_term_from_a_chapter(browser, served):
     browser.type_into("#search-input", "floating-point")
     first = browser.wait_for("(() => { const a = document.querySelector('#search-results a'); return a && a.getAttribute('href'); })()")
     assert first.endswith("vol1/alpha/alpha.html#sec-alpha-rooflines")
+    # keyboard users reach the results with the arrow keys and get back with Escape
+    press = lambda key, code: browser.send("Input.dispatchKeyEvent", type="keyDown", key=key, code=key,
+                                           windowsVirtualKeyCode=code)
+    press("ArrowDown", 40)
+    assert browser.evaluate("document.activeElement.getAttribute('href')") == first
+    press("Escape", 27)
+    assert browser.evaluate("document.activeElement.id") == "search-input"
+    assert browser.evaluate("document.getElementById('search-results').hidden")
     browser.type_into("#search-input", "zzqxnotaword")
     browser.wait_for("document.querySelector('#search-results .result-empty') !== null")
     assert browser.console_errors() == []
@@ -100,4 +108,21 @@ def test_mobile_layout_hides_sidebar_behind_menu(served):
         assert phone.evaluate("getComputedStyle(document.querySelector('.sidebar')).display") == "block"
         # the opened chapter list fills the screen below the top bar
         assert phone.evaluate("document.querySelector('.sidebar').getBoundingClientRect().bottom") >= 843
+        # the top navigation is hidden on a phone, so the drawer also reaches every part of the course
+        parts = phone.evaluate("[...document.querySelectorAll('.sidebar .sidebar-parts a')]"
+                               ".filter(a => a.getBoundingClientRect().height > 0).map(a => a.getAttribute('href'))")
+        assert parts and parts == phone.evaluate("[...document.querySelectorAll('.topnav a')].map(a => a.getAttribute('href'))")
         phone.screenshot(ARTIFACTS / "site-fixture-mobile.png")
+        phone.send("Input.dispatchKeyEvent", type="keyDown", key="Escape", code="Escape", windowsVirtualKeyCode=27)
+        assert phone.evaluate("getComputedStyle(document.querySelector('.sidebar')).display") == "none"
+        assert phone.evaluate("document.querySelector('.menu-toggle').getAttribute('aria-expanded')") == "false"
+
+
+def test_landing_menu_on_a_phone_lists_the_parts(served):
+    with Browser(width=390, height=844) as phone:
+        phone.goto(served + "index.html")
+        assert phone.evaluate("getComputedStyle(document.querySelector('.topnav')).display") == "none"
+        phone.click(".menu-toggle")
+        visible = phone.evaluate("[...document.querySelectorAll('#site-menu a')].filter(a => a.getBoundingClientRect().height > 0).length")
+        assert visible == phone.evaluate("document.querySelectorAll('.topnav a').length") > 0
+        assert phone.console_errors() == []

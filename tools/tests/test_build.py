@@ -110,6 +110,12 @@ def test_navigation_sidebar_pager_and_sections(built_fixture):
     assert 'href="alpha/alpha.html">1\u2002Alpha Chapter' in volume
 
 
+def test_page_titled_only_in_front_matter_shows_its_title(built_fixture):
+    demo = article(built_fixture, "labs/demo.html")  # `title: "Demo lab"` and no `#` heading
+    assert re.match(r"<article[^>]*>\s*<h1[^>]*>Demo lab</h1>", demo), demo[:200]
+    assert "<title>Demo lab \u2013" in page(built_fixture, "labs/demo.html")
+
+
 def test_search_index_covers_every_page_heading(built_fixture):
     docs = json.loads(page(built_fixture, "search.json"))
     urls = {d["url"] for d in docs}

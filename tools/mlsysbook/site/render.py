@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,20 @@ class Staged:
     info: transform.PageInfo
     source_text: str
     files: dict[str, bytes]
+
+
+CARD_BLURB_CHARS = 110
+
+
+def _one_line(sentence: str) -> str:
+    """A landing-card description of about one line: a long sentence is cut at its first colon,
+    semicolon or dash when what comes before stands alone, else at a word boundary."""
+    if len(sentence) <= CARD_BLURB_CHARS:
+        return sentence
+    head = re.split(r"\s*(?::|;|\u2014|\s-\s)\s*", sentence, maxsplit=1)[0]
+    if 40 <= len(head) <= CARD_BLURB_CHARS:
+        return head.rstrip(",") + "."
+    return sentence[:CARD_BLURB_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
 
 
 def _hash(*parts) -> str:
@@ -293,8 +308,7 @@ class Builder:
         if staged is None:
             return ""
         text = next((t for _, _, t in staged.info.chunks if t), "")
-        sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
-        return sentence if len(sentence) <= 160 else sentence[:157].rsplit(" ", 1)[0] + "…"
+        return _one_line(re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0])
 
     def _cards_html(self, page: Page) -> str:
         cards = []
@@ -332,8 +346,14 @@ class Builder:
         staged.info.citations = cited
         if errors:
             return errors
+        doc["blocks"] = transform.auto_table_widths(doc["blocks"])
         wants_refs = any(b["t"] == "Div" and b["c"][0][0] == "refs" for b in doc["blocks"])
-        if wants_refs and page.kind == "appendix":
+        if wants_refs and page.kind == "appendix" and not volume_keys:
+            # An empty list under "The works cited in this volume" reads as a broken page; say why.
+            note = "No chapter of this volume cites a source yet; each chapter lists its own references at its end."
+            doc["blocks"] = [transform.el("Para", transform.text_inlines(note)) if b["t"] == "Div" and b["c"][0][0] == "refs" else b
+                             for b in doc["blocks"]]
+        elif wants_refs and page.kind == "appendix":
             nocite = [{"citationId": k, "citationPrefix": [], "citationSuffix": [], "citationMode": {"t": "NormalCitation"},
                        "citationNoteNum": 0, "citationHash": 0} for k in volume_keys]
             doc.setdefault("meta", {})["nocite"] = {"t": "MetaInlines", "c": [transform.el("Cite", [nocite, []])]} if nocite else {"t": "MetaInlines", "c": []}
@@ -520,6 +540,7 @@ class Builder:
                 search_docs += self._search_docs(s, part.title)
             for folder in part.verbatim_dirs:
                 _copy_verbatim(folder, tmp / part.key)
+            search_docs += self._exported_lab_docs(part, tmp)
         assets = tmp / "assets"
         shutil.copytree(ASSETS, assets, copy_function=_link_or_copy)
         for name in ("quiz.js", "quiz.css"):
@@ -530,10 +551,30 @@ class Builder:
 
     def _search_docs(self, staged: Staged, part_title: str) -> list[dict]:
         docs = []
+        headings = Counter(heading for _, heading, _ in staged.info.chunks)
         for n, (anchor, heading, text) in enumerate(staged.info.chunks):
+            if not text.strip() and headings[heading] > 1:
+                continue  # the bare page-title chunk would list the page twice for one query
             url = staged.page.out + (f"#{anchor}" if anchor else "")
             docs.append({"id": f"{staged.page.out}#{n}", "title": staged.info.title, "heading": heading,
                          "text": text[:5000], "url": url, "part": part_title, "partkey": staged.page.part})
+        return docs
+
+    def _exported_lab_docs(self, part: Part, tmp: Path) -> list[dict]:
+        """Exported marimo labs are copied verbatim, so search knows them by their entry in the labs map
+        (labs/labs.yml: title, goal, chapter); a learner searching a lab's topic lands on the lab itself."""
+        labs_map = self.o.root / "labs" / "labs.yml"
+        if part.key != "labs" or not labs_map.is_file():
+            return []
+        docs = []
+        for lab_id, entry in (yaml.safe_load(labs_map.read_text()) or {}).get("labs", {}).items():
+            url = f"labs/{lab_id}.html"
+            if not (tmp / url).is_file():
+                continue
+            title = str(entry.get("title", lab_id))
+            text = " ".join(str(entry.get(k, "")) for k in ("goal", "chapter_title"))
+            docs.append({"id": url, "title": title, "heading": title, "text": text, "url": url,
+                         "part": part.title, "partkey": part.key})
         return docs
 
     def _swap(self, tmp: Path) -> None:

@@ -28,13 +28,17 @@ def page_label(page: Page) -> str:
 
 
 def _nav(site: Site, shell: Shell) -> str:
+    return "".join(_nav_links(site, shell))
+
+
+def _nav_links(site: Site, shell: Shell) -> list[str]:
     here = shell.page.out
     links = []
     for part in site.nav_parts:
         short = {"volume": part.title.split(",")[-1].strip()}.get(part.kind, part.title)
         current = ' aria-current="true"' if shell.part is part else ""
         links.append(f'<a href="{relative_url(here, part.index.out)}"{current}>{html.escape(short)}</a>')
-    return "".join(links)
+    return links
 
 
 def _sidebar(shell: Shell) -> str:
@@ -80,6 +84,10 @@ def render_shell(site: Site, shell: Shell) -> str:
     mermaid = (f'<script src="{asset("vendor/mermaid.min.js")}"></script>'
                f'<script src="{asset("mermaid-init.js")}"></script>') if shell.has_mermaid else ""
     sidebar = _sidebar(shell)
+    # On a phone the top navigation is hidden, so the menu drawer lists the parts of the course too;
+    # pages without a chapter list (the landing page) get a drawer with the parts alone.
+    parts_menu = f'<ul class="sidebar-parts" aria-label="Parts of the course">{"".join(f"<li>{a}</li>" for a in _nav_links(site, shell))}</ul>'
+    drawer_class = "sidebar" if sidebar else "sidebar parts-only"
     layout_class = "layout" + ("" if sidebar else " no-sidebar") + ("" if shell.toc else " no-toc")
     toc = f'<aside class="page-toc" aria-label="On this page"><div class="page-toc-title">On this page</div>{shell.toc}</aside>' if shell.toc else ""
     return f"""<!DOCTYPE html>
@@ -97,7 +105,7 @@ def render_shell(site: Site, shell: Shell) -> str:
 <body data-root="{html.escape(root)}" data-page="{html.escape(here)}">
 <a class="skip-link" href="#content">Skip to content</a>
 <header class="topbar">
-<button class="menu-toggle" type="button" aria-label="Show the chapter list" aria-expanded="false">&#9776;</button>
+<button class="menu-toggle" type="button" aria-label="Show the menu" aria-controls="site-menu" aria-expanded="false">&#9776;</button>
 <a class="brand" href="{html.escape(relative_url(here, "index.html"))}">MLSysBook</a>
 <nav class="topnav" aria-label="Parts of the course">{_nav(site, shell)}</nav>
 <div class="search">
@@ -107,7 +115,7 @@ def render_shell(site: Site, shell: Shell) -> str:
 <button class="theme-toggle" type="button" aria-label="Switch between light and dark theme" title="Light/dark theme">&#9680;</button>
 </header>
 <div class="{layout_class}">
-{f'<nav class="sidebar" aria-label="Chapters">{sidebar}</nav>' if sidebar else ""}
+<nav class="{drawer_class}" id="site-menu" aria-label="{"Chapters" if sidebar else "Menu"}">{parts_menu}{sidebar}</nav>
 <main id="content">
 <article class="page page-{shell.page.kind}">
 {shell.body}

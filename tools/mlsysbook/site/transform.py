@@ -77,6 +77,8 @@ def stringify(node) -> str:
                 parts.append(" ")
             elif t == "Cite":
                 visit(x["c"][1])
+            elif t == "MetaString":
+                parts.append(x["c"])
             elif "c" in x:
                 visit(x["c"])
             elif "t" not in x:
@@ -116,6 +118,33 @@ def walk(blocks: list, fn) -> list:
                     descend(v)
 
     return walk_list(blocks)
+
+
+def _contains(x, kind: str) -> bool:
+    if isinstance(x, list):
+        return any(_contains(y, kind) for y in x)
+    if isinstance(x, dict):
+        return x.get("t") == kind or any(_contains(v, kind) for v in x.values())
+    return False
+
+
+def auto_table_widths(blocks: list) -> list:
+    """Quarto's HTML default, `tbl-colwidths: auto`: pandoc gives a pipe table wider than 72 characters
+    relative column widths from its dash counts, which Quarto drops when the table holds a link (link
+    targets inflate the source width, so the widths squeeze the linked column); a table's own
+    `tbl-colwidths` attribute is left alone."""
+
+    def fix(block: dict):
+        if block.get("t") != "Table":
+            return None
+        (_, _, kvs), _, colspecs = block["c"][0], block["c"][1], block["c"][2]
+        if any(k == "tbl-colwidths" for k, _ in kvs):
+            return None
+        if any(width.get("t") == "ColWidth" for _, width in colspecs) and _contains(block["c"][3:], "Link"):
+            block["c"][2] = [[align, {"t": "ColWidthDefault"}] for align, _ in colspecs]
+        return None
+
+    return walk(blocks, fix)
 
 
 def _callout(block: dict) -> dict | None:
@@ -270,9 +299,14 @@ def number_page(doc: dict, page: Page, source_text: str, number_sections: bool =
     numberer = Numberer(page, source_text, number_sections)
     doc["blocks"] = walk(doc["blocks"], numberer)
     info = numberer.info
+    meta_title = doc.get("meta", {}).get("title")
+    if not info.title and meta_title and stringify(meta_title).strip():
+        # A page titled only in its front matter still shows its title (as Quarto does) as the page's h1.
+        header = el("Header", [1, attr(), text_inlines(stringify(meta_title).strip())])
+        numberer._header(header)
+        doc["blocks"].insert(0, header)
     if not info.title:
-        meta_title = doc.get("meta", {}).get("title")
-        info.title = stringify(meta_title) if meta_title else page.source.stem.replace("_", " ").capitalize()
+        info.title = page.source.stem.replace("_", " ").capitalize()
     info.chunks = search_chunks(doc["blocks"], info.title)
     return info, numberer.errors
 

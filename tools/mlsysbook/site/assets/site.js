@@ -15,6 +15,13 @@
     var open = document.body.classList.toggle("sidebar-open");
     menu.setAttribute("aria-expanded", open ? "true" : "false");
   });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && menu && document.body.classList.contains("sidebar-open")) {
+      document.body.classList.remove("sidebar-open");
+      menu.setAttribute("aria-expanded", "false");
+      menu.focus();
+    }
+  });
 
   var input = document.getElementById("search-input");
   var list = document.getElementById("search-results");
@@ -63,6 +70,16 @@
   input.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter") { var first = list.querySelector("a"); if (first) window.location.href = first.href; }
     if (ev.key === "Escape") { list.hidden = true; input.blur(); }
+    if (ev.key === "ArrowDown") { var top = list.querySelector("a"); if (top && !list.hidden) { ev.preventDefault(); top.focus(); } }
+  });
+  // Arrow keys move through the results; Escape goes back to the search box.
+  list.addEventListener("keydown", function (ev) {
+    var links = Array.prototype.slice.call(list.querySelectorAll("a"));
+    var at = links.indexOf(document.activeElement);
+    if (at < 0) return;
+    if (ev.key === "ArrowDown" && at + 1 < links.length) { ev.preventDefault(); links[at + 1].focus(); }
+    if (ev.key === "ArrowUp") { ev.preventDefault(); (at > 0 ? links[at - 1] : input).focus(); }
+    if (ev.key === "Escape") { list.hidden = true; input.focus(); }
   });
   document.addEventListener("click", function (ev) { if (!ev.target.closest(".search")) list.hidden = true; });
   document.addEventListener("keydown", function (ev) {
