@@ -41,9 +41,11 @@ venv: $(VENV)/.installed ## Create .venv and install every package (idempotent)
 include $(sort $(wildcard */component.mk */*/component.mk))
 
 site: venv $(SITE_TARGETS) ## Build the whole site into _site/ (book volumes, labs, hubs)
+	@$(APT) graphviz
 	$(BIN)/mlsysbook build
 
 book: venv ## Render both book volumes (quarto when on PATH, else the embedded renderer)
+	@$(APT) graphviz
 	$(BIN)/mlsysbook build --only vol1,vol2
 
 serve: site ## Build everything, then serve it on http://127.0.0.1:$(PORT)
