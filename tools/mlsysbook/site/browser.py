@@ -93,7 +93,15 @@ class Browser:
             if self.proc.stderr:
                 self.proc.stderr.close()
             self.proc = None
-        self.profile.cleanup()
+        # Chromium's helper processes can still be writing to the profile for a moment after the
+        # browser exits ("Directory not empty"); retry briefly, then leave nothing worse than a temp dir.
+        for _attempt in range(10):
+            try:
+                self.profile.cleanup()
+                return
+            except OSError:
+                time.sleep(0.2)
+        shutil.rmtree(self.profile.name, ignore_errors=True)
 
     # -------------------------------------------------------------- protocol
     def send(self, method: str, timeout: float = 30, **params) -> dict:
