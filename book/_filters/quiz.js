@@ -19,9 +19,14 @@
         choice.classList.remove("is-picked", "is-correct", "is-incorrect");
       });
       button.classList.add("is-picked", picked === answer ? "is-correct" : "is-incorrect");
-      question.querySelectorAll(".quiz-choice")[answer].classList.add("is-correct");
+      var right = question.querySelectorAll(".quiz-choice")[answer];
+      right.classList.add("is-correct");
+      question.querySelectorAll(".quiz-choice").forEach(function (choice) {
+        choice.setAttribute("aria-pressed", choice === button ? "true" : "false");
+      });
+      // The answer is named in words too, not only by the green outline (colour alone misses some readers).
       reveal(question, picked === answer,
-        picked === answer ? "Correct." : "Not quite: the correct choice is now highlighted.");
+        picked === answer ? "Correct." : "Not quite: the answer is \u201c" + right.textContent.trim() + "\u201d.");
     } else if (button.classList.contains("quiz-check")) {
       var input = question.querySelector(".quiz-input");
       var value = parseFloat(input.value);

@@ -84,7 +84,8 @@ def test_quiz_answers_give_feedback(browser, served):
     browser.goto(served + "vol1/alpha/alpha.html")
     browser.click(".quiz-question[data-type=mcq] .quiz-choice[data-index='0']")
     feedback = browser.evaluate("document.querySelector('.quiz-question[data-type=mcq] .quiz-feedback').textContent")
-    assert feedback.startswith("Not quite")
+    correct_text = browser.evaluate("document.querySelector(\".quiz-choice[data-index='1']\").textContent.trim()")
+    assert feedback == f"Not quite: the answer is \u201c{correct_text}\u201d."  # named in words, not by colour alone
     assert browser.evaluate("document.querySelector(\".quiz-choice[data-index='1']\").classList.contains('is-correct')")
     assert not browser.evaluate("document.querySelector('.quiz-question[data-type=mcq] .quiz-explanation').hidden")
     browser.click(".quiz-question[data-type=mcq] .quiz-choice[data-index='1']")
