@@ -17,8 +17,15 @@ def test_learner_flow(tmp_path):
     ws = str(tmp_path / "ws")
     assert invoke("setup", "-w", ws).exit_code == 0
     locked = invoke("module", "start", "7", "-w", ws)
-    assert locked.exit_code == 1 and "05 (autograd)" in locked.output and "tito module complete 1" in locked.output
+    assert locked.exit_code == 1 and "05 (autograd)" in locked.output and "fix: tito module start 1" in locked.output
     assert invoke("module", "start", "1", "-w", ws).exit_code == 0
+    # Module 19 needs 01 and 14; 14 needs 09, which needs 03 and 05: the next step is finishing 01, already started.
+    assert "fix: tito module complete 1" in invoke("module", "start", "19", "-w", ws).output
+    in_progress = invoke("module", "status", "-w", ws).output
+    assert "in progress: module 01" in in_progress and "next: finish module 01" in in_progress
+    unfinished = invoke("module", "test", "1", "-w", ws)
+    assert unfinished.exit_code == 1 and "NotImplementedError: Tensor." in unfinished.output
+    assert str(tmp_path / "ws" / "modules" / "01_tensor" / "tensor.py") in unfinished.output
     source = tmp_path / "ws" / "modules" / "01_tensor" / "tensor.py"
     assert (source.parent / "tensor.ipynb").exists() and "NotImplementedError" in source.read_text()
     failing = invoke("module", "complete", "1", "-w", ws)
@@ -40,6 +47,7 @@ def test_learner_flow(tmp_path):
     assert "def __add__" in source.read_text() and "NotImplementedError" not in source.read_text().split("def __add__")[1][:200]
     blocked = invoke("milestone", "run", "mlp", "-w", ws)
     assert blocked.exit_code == 1 and "02 03 04 05 06 07 08" in blocked.output
+    assert "fix: tito module start 2" in blocked.output
 
 
 def test_student_command_writes_all_modules(tmp_path):

@@ -24,7 +24,7 @@
 # name the operation and both shapes.
 #
 # **Systems lens.** A tensor of shape `(n, m)` in float32 occupies `4·n·m` bytes; an elementwise
-# operation reads and writes each element once (memory-bound, about one FLOP per 8 bytes moved), while
+# add reads two numbers and writes one for each FLOP (memory-bound: one FLOP per 12 bytes moved), while
 # a matrix multiply of `(n, k) @ (k, m)` performs `2·n·k·m` FLOPs on `4·(nk + km + nm)` bytes, so its
 # arithmetic intensity grows with the matrix size. That single contrast explains why frameworks fuse
 # elementwise operations and why GEMM dominates every model's runtime.
@@ -216,6 +216,7 @@ class Tensor:
 
     def __add__(self, other):
         ### BEGIN SOLUTION
+        ### HINT: same as __radd__ below without reverse=True; the op name "add" is what module 05 looks up
         return self._binary(other, "add", np.add)
         ### END SOLUTION
 
@@ -253,6 +254,7 @@ class Tensor:
         if not isinstance(exponent, (int, float)):
             raise TypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}")
         ### BEGIN SOLUTION
+        ### HINT: record the exponent as an attribute (exponent=...): module 05 needs it for p·x^(p-1)
         return Tensor._from_op(self.data ** exponent, (self,), "pow", exponent=exponent)
         ### END SOLUTION
 
@@ -318,11 +320,13 @@ class Tensor:
     # ----- reductions --------------------------------------------------------------------------
     def sum(self, axis=None, keepdims: bool = False):
         ### BEGIN SOLUTION
+        ### HINT: record axis and keepdims with the recipe: module 05 needs them to spread the gradient back
         return Tensor._from_op(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum", axis=axis, keepdims=keepdims)
         ### END SOLUTION
 
     def mean(self, axis=None, keepdims: bool = False):
         ### BEGIN SOLUTION
+        ### HINT: like sum, recording axis and keepdims
         return Tensor._from_op(self.data.mean(axis=axis, keepdims=keepdims), (self,), "mean", axis=axis, keepdims=keepdims)
         ### END SOLUTION
 
@@ -342,6 +346,7 @@ class Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         ### BEGIN SOLUTION
+        ### HINT: turn NumPy's ValueError into a ShapeError that names both shapes and the element count
         try:
             data = self.data.reshape(shape)
         except ValueError as error:

@@ -24,8 +24,10 @@
 # `unbroadcast`, which undoes NumPy broadcasting; the `backward` engine; and `gradcheck`, which
 # compares every rule with finite differences.
 #
-# **Systems lens.** Reverse mode costs about two forward passes of FLOPs regardless of the number of
-# parameters, which is why it, and not forward mode, trains networks with billions of weights. The
+# **Systems lens.** The backward pass costs about two forward passes of FLOPs (each matrix multiply
+# needs one product for its input gradient and one for its weight gradient), so a training step is about
+# three forward passes whatever the number of parameters. Forward mode would need one pass per
+# parameter, which is why reverse mode trains networks with billions of weights. The
 # price is memory: every intermediate that a rule needs stays alive from the forward pass until the
 # backward pass reaches it. Activation memory, not weights, is what fills accelerators during
 # training; checkpointing trades it back for recomputation.
@@ -97,6 +99,7 @@ def _sub(g, out, parents, attrs):
 @register_gradient("mul")
 def _mul(g, out, parents, attrs):
     ### BEGIN SOLUTION
+    ### HINT: product rule: each operand's gradient is g times the other operand's data
     a, b = parents
     return g * b.data, g * a.data
     ### END SOLUTION
@@ -105,6 +108,7 @@ def _mul(g, out, parents, attrs):
 @register_gradient("div")
 def _div(g, out, parents, attrs):
     ### BEGIN SOLUTION
+    ### HINT: ∂(a/b)/∂a = 1/b and ∂(a/b)/∂b = -a/b²; multiply both by g
     a, b = parents
     return g / b.data, -g * a.data / (b.data * b.data)
     ### END SOLUTION
@@ -190,6 +194,7 @@ def _expand_reduced(g, shape, axis, keepdims):
 @register_gradient("sum")
 def _sum(g, out, parents, attrs):
     ### BEGIN SOLUTION
+    ### HINT: every summed element receives g unchanged: _expand_reduced puts the reduced axes back
     return (_expand_reduced(g, parents[0].shape, attrs["axis"], attrs["keepdims"]),)
     ### END SOLUTION
 
@@ -285,6 +290,7 @@ def _gelu(g, out, parents, attrs):
 @register_gradient("softmax")
 def _softmax(g, out, parents, attrs):
     ### BEGIN SOLUTION
+    ### HINT: s ⊙ (g - Σ g⊙s) with the sum over attrs["axis"] (keepdims), where s is the saved output
     s = out.data
     return (s * (g - (g * s).sum(axis=attrs["axis"], keepdims=True)),)
     ### END SOLUTION

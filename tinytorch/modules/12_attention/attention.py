@@ -23,9 +23,10 @@
 #
 # **Systems lens.** For sequence length `T` and width `d`, the projections cost `O(T·d²)` and the score
 # matrix `O(T²·d)` FLOPs, and the `B×H×T×T` score and weight tensors are stored for backward. At
-# `T = 4096` with 32 heads that is 2 GB per layer and sequence in float32, the memory wall that FlashAttention
-# removes by never materialising the scores. At inference time, regenerating keys and values for the
-# whole prefix at every step is the waste that the KV cache (module 17) removes.
+# `T = 4096` with 32 heads each such tensor holds `32·4096²` float32 numbers, 2 GiB per layer and
+# sequence, the memory wall that FlashAttention removes by never materialising the scores. At
+# inference time, regenerating keys and values for the whole prefix at every step is the waste that
+# the KV cache (module 17) removes.
 
 # %%
 #| default_exp core.attention
@@ -125,7 +126,10 @@ class MultiheadAttention(Module):
 # ## Systems analysis: quadratic growth
 #
 # We time one self-attention forward pass and report the bytes of its `B×H×T×T` weight tensor as `T`
-# doubles. Time and memory should grow close to 4× per doubling once the `T²` terms dominate.
+# doubles. The weights grow exactly 4× per doubling. Time approaches 4× only once the `T²` terms
+# dominate: the projections cost `4·T·d²` multiply-adds per sequence and the two attention products
+# `2·T²·d`, equal at `T = 2d`, which is 128 for the `d = 64` used here, so expect 2–3× per doubling
+# at these lengths.
 
 # %%
 def attention_scaling(lengths=(32, 64, 128, 256), dim: int = 64, heads: int = 4) -> list:

@@ -27,7 +27,7 @@
 
 # %%
 #| default_exp models.transformer
-#| requires: 01 02 03 04 05 11 12
+#| requires: 01 02 03 04 05 06 11 12
 #| public nn: LayerNorm, FeedForward, TransformerBlock
 #| public nn.functional: layer_norm
 #| public: GPT

@@ -27,7 +27,7 @@
 
 # %%
 #| default_exp profiling.profiler
-#| requires: 01 03 05
+#| requires: 01 03 05 09
 #| public: Profiler, count_parameters, parameter_bytes, estimate_flops, measure_peak_memory, time_function
 
 # %%

@@ -57,6 +57,10 @@ class KVCache:
         ### BEGIN SOLUTION
         ### HINT: write into [self.length : self.length + t] of this layer; return slices up to that end
         end = self.length + k.shape[2]
+        expected = self.keys.shape[1:3] + self.keys.shape[4:]
+        if k.shape != v.shape or k.shape[:2] + k.shape[3:] != expected:
+            raise ShapeError(f"KVCache.append: keys {k.shape} and values {v.shape} must both be (B, H, t, D) with "
+                             f"(B, H, D) = {expected}")
         if end > self.max_len:
             raise ShapeError(f"KVCache: {end} positions exceed the cache's max_len {self.max_len}")
         self.keys[layer, :, :, self.length:end] = k
@@ -83,6 +87,7 @@ def _cached_attention(attn, x: np.ndarray, cache: KVCache, layer: int) -> np.nda
     qkv = attn.in_proj(Tensor(x)).data.reshape(b, t, 3, h, d)
     q, k, v = (qkv[:, :, i].transpose(0, 2, 1, 3) for i in range(3))
     ### BEGIN SOLUTION
+    ### HINT: append k, v; softmax(q @ keysᵀ / √d) in NumPy, masking with causal_mask(t, cached) when t > 1; @ values
     keys, values = cache.append(layer, k, v)
     scores = (q @ keys.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(d))
     if t > 1:
@@ -130,8 +135,9 @@ def generate_cached(model, ids, max_new_tokens: int, temperature: float = 0.0, r
 # ## Systems analysis: speed-up and cache memory
 #
 # We generate with and without the cache from the same untrained model for growing lengths, and
-# print the speed-up next to the cache's bytes. The speed-up grows with length because the uncached
-# cost per step grows with the prefix while the cached cost stays nearly flat.
+# print the speed-up next to the bytes of keys and values the cache holds. The speed-up grows with
+# length because the uncached cost per step grows with the prefix while the cached cost stays nearly
+# flat.
 
 # %%
 def cache_speedup(lengths=(16, 32, 64), batch: int = 8) -> list:
@@ -149,7 +155,11 @@ def cache_speedup(lengths=(16, 32, 64), batch: int = 8) -> list:
         start = time.perf_counter()
         generate_cached(model, prompt, n)
         cached = time.perf_counter() - start
-        rows.append({"tokens": n, "speedup": naive / cached, "cache_bytes": 2 * 2 * batch * 4 * (n + 1) * 16 * 4})
+        # The cache ends up holding the prompt token and every generated token but the last, which is never fed back.
+        positions = prompt.shape[1] + n - 1
+        attn = model.blocks[0].attn
+        cache_bytes = 2 * len(model.blocks) * batch * attn.num_heads * positions * attn.head_dim * 4
+        rows.append({"tokens": n, "speedup": naive / cached, "cache_bytes": cache_bytes})
     return rows
 
 

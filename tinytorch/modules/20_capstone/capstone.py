@@ -27,7 +27,7 @@
 
 # %%
 #| default_exp capstone.optimize
-#| requires: 01 03 06 07 14 15 16 19
+#| requires: 01 03 06 07 08 14 15 16 19
 #| public: Budget, BudgetError, optimize_under_budget, prune_mlp, digits_capstone
 
 # %%

@@ -115,12 +115,17 @@ def module_status(workspace):
     progress = ws.progress()
     done = sorted(ws.completed())
     console.print(f"completed {len(done)}/{len(ws.modules)} modules: {', '.join(f'{n:02d}' for n in done) or 'none yet'}")
+    unfinished = [m for m in ws.modules if m.number not in done and f"{m.number:02d}" in progress["started"]]
+    for m in unfinished:
+        console.print(f"in progress: module {m.label} — tito module test {m.number}, then tito module complete {m.number}")
     for m in ws.modules:
         if m.number not in done:
             status = _status_of(ws, m.number, progress)
             if status == "locked":
                 missing = ", ".join(p.label for p in ws.missing_prerequisites(m.number))
                 console.print(f"next: module {m.label} is locked until {missing} are completed")
+            elif status == "in progress":
+                console.print(f"next: finish module {m.label} — tito module complete {m.number}")
             else:
                 console.print(f"next: module {m.label} ({status}) — tito module start {m.number}")
             return
@@ -137,9 +142,13 @@ def module_start(number, workspace):
     console.print(f"module {ws.module(number).label}: edit {source} (or the .ipynb next to it), then `tito module test {number}`")
 
 
-def _report(outcome, verbose: bool) -> None:
+def _report(outcome, verbose: bool, source: Path | None = None) -> None:
     if verbose or not outcome.ok:
         console.print(outcome.output[-6000:], markup=False, highlight=False)
+        if source is not None and not outcome.ok:
+            # Tests import a temporary package built from the learner's file, so tracebacks name that copy.
+            console.print(f"(tracebacks show a temporary export of your code; the functions they name are in {source})",
+                          markup=False, highlight=False)
     console.print(f"tests: {outcome.passed} passed, {outcome.failed} failed, {outcome.errors} errors")
 
 
@@ -157,7 +166,7 @@ def module_test(number, reference, verbose, workspace):
         outcome = run_pytest(ws.module(number).tests, None)
     else:
         outcome = ws.test(number)
-    _report(outcome, verbose)
+    _report(outcome, verbose, None if reference else ws.module_folder(number) / ws.module(number).source.name)
     raise SystemExit(0 if outcome.ok else 1)
 
 
@@ -169,7 +178,7 @@ def module_complete(number, verbose, workspace):
     """Test module NUMBER; on success export it into your package and record progress."""
     ws = Workspace(workspace)
     outcome = ws.complete(number)
-    _report(outcome, verbose)
+    _report(outcome, verbose, ws.module_folder(number) / ws.module(number).source.name)
     if outcome.ok:
         console.print(f"[green]module {ws.module(number).label} completed[/] and exported to {ws.package_dir}")
     else:
@@ -259,7 +268,7 @@ def milestone_run(name, quick, reference, workspace):
         if missing:
             raise CourseError(
                 f"milestone {chosen.NAME} needs modules {' '.join(f'{r:02d}' for r in missing)} completed first "
-                f"(or pass --reference); fix: tito module complete {missing[0]}"
+                f"(or pass --reference); fix: {ws.next_step_towards(missing)}"
             )
         env["PYTHONPATH"] = os.pathsep.join([str(ws.package_dir), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     command = [sys.executable, "-m", "tito.run_milestone", chosen.__file__] + (["--quick"] if quick else [])

@@ -71,12 +71,15 @@ def single_threaded_blas(env: dict) -> dict:
 def run_pytest(test_file: Path, package_dir: Path | None, stop_first: bool = False, timeout: float = 600) -> TestOutcome:
     """Run one module's tests in a fresh interpreter, with package_dir (if given) shadowing tinytorch."""
     env = single_threaded_blas(dict(os.environ))
+    env["COLUMNS"] = "200"  # pytest cuts the reason off summary lines to fit the (captured, 80-column) terminal
     if package_dir is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(package_dir), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.xml"
+        # Short tracebacks and a summary line per failure ("FAILED test - NotImplementedError: Tensor.sum ...")
+        # keep the reason for every failure inside the tail that `tito module test` prints.
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=importlib",
-                   "--rootdir", str(test_file.parent), f"--junitxml={report}", str(test_file)]
+                   "--tb=short", "-rfE", "--rootdir", str(test_file.parent), f"--junitxml={report}", str(test_file)]
         if stop_first:
             command.append("-x")
         completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, cwd=scratch)
@@ -141,13 +144,28 @@ class Workspace:
         done = self.completed()
         return [self.module(r) for r in self.module(number).requires if r not in done]
 
+    def is_started(self, number: int) -> bool:
+        return (self.module_folder(number) / self.module(number).source.name).exists()
+
+    def next_step_towards(self, numbers) -> str:
+        """The command that makes progress towards completing modules NUMBERS: start or complete the
+        lowest-numbered module among them and their prerequisites that is unlocked but not completed."""
+        done, pending, needed = self.completed(), list(numbers), set()
+        while pending:
+            number = pending.pop()
+            if number not in done and number not in needed:
+                needed.add(number)
+                pending.extend(self.module(number).requires)
+        unlocked = min(n for n in needed if not self.missing_prerequisites(n))
+        return f"tito module {'complete' if self.is_started(unlocked) else 'start'} {unlocked}"
+
     def require_prerequisites(self, number: int) -> None:
         missing = self.missing_prerequisites(number)
         if missing:
             names = ", ".join(m.label for m in missing)
             raise CourseError(
                 f"module {self.module(number).label} needs module(s) {names} completed first; "
-                f"fix: tito module complete {missing[0].number}"
+                f"fix: {self.next_step_towards(m.number for m in missing)}"
             )
 
     def require_initialised(self) -> None:

@@ -25,6 +25,10 @@ class KVCache:
     def append(self, layer: int, k: np.ndarray, v: np.ndarray) -> tuple:
         """Store new keys/values (B, H, t, D) after the cached ones; return views of everything so far."""
         end = self.length + k.shape[2]
+        expected = self.keys.shape[1:3] + self.keys.shape[4:]
+        if k.shape != v.shape or k.shape[:2] + k.shape[3:] != expected:
+            raise ShapeError(f"KVCache.append: keys {k.shape} and values {v.shape} must both be (B, H, t, D) with "
+                             f"(B, H, D) = {expected}")
         if end > self.max_len:
             raise ShapeError(f"KVCache: {end} positions exceed the cache's max_len {self.max_len}")
         self.keys[layer, :, :, self.length:end] = k
