@@ -173,3 +173,5 @@ def test_only_rebuilds_the_named_parts_and_keeps_the_rest(tmp_path, shared_cache
     assert "Edited chapter text." not in page(root, "vol1/beta/beta.html")  # vol1 kept from the previous site
     docs = json.loads(page(root, "search.json"))
     assert {d["partkey"] for d in docs} == {"", "vol1", "labs", "tinytorch"}  # search keeps the parts it did not rebuild
+    # the landing page is re-rendered too; a section that was not rebuilt keeps its card description
+    assert '<span class="card-subtitle">Modules.</span>' in page(root, "index.html")

@@ -305,9 +305,16 @@ class Builder:
         if part.subtitle:
             return part.subtitle
         staged = self.staged.get(part.index.out)
-        if staged is None:
+        if staged is not None:
+            chunks = staged.info.chunks
+        elif part.index.source.is_file():
+            # a partial build (`--only vol1,vol2`) re-renders the landing page without staging the other
+            # sections; their cards are still described, from the index source read as plain markdown
+            doc = pandoc.markdown_to_ast(part.index.source.read_text(encoding="utf-8"), part.index.source, [], {})
+            chunks = transform.search_chunks(doc["blocks"], part.title)
+        else:
             return ""
-        text = next((t for _, _, t in staged.info.chunks if t), "")
+        text = next((t for _, _, t in chunks if t), "")
         return _one_line(re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0])
 
     def _cards_html(self, page: Page) -> str:
