@@ -37,3 +37,11 @@ def test_cache_memory_and_overflow():
         cache.append(0, np.zeros((3, 4, 11, 8)), np.zeros((3, 4, 11, 8)))
     with pytest.raises(ShapeError, match="max_len 20"):
         generate_cached(small_model(), np.zeros((1, 15), dtype=np.int64), 6)
+
+
+def test_cache_rejects_keys_of_another_layout_naming_both_shapes():
+    cache = KVCache(num_layers=1, batch=2, num_heads=4, max_len=10, head_dim=8)
+    batch_major = np.zeros((2, 3, 4, 8), dtype=np.float32)  # (B, t, H, D): heads not split out first
+    with pytest.raises(ShapeError, match=r"\(2, 3, 4, 8\).*\(2, 4, 8\)"):
+        cache.append(0, batch_major, batch_major)
+    assert cache.length == 0

@@ -98,10 +98,11 @@ def module_list(workspace):
     ws = Workspace(workspace)
     progress = ws.progress()
     table = Table(title="TinyTorch modules")
-    for column in ("#", "module", "exports", "requires", "status"):
+    # Export paths are shown relative to `tinytorch.` so that the table fits an 80-column terminal uncut.
+    for column in ("#", "module", "exports to tinytorch.", "requires", "status"):
         table.add_column(column)
     for m in ws.modules:
-        table.add_row(f"{m.number:02d}", m.title.split(":", 1)[-1].strip(), f"tinytorch.{m.export_target}",
+        table.add_row(f"{m.number:02d}", m.title.split(":", 1)[-1].strip(), m.export_target,
                       " ".join(f"{r:02d}" for r in m.requires) or "-", _status_of(ws, m.number, progress))
     console.print(table)
 
