@@ -66,7 +66,23 @@ def export_static(lab_id: str, out_dir: Path) -> tuple[str, float, str]:
     seconds = time.perf_counter() - start
     if done.returncode != 0 or not target.exists():
         return lab_id, seconds, (done.stderr or done.stdout).strip()[-2000:]
+    _add_snapshot_notice(target, lab_id)
     return lab_id, seconds, ""
+
+
+def snapshot_notice(lab_id: str) -> str:
+    """The banner that tells a reader why the exported page's controls do not recompute anything."""
+    return (f'<div class="lab-snapshot-notice" role="note" style="font:14px/1.4 system-ui,sans-serif;'
+            f'padding:.6em 1em;background:#fff4d6;color:#3b2f00;border-bottom:1px solid #e0c060">'
+            f'This page is a snapshot of the lab at its default settings: the controls do not recompute here. '
+            f'To explore, run <code>marimo run labs/{lab_id}.py</code> from the repository '
+            f'(<a href="running.html">how to run the labs</a>).</div>')
+
+
+def _add_snapshot_notice(page: Path, lab_id: str) -> None:
+    html = page.read_text(encoding="utf-8")
+    if "lab-snapshot-notice" not in html and "<body>" in html:
+        page.write_text(html.replace("<body>", "<body>" + snapshot_notice(lab_id), 1), encoding="utf-8")
 
 
 @click.command()

@@ -184,3 +184,16 @@ def test_every_lab_a_chapter_declares_exists():
             assert (info.volume, info.chapter) == (chapter.parts[-3], chapter.parts[-2]), (
                 f"{chapter.relative_to(REPO)} declares lab {front['lab']!r}, which labs.yml files under "
                 f"{info.volume}/{info.chapter}")
+
+
+def test_exported_page_says_it_is_a_snapshot(tmp_path):
+    from labkit import export
+
+    page = tmp_path / "roofline.html"
+    page.write_text("<html><head></head><body><div id='root'></div></body></html>")
+    export._add_snapshot_notice(page, "roofline")
+    export._add_snapshot_notice(page, "roofline")  # re-exporting into the same folder adds it once
+    html = page.read_text()
+    assert html.count("lab-snapshot-notice") == 1
+    assert html.index("lab-snapshot-notice") < html.index("id='root'")
+    assert "marimo run labs/roofline.py" in html and 'href="running.html"' in html
