@@ -76,3 +76,8 @@ def test_export_check_and_milestone_list():
     listing = invoke("milestone", "list").output
     for name in ("perceptron", "xor", "mlp", "cnn", "transformer", "optimization"):
         assert name in listing
+
+
+def test_milestone_says_which_package_it_runs_on(tmp_path):
+    ran = invoke("milestone", "run", "perceptron", "--quick", "--reference", "-w", str(tmp_path))
+    assert ran.exit_code == 0 and "using the reference package (--reference)" in ran.output

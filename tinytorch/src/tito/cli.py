@@ -272,6 +272,10 @@ def milestone_run(name, quick, reference, workspace):
                 f"(or pass --reference); fix: {ws.next_step_towards(missing)}"
             )
         env["PYTHONPATH"] = os.pathsep.join([str(ws.package_dir), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        console.print(f"using your package in {ws.package_dir}", markup=False, highlight=False)
+    else:
+        reason = "--reference" if reference else f"no workspace at {ws.root}"
+        console.print(f"using the reference package ({reason})", markup=False, highlight=False)
     command = [sys.executable, "-m", "tito.run_milestone", chosen.__file__] + (["--quick"] if quick else [])
     raise SystemExit(subprocess.call(command, env=env))
 
