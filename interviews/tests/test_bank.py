@@ -105,6 +105,21 @@ def test_missing_field_fails_with_file_name(tmp_path):
     assert "cloud-sample-bandwidth.yaml" in message and "common_mistakes" in message
 
 
+def test_list_item_with_colon_space_explains_the_quoting_fix(tmp_path):
+    write_bank(tmp_path / "q", [make_question()])
+    (path,) = (tmp_path / "q").rglob("cloud-sample-bandwidth.yaml")
+    text = path.read_text()
+    # A flow-list item holding ": " is what authors actually write and YAML reads as a mapping.
+    doc = yaml.safe_load(text)
+    doc["follow_ups"] = "FLOW_LIST"
+    path.write_text(yaml.safe_dump(doc).replace("FLOW_LIST", "[Cost: 3 GPUs per replica]"))
+    with pytest.raises(BankError) as info:
+        Bank(tmp_path / "q")
+    message = str(info.value)
+    assert "cloud-sample-bandwidth.yaml" in message and "follow_ups.0" in message
+    assert "quote" in message and "': '" in message
+
+
 def test_broken_chapter_link_fails_with_file_name(tmp_path):
     message = _problems(tmp_path, make_question(chapters=["vol1/no_such_chapter"]))
     assert "cloud-sample-bandwidth.yaml" in message and "no_such_chapter" in message

@@ -40,7 +40,7 @@ def test_every_browse_view_is_generated(real_site):
     names = {p.name for p in out.iterdir()}
     expected = {f"track-{t.value}.qmd" for t in Track} | {f"area-{a.value}.qmd" for a in Area} \
         | {f"level-{lvl.value}.qmd" for lvl in Level}
-    assert expected | {"browse.qmd", "practice.html", "practice.js", "practice.css", "questions.json",
+    assert expected | {"browse.qmd", "practice.html", "practice.js", "practice.css", "browse.css", "questions.json",
                        "questions.js"} <= names
     for track in Track:
         page = (out / f"track-{track.value}.qmd").read_text()
@@ -64,7 +64,7 @@ def test_chapter_and_lab_links_are_site_relative(real_site):
     hrefs = set(re.findall(r'href="([^"]+)"', text))
     assert any(h.startswith("../vol1/") for h in hrefs) and any(h.startswith("../vol2/") for h in hrefs)
     for href in hrefs:
-        assert re.fullmatch(r"\.\./vol[12]/(\w+)/\1\.html|\.\./labs/\w+\.html|practice\.css"
+        assert re.fullmatch(r"\.\./vol[12]/(\w+)/\1\.html|\.\./labs/\w+\.html|browse\.css"
                             r"|track-[a-z]+\.html#[a-z0-9-]+", href), href
 
 
@@ -120,3 +120,62 @@ def test_unwritten_chapters_and_labs_render_as_text(tmp_path, monkeypatch):
     monkeypatch.setattr(site_module, "REPO_ROOT", tmp_path / "empty-checkout")
     page = site_module.question_html(bank.get("cloud-sample-bandwidth"))
     assert "href=" not in page and "vol1/serving" in page and "lab: roofline" in page
+
+
+# ----- theme, titles and wording of the generated pages ------------------------------------------
+
+def _browse_pages(out):
+    return [p for p in out.glob("*.qmd") if p.name != "browse.qmd"]
+
+
+def test_browse_pages_use_the_theme_aware_stylesheet_only(real_site):
+    _, out = real_site
+    pages = _browse_pages(out)
+    assert len(pages) == len(Track) + len(Area) + len(Level)
+    for page in pages:
+        text = page.read_text()
+        assert 'href="browse.css"' in text and "practice.css" not in text, page.name
+
+
+def test_browse_stylesheet_leaves_page_layout_and_colours_to_the_site_theme(real_site):
+    _, out = real_site
+    css = (out / "browse.css").read_text()
+    rules = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    selectors = [sel.strip() for block in re.findall(r"([^{}]+)\{", rules) for sel in block.split(",")]
+    assert selectors and not any(re.match(r"(body|main|html)\b", sel) for sel in selectors), selectors
+    assert not re.search(r"#[0-9a-fA-F]{3,6}\b", rules)  # no hard-coded colour that ignores dark mode
+    for variable in ("--surface", "--fg", "--border", "--code-bg"):
+        assert f"var({variable})" in rules
+
+
+def test_practice_page_follows_the_site_theme_and_links_home(real_site):
+    _, out = real_site
+    page = (out / "practice.html").read_text()
+    assert page.index("mlsysbook-theme") < page.index('href="practice.css"')  # set before first paint
+    assert "prefers-color-scheme: dark" in page
+    assert 'href="index.html"' in page
+    assert '[data-theme="dark"]' in (out / "practice.css").read_text()
+
+
+def test_level_titles_and_counts_read_naturally(tmp_path):
+    bank_dir = tmp_path / "q"
+    write_bank(bank_dir, [make_question()])
+    out = tmp_path / "site"
+    build_site(Bank(bank_dir), out)
+    assert 'title: "Mid-level"' in (out / "level-mid.qmd").read_text()
+    assert "1 question. " in (out / "track-cloud.qmd").read_text()
+    assert "0 questions. " in (out / "track-edge.qmd").read_text()
+    assert "question(s)" not in "".join(p.read_text() for p in out.glob("*.qmd"))
+
+
+def test_chains_in_browse_index_show_titles_and_link_to_first_step(real_site):
+    bank, out = real_site
+    index = (out / "browse.qmd").read_text()
+    first = bank.get("cloud-llama70b-fit-one-gpu")
+    chain_id = first.question.chain.id
+    assert first.question.chain.step == 1
+    chain_line = next(line for line in index.split("Multi-step chains", 1)[1].splitlines()
+                      if line.startswith("- ") and first.question.id in line)
+    assert f"(track-cloud.html#{first.question.id})" in chain_line
+    assert first.text("title").split()[0] in chain_line
+    assert chain_id not in chain_line.replace(f"#{first.question.id}", "")

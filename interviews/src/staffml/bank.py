@@ -119,6 +119,16 @@ class LoadedQuestion:
         }
 
 
+def _describe(err: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in err["loc"]) or "<root>"
+    message = f"{where}: {err['msg']}"
+    # YAML reads a list item such as "- Cost: 3 GPUs" as a one-key mapping, not text; say so.
+    if err["type"] == "string_type" and isinstance(err.get("input"), dict):
+        message += (" (YAML read this item as a key/value mapping because it contains ': '; "
+                    "quote the whole item in double quotes or drop the ': ')")
+    return message
+
+
 def parse_file(path: Path) -> Question:
     """Parse and schema-validate one YAML file; errors name the file."""
     try:
@@ -130,9 +140,7 @@ def parse_file(path: Path) -> Question:
     try:
         return Question.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(_describe(err) for err in exc.errors())
         raise BankError(f"{path}: {problems}") from exc
 
 

@@ -20,7 +20,13 @@ from .bank import REPO_ROOT, Bank, LoadedQuestion
 from .schema import AREA_TITLES, LEVEL_ORDER, LEVEL_TITLES, TRACK_TITLES, Area, Level, Track
 from .text import blocks
 
-ASSETS = ("practice.js", "practice.css")
+# browse.css styles the generated pages inside the site shell (site theme variables only);
+# practice.css belongs to the standalone practice page, which owns its whole document.
+ASSETS = ("practice.js", "practice.css", "browse.css")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _esc(text: str) -> str:
@@ -121,7 +127,7 @@ title: {title_yaml}
 {intro}
 
 ```{{=html}}
-<link rel="stylesheet" href="practice.css">
+<link rel="stylesheet" href="browse.css">
 {body}
 ```
 """
@@ -135,9 +141,18 @@ def _views(bank: Bank) -> list[tuple[str, str, str, list[LoadedQuestion]]]:
     for area in Area:
         views.append((f"area-{area.value}", AREA_TITLES[area], "area", bank.filter(area=area.value)))
     for level in Level:
-        views.append((f"level-{level.value}", f"{LEVEL_TITLES[level]} level", "level",
+        # "Mid-level" already names a level, so the title is never suffixed with "level".
+        views.append((f"level-{level.value}", LEVEL_TITLES[level], "level",
                       bank.filter(level=level.value)))
     return views
+
+
+def _chain_title(chain_id: str, members: list[LoadedQuestion]) -> str:
+    """The first step's title names the scenario better than the slug; markdown specials are escaped."""
+    title = members[0].text("title").strip() if members else ""
+    if not title:
+        title = chain_id.replace("-", " ").replace("_", " ").capitalize()
+    return "".join("\\" + ch if ch in "\\[]*_`<>" else ch for ch in title)
 
 
 def _browse_index(bank: Bank, views) -> str:
@@ -155,7 +170,11 @@ def _browse_index(bank: Bank, views) -> str:
         f"[{LEVEL_TITLES[lvl]} ({levels[lvl]})](level-{lvl.value}.html)"
         for lvl in sorted(Level, key=LEVEL_ORDER.get)
     )
-    chains = sorted({lq.question.chain.id for lq in bank if lq.question.chain})
+    chain_links = [
+        f"[{_chain_title(cid, members)}](track-{members[0].question.track.value}.html#{members[0].question.id})"
+        f" ({plural(len(members), 'step')})"
+        for cid, members in sorted(chain_index(bank).items())
+    ]
     return "\n".join([
         "---",
         'title: "Browse the question bank"',
@@ -170,7 +189,10 @@ def _browse_index(bank: Bank, views) -> str:
         "",
         f"By level: {level_links}",
         "",
-        f"Multi-step chains (one scenario from a single device up to a fleet): {', '.join(chains) or 'none'}.",
+        "Multi-step chains, one scenario from a single device up to a fleet"
+        + (":" if chain_links else ": none yet."),
+        "",
+        *(f"- {link}" for link in chain_links),
         "",
     ])
 
@@ -182,10 +204,22 @@ PRACTICE_HTML = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>StaffML practice mode</title>
 <link rel="icon" href="data:,">
+<script>
+// Same theme choice as the rest of the site: the stored toggle first, then the OS preference.
+(function () {
+  var theme;
+  try { theme = localStorage.getItem("mlsysbook-theme"); } catch (e) { theme = null; }
+  if (theme !== "dark" && theme !== "light") {
+    theme = window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+  document.documentElement.dataset.theme = theme;
+})();
+</script>
 <link rel="stylesheet" href="practice.css">
 </head>
 <body>
 <main>
+<nav class="meta"><a href="index.html">&larr; StaffML playbook</a> · <a href="../index.html">MLSysBook home</a></nav>
 <h1>StaffML practice mode</h1>
 <p>Questions come back when you are about to forget them (FSRS spaced repetition). Progress stays in
 this browser's local storage; nothing is sent anywhere and the page works offline.
@@ -230,7 +264,7 @@ def build_site(bank: Bank, out: Path) -> list[Path]:
     chains = chain_index(bank)
     write("browse.qmd", _browse_index(bank, views))
     for name, title, kind, members in views:
-        intro = (f"{len(members)} question(s). Each answer is behind a reveal: work the problem first. "
+        intro = (f"{plural(len(members), 'question')}. Each answer is behind a reveal: work the problem first. "
                  f"[All views](browse.html) · [Practice mode](practice.html)")
         write(f"{name}.qmd", _page(title, intro, members, chains))
     return written
