@@ -51,7 +51,9 @@ MINI_BANK = [
     make_question(id="edge-sample-second", track="edge", area="serving-latency", level="mid",
                   title="A second sample question for drills"),
     make_question(id="tinyml-sample-third", track="tinyml", area="system-design", level="senior",
-                  title="A third sample question for mocks"),
+                  title="A third sample question for mocks",
+                  checks=[*BASE_QUESTION["checks"],
+                          {"name": "streams_fast_enough", "expr": "tokens_per_s > 100", "value": True}]),
 ]
 
 

@@ -203,3 +203,91 @@ def test_expressions_cannot_reach_builtins():
     ]))
     with pytest.raises(CheckError, match="__import__"):
         evaluate(question)
+
+
+# ----- comparison wording: conclusions are pinned, ratios below 1 are not printed as "N×" --------
+
+def _conclusion_check(expr: str = "tokens_per_s > 100") -> dict:
+    return {"name": "fast_enough", "expr": expr, "value": True}
+
+
+def test_every_design_case_and_staff_question_states_a_conclusion(bank):
+    needing = [lq for lq in bank if lq.question.area == Area.system_design or lq.question.level == Level.staff]
+    assert len(needing) >= 50
+    missing = [lq.question.id for lq in needing if not any(c.is_conclusion for c in lq.question.checks)]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("overrides, kind", [
+    ({"area": "system-design", "level": "senior"}, "system-design case"),
+    ({"level": "staff"}, "staff-level question"),
+])
+def test_design_or_staff_question_without_conclusion_fails(tmp_path, overrides, kind):
+    question = make_question(**overrides)
+    if overrides.get("area") == "system-design":
+        question["chapters"] = ["vol1/serving"]
+    message = _problems(tmp_path, question)
+    assert "cloud-sample-bandwidth.yaml" in message and kind in message and "boolean conclusion" in message
+
+
+def test_design_question_with_conclusion_loads(tmp_path):
+    question = make_question(area="system-design", level="staff",
+                             checks=[*make_question()["checks"], _conclusion_check()])
+    write_bank(tmp_path / "q", [question])
+    assert len(Bank(tmp_path / "q")) == 1
+
+
+def test_junior_question_needs_no_conclusion(tmp_path):
+    write_bank(tmp_path / "q", [make_question()])
+    assert len(Bank(tmp_path / "q")) == 1
+
+
+@pytest.mark.parametrize("expr", ["tokens_per_s", "bool(tokens_per_s)", "tokens_per_s and step_ms"])
+def test_boolean_check_must_be_a_comparison(tmp_path, expr):
+    message = _problems(tmp_path, make_question(checks=[*make_question()["checks"], _conclusion_check(expr)]))
+    assert "fast_enough" in message and "must be a comparison" in message
+
+
+@pytest.mark.parametrize("expr", ["tokens_per_s > 100", "100 < tokens_per_s < 200",
+                                  "tokens_per_s > 100 and not step_ms > 10"])
+def test_comparisons_joined_by_logic_are_conclusions(expr):
+    from staffml.schema import is_comparison
+
+    assert is_comparison(expr)
+
+
+def test_ratio_below_one_with_unit_x_fails_and_suggests_the_inverse(tmp_path):
+    checks = [*make_question()["checks"],
+              {"name": "speedup", "expr": "step_ms / 10.75", "value": 0.744, "unit": "x", "tolerance": 0.01}]
+    message = _problems(tmp_path, make_question(
+        checks=checks, solution="The step takes {step_ms:.1f} ms, {tokens_per_s:.0f} tokens/s, which is {speedup:.2f}× the baseline."))
+    assert "speedup" in message and "inverse ratio (1.34 x)" in message and "fraction" in message
+
+
+def test_ratio_below_one_as_fraction_loads(tmp_path):
+    checks = [*make_question()["checks"],
+              {"name": "share", "expr": "step_ms / 10.75", "value": 0.744, "unit": "fraction", "tolerance": 0.01}]
+    write_bank(tmp_path / "q", [make_question(
+        checks=checks, solution="The step takes {step_ms:.1f} ms, {tokens_per_s:.0f} tokens/s, which is {share:.0%} of the baseline.")])
+    assert len(Bank(tmp_path / "q")) == 1
+
+
+def test_multiplier_below_one_in_text_is_flagged_but_arithmetic_is_not(tmp_path):
+    from staffml.bank import ratio_wording_problems
+
+    comparison = make_question(given={"weights_gb": 16, "bw_gbps": 2000, "share": 0.75},
+                               solution="The step takes {step_ms:.1f} ms; four boards are {share}× faster, {tokens_per_s:.0f} tokens/s.")
+    arithmetic = make_question(id="edge-sample-arith", track="edge",
+                               given={"weights_gb": 16, "bw_gbps": 2000, "share": 0.75},
+                               solution="{share} × {weights_gb} GB and {share} × (2 + 1) and {share}×2 are "
+                                        "products: {step_ms:.1f} ms, {tokens_per_s:.0f}/s.")
+    bank = Bank(write_bank(tmp_path / "q", [comparison, arithmetic]))
+    assert any("{share} = 0.75" in p for p in ratio_wording_problems(bank.get("cloud-sample-bandwidth")))
+    assert ratio_wording_problems(bank.get("edge-sample-arith")) == []
+
+
+def test_no_question_prints_a_multiplier_below_one(bank):
+    from staffml.bank import ratio_wording_problems
+
+    problems = [p for lq in bank for p in ratio_wording_problems(lq)]
+    assert not problems, "\n".join(problems)

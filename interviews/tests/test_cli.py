@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from conftest import FakeClock
+from conftest import FakeClock, make_question, write_bank
 
 from staffml.cli import cli
 
@@ -146,7 +146,7 @@ def test_corrupt_database_reported_with_fix(run, data_dir):
 
 def test_check_command_recomputes_bank(run):
     result = run(["check"])
-    assert result.exit_code == 0 and "3 questions, 6 checks" in result.output
+    assert result.exit_code == 0 and "3 questions, 7 checks" in result.output
 
 
 def test_show_lists_chain_steps(data_dir):
@@ -155,3 +155,15 @@ def test_show_lists_chain_steps(data_dir):
     assert "Chain on-device-assistant" in result.output
     assert "→ step 3: mobile-kv-cache-int8" in result.output and "step 5: mobile-cloud-offload-savings" in result.output
     assert "Worked solution" not in result.output
+
+
+def test_check_command_flags_a_multiplier_below_one(tmp_path, data_dir):
+    slower = make_question(
+        given={"weights_gb": 16, "bw_gbps": 2000, "share": 0.75},
+        solution="Reading {weights_gb} GB at {bw_gbps} GB/s takes {step_ms:.1f} ms; four boards run {share}× "
+                 "faster than one, {tokens_per_s:.0f} tokens/s.",
+    )
+    root = write_bank(tmp_path / "slower", [slower])
+    result = CliRunner().invoke(cli, ["--questions", str(root), "check"], obj={"clock": FakeClock()})
+    assert result.exit_code != 0
+    assert "cloud-sample-bandwidth.yaml" in result.output and "{share} = 0.75 followed by '×'" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -185,6 +186,32 @@ def structural_problems(
             problems.append(
                 f"{path}: check {check.name!r} is never shown; render it in the solution with {{{check.name}:…}}"
             )
+    return problems
+
+
+# "{a} × {b}" or "{a} × 2^n" is arithmetic; "{a}× faster" or "{a}× the baseline" is a comparison.
+_TIMES_AFTER_PLACEHOLDER = re.compile(r"\{(\w+)(?::[^{}]*)?\}\s*×(?!\s*[{(\d])")
+
+
+def ratio_wording_problems(loaded: "LoadedQuestion") -> list[str]:
+    """Placeholders printed as a comparison multiplier ("N× faster") whose value is below 1.
+
+    The schema rejects ratio checks (unit ``x``) under 1; this catches the same slip when the
+    number is a given or a check with another unit, e.g. "{share:.2f}× faster" with share 0.75.
+    """
+    problems = []
+    quantities = loaded.quantities
+    question = loaded.question
+    for field in TEXT_FIELDS + LIST_FIELDS:
+        value = getattr(question, field)
+        for text in value if isinstance(value, list) else [value]:
+            for match in _TIMES_AFTER_PLACEHOLDER.finditer(text):
+                number = quantities.get(match.group(1))
+                if isinstance(number, (int, float)) and not isinstance(number, bool) and abs(number) < 1:
+                    problems.append(
+                        f"{loaded.path}: {field} prints {{{match.group(1)}}} = {number:.3g} followed by '×'; "
+                        f"a multiplier below 1 inverts 'faster/slower/more'; show the inverse ratio or a fraction"
+                    )
     return problems
 
 

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import progress as progress_mod
-from .bank import Bank, BankError, LoadedQuestion
+from .bank import Bank, BankError, LoadedQuestion, ratio_wording_problems
 from .checks import CheckError
 from .schema import AREA_TITLES, LEVEL_ORDER, TRACK_TITLES, Area, Level, Track
 from .scheduling import RATING_KEYS, RATING_NAMES
@@ -391,6 +391,7 @@ def check(obj: Context) -> None:
             continue
         total += len(results)
         failures.extend(f"{lq.path}: {r.describe()}" for r in results if not r.ok)
+        failures.extend(ratio_wording_problems(lq))
     if failures:
         raise click.ClickException(f"{len(failures)} check(s) failed:\n" + "\n".join(failures))
     click.echo(f"{len(obj.bank)} questions, {total} checks: all within tolerance.")

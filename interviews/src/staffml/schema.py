@@ -6,6 +6,7 @@ instead of silently dropping content.
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
 from enum import Enum
@@ -72,6 +73,28 @@ LEVEL_ORDER = {Level.junior: 0, Level.mid: 1, Level.senior: 2, Level.staff: 3}
 LEVEL_TITLES = {Level.junior: "Junior", Level.mid: "Mid-level", Level.senior: "Senior", Level.staff: "Staff"}
 
 
+RATIO_UNIT = "x"
+
+
+def is_comparison(expr: str) -> bool:
+    """Whether ``expr`` is a comparison (``a < b``), or comparisons joined by and/or/not."""
+    try:
+        node = ast.parse(expr, mode="eval").body
+    except SyntaxError:
+        return False
+
+    def comparison(node: ast.AST) -> bool:
+        if isinstance(node, ast.Compare):
+            return True
+        if isinstance(node, ast.BoolOp):
+            return all(comparison(value) for value in node.values)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return comparison(node.operand)
+        return False
+
+    return comparison(node)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
@@ -103,6 +126,33 @@ class Check(_Strict):
         if not isinstance(self.value, bool) and self.tolerance is None:
             raise ValueError(f"check {self.name!r}: a numeric check needs `tolerance:` (relative, e.g. 0.02)")
         return self
+
+    @model_validator(mode="after")
+    def _ratio_at_least_one(self) -> "Check":
+        # "0.75× faster" or "0.94× slower" inverts the comparison the reader takes away; the
+        # physics review found exactly these slips next to correct numbers.
+        if not isinstance(self.value, bool) and self.unit == RATIO_UNIT and abs(self.value) < 1:
+            raise ValueError(
+                f"check {self.name!r}: a ratio (unit 'x') of {self.value:g} reads as '{self.value:g}× "
+                f"faster/slower' and inverts the comparison; state the inverse ratio "
+                f"({1 / self.value:.3g} x) with the comparison word that fits, or use unit 'fraction'"
+                if self.value else
+                f"check {self.name!r}: a ratio (unit 'x') of 0 is not a ratio; use unit 'fraction'"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _conclusion_is_a_comparison(self) -> "Check":
+        if isinstance(self.value, bool) and not is_comparison(self.expr):
+            raise ValueError(
+                f"check {self.name!r}: a boolean conclusion must be a comparison such as "
+                f"`kv_cache_gb < 80` (or comparisons joined by and/or/not), got `{self.expr}`"
+            )
+        return self
+
+    @property
+    def is_conclusion(self) -> bool:
+        return isinstance(self.value, bool)
 
 
 class Chain(_Strict):
@@ -153,6 +203,20 @@ class Question(_Strict):
                     f"(e.g. 7.0e+10) so YAML reads a number"
                 )
         return given
+
+    @model_validator(mode="after")
+    def _design_and_staff_state_a_conclusion(self) -> "Question":
+        # A design case or staff answer ends in a decision (fits / meets the budget / is slower);
+        # pinning it as a boolean check catches a correct number next to the wrong verdict.
+        if (self.area == Area.system_design or self.level == Level.staff) and not any(
+            check.is_conclusion for check in self.checks
+        ):
+            kind = "system-design case" if self.area == Area.system_design else "staff-level question"
+            raise ValueError(
+                f"a {kind} needs at least one boolean conclusion check that the solution relies on, "
+                f"e.g. `- {{name: fits, expr: \"kv_cache_gb < 80\", value: true}}`"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Question":
