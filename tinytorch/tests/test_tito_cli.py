@@ -35,6 +35,7 @@ def test_learner_flow(tmp_path):
     os.utime(notebook, (source.stat().st_mtime + 5, source.stat().st_mtime + 5))  # the notebook was edited last
     done = invoke("module", "complete", "1", "-w", ws)
     assert done.exit_code == 0, done.output
+    assert "NotImplementedError" in source.with_name("tensor.py.bak").read_text()  # the overwritten script is kept
     progress = json.loads((tmp_path / "ws" / ".tito" / "progress.json").read_text())
     assert list(progress["completed"]) == ["01"]
     assert (tmp_path / "ws" / "package" / "tinytorch" / "core" / "tensor.py").exists()

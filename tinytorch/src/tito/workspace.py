@@ -202,7 +202,11 @@ class Workspace:
         if not script.exists():
             raise CourseError(f"module {module.label} is not started in {self.root}; fix: tito module start {number}")
         if notebook.exists() and notebook.stat().st_mtime > script.stat().st_mtime:
-            write_atomically(script, from_notebook(notebook.read_text()))
+            converted = from_notebook(notebook.read_text())
+            if converted != script.read_text():
+                # A notebook saved after the script (an editor's autosave, say) must not silently eat script edits.
+                shutil.copyfile(script, script.with_name(script.name + ".bak"))
+                write_atomically(script, converted)
         return script.read_text()
 
     def test(self, number: int, stop_first: bool = False) -> TestOutcome:
