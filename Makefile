@@ -12,7 +12,7 @@ BIN       := $(VENV)/bin
 SITE      := $(ROOT)/_site
 BUILD     := $(ROOT)/build
 PORT      ?= 8000
-PYTEST    := $(PY) -m pytest -q -p no:cacheprovider
+PYTEST    := $(PY) -m pytest -q -p no:cacheprovider -p mlsysbook.pytest_hypothesis_profile
 APT       := $(ROOT)/tools/ensure-apt.sh
 
 # Editable installs: the repo tooling (with dev extras) and every component distribution.
