@@ -6,6 +6,7 @@
 _DEFINITIONS_AS_LIBRARY = true
 local definitions = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "definitions.lua" }))
 
+local chapter_source = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "source_file.lua" }))
 local source_file
 
 local function read_file(path)
@@ -97,13 +98,7 @@ local function Div(div)
 end
 
 local function Meta(meta)
-  if quarto and quarto.doc and quarto.doc.input_file then
-    source_file = quarto.doc.input_file
-  elseif meta["source-file"] then
-    source_file = pandoc.utils.stringify(meta["source-file"])
-  elseif PANDOC_STATE.input_files[1] and PANDOC_STATE.input_files[1] ~= "-" then
-    source_file = PANDOC_STATE.input_files[1]
-  end
+  source_file = chapter_source(meta)
 end
 
 return { { Meta = Meta }, { Div = Div } }

@@ -12,13 +12,7 @@ local DEFAULT_PATTERNS = {
   kit = "../../kits/{name}.html",
 }
 
-local function source_file(meta)
-  if quarto and quarto.doc and quarto.doc.input_file then return quarto.doc.input_file end
-  if meta["source-file"] then return pandoc.utils.stringify(meta["source-file"]) end
-  local input = PANDOC_STATE.input_files[1]
-  if input and input ~= "-" then return input end
-  return nil
-end
+local source_file = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "source_file.lua" }))
 
 -- book/<volume>/<slug>/<slug>.qmd -> <repo>/tinytorch/site/module-<nn>-<topic>.qmd
 local function tinytorch_page(meta, nn)

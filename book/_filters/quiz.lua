@@ -2,6 +2,7 @@
 -- `<slug>_quiz.yml` (format in ARCHITECTURE.md). Answers are checked in the browser by quiz.js;
 -- nothing is sent anywhere. Runs under real Quarto and under the embedded renderer alike.
 
+local chapter_source = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "source_file.lua" }))
 local source_file
 
 local function read_file(path)
@@ -111,13 +112,7 @@ local function Div(div)
 end
 
 local function Meta(meta)
-  if quarto and quarto.doc and quarto.doc.input_file then
-    source_file = quarto.doc.input_file
-  elseif meta["source-file"] then
-    source_file = pandoc.utils.stringify(meta["source-file"])
-  elseif PANDOC_STATE.input_files[1] and PANDOC_STATE.input_files[1] ~= "-" then
-    source_file = PANDOC_STATE.input_files[1]
-  end
+  source_file = chapter_source(meta)
 end
 
 return { { Meta = Meta }, { Div = Div } }

@@ -169,7 +169,9 @@ class Builder:
         self.bib_keys = self._bib_keys()
         self.execute_defaults = {"echo": False, "warning": False, "error": False, **(common.get("execute") or {})}
         self.number_sections = bool(common.get("number-sections", True))
-        self.filters_hash = _hash(*(p.read_bytes() for p in self.filters))
+        # Filters load helper modules from their own folders (dofile), so every Lua file there counts.
+        filter_sources = sorted({lua for f in self.filters for lua in f.parent.glob("*.lua")} | set(self.filters))
+        self.filters_hash = _hash(*(p.read_bytes() for p in filter_sources))
         self.deps_hash = _tree_fingerprint(options.root / "mlsysim" / "src")
         self.quarto = quarto_binary() if options.renderer in ("auto", "quarto") else None
         if options.renderer == "quarto" and self.quarto is None:
