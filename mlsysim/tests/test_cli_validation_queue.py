@@ -1,11 +1,12 @@
 import json
+import statistics
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import mlsysim as ms
 from mlsysim.cli import main
+from mlsysim.queueing import percentile, poisson_arrivals
 from mlsysim.validation import CASES, run_validation, summary
 
 COMMANDS = [
@@ -118,7 +119,7 @@ def test_queue_obeys_littles_law():
 
 def _step_by_step_latencies(serving, arrival_rate, n_requests, seed, limit):
     """Reference simulator: one decode step per loop iteration, no event skipping, plain lists."""
-    arrivals = np.cumsum(np.random.default_rng(seed).exponential(1.0 / arrival_rate, n_requests)).tolist()
+    arrivals = poisson_arrivals(arrival_rate, n_requests, seed)
     prefill = serving.prefill_per_token_s * serving.prompt_len
     clock, nxt, waiting, active, done = 0.0, 0, [], [], [None] * n_requests
     while nxt < n_requests or waiting or active:
@@ -142,7 +143,7 @@ def _step_by_step_latencies(serving, arrival_rate, n_requests, seed, limit):
                 if left <= 0:
                     done[r] = clock
             active = [entry for entry in active if entry[1] > 0]
-    return np.array(done) - np.array(arrivals)
+    return [end - start for end, start in zip(done, arrivals)]
 
 
 @pytest.mark.parametrize("rate, limit, output_len", [(1.0, 16, 64), (30.0, 16, 64), (50.0, 4, 16), (5.0, 3, 1)])
@@ -150,9 +151,27 @@ def test_event_skipping_queue_matches_a_step_by_step_simulation(rate, limit, out
     serving = ms.serve("Llama-3-8B", "H100-SXM", 16, 512, output_len)
     stats = ms.simulate_queue(serving, rate, 150, seed=5, max_concurrency=limit)
     latency = _step_by_step_latencies(serving, rate, 150, 5, limit)
-    assert stats.p50_s == pytest.approx(np.percentile(latency, 50), rel=1e-6)
-    assert stats.p99_s == pytest.approx(np.percentile(latency, 99), rel=1e-6)
-    assert stats.mean_s == pytest.approx(latency.mean(), rel=1e-6)
+    assert stats.p50_s == pytest.approx(statistics.median(latency), rel=1e-6)
+    assert stats.p99_s == pytest.approx(percentile(sorted(latency), 99), rel=1e-6)
+    assert stats.mean_s == pytest.approx(statistics.fmean(latency), rel=1e-6)
+
+
+def test_poisson_arrivals_are_reproducible_and_have_the_requested_rate():
+    a, b = poisson_arrivals(4.0, 20000, seed=3), poisson_arrivals(4.0, 20000, seed=3)
+    assert a == b and a != poisson_arrivals(4.0, 20000, seed=4)
+    gaps = [later - earlier for earlier, later in zip([0.0] + a, a)]
+    assert all(g > 0 for g in gaps)
+    # exponential gaps: mean 1/rate and standard deviation 1/rate (within sampling error at n = 20000)
+    assert statistics.fmean(gaps) == pytest.approx(0.25, rel=0.03)
+    assert statistics.pstdev(gaps) == pytest.approx(0.25, rel=0.05)
+
+
+def test_percentile_interpolates_between_ranks():
+    values = [1.0, 2.0, 3.0, 4.0, 10.0]
+    assert percentile(values, 0) == 1.0 and percentile(values, 100) == 10.0
+    assert percentile(values, 50) == 3.0
+    assert percentile(values, 90) == pytest.approx(4.0 + 0.6 * 6.0)
+    assert percentile([7.0], 99) == 7.0
 
 
 def test_show_prints_engineering_units_and_an_aligned_peak_table():

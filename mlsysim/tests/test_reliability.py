@@ -3,7 +3,6 @@ import math
 
 import pytest
 from hypothesis import given, strategies as st
-from scipy import optimize
 
 import mlsysim as ms
 
@@ -25,6 +24,7 @@ def test_checkpoint_longer_than_two_mtbf_checkpoints_every_mtbf():
 
 @given(st.floats(1.0, 3600.0), st.floats(0.001, 0.5), st.floats(0.0, 1.0))
 def test_daly_interval_sits_at_the_minimum_of_the_complete_model(delta, delta_over_mtbf, restart_over_mtbf):
+    optimize = pytest.importorskip("scipy.optimize")  # an independent minimiser (SciPy needs NumPy)
     mtbf = delta / delta_over_mtbf
     plan = ms.checkpoint_interval(delta, mtbf, restart_s=restart_over_mtbf * mtbf)
     best = optimize.minimize_scalar(lambda tau: plan.lost_at(tau), bounds=(delta / 100, 10 * mtbf),

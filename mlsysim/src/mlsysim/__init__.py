@@ -4,7 +4,7 @@ All quantities are SI floats; names carry the unit as a suffix (``_s``, ``_bytes
 FLOP/s, ``_flop`` for counts, ``_w``, ``_j``, ``_usd``, ``_gco2``). Every result has ``.explain()``
 and ``.to_dict()``. See ARCHITECTURE.md ("MLSys·im API") for the contract.
 """
-from .errors import DoesNotFitError, MLSysimError, UnknownNameError, ValidationError
+from .errors import DoesNotFitError, MissingDependencyError, MLSysimError, UnknownNameError, ValidationError
 from .catalog import (Cluster, Hardware, Link, Model, Node, cluster, hardware, interconnect, list_hardware,
                       list_interconnects, list_models, list_nodes, model, node, transformer)
 from .roofline import Roofline, matmul, model_roofline, roofline
@@ -19,6 +19,15 @@ from .edge import EdgeFit, edge_fit
 from .reliability import (CheckpointPlan, checkpoint_interval, checkpoint_lost_fraction, daly_interval, job_mtbf,
                           young_interval)
 from .units import fmt_bytes, fmt_count, fmt_rate, fmt_time
-from . import sweep
+
+
+def __getattr__(name: str):
+    # ``mlsysim.sweep`` is the one NumPy-backed module: import it on first use so that ``import mlsysim``
+    # and every scalar function work where NumPy is absent (Pyodide); without NumPy this raises
+    # MissingDependencyError naming the fix.
+    if name == "sweep":
+        import importlib
+        return importlib.import_module(".sweep", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __version__ = "0.1.0"

@@ -33,6 +33,14 @@ class UnknownNameError(MLSysimError, KeyError):
         return self.args[0]
 
 
+class MissingDependencyError(MLSysimError, ImportError):
+    """An optional dependency is not installed; the message names the package and how to install it."""
+
+    def __init__(self, package: str, message: str):
+        self.package = package
+        super().__init__(message, name=package)
+
+
 class DoesNotFitError(ValidationError):
     """The requested configuration needs more memory than the devices have."""
 

@@ -7,10 +7,10 @@ request; the step time grows with the number of active sequences as the Serving 
 from __future__ import annotations
 
 import math
+import random
+import statistics
 from collections import deque
 from dataclasses import dataclass
-
-import numpy as np
 
 from .errors import ValidationError, positive, positive_int
 from .results import Result
@@ -45,6 +45,29 @@ class QueueStats(Result):
                 "UNSTABLE: the queue grows; latency percentiles depend on how long you run it"]
 
 
+def poisson_arrivals(rate: float, n_requests: int, seed: int = 0) -> list[float]:
+    """Arrival times of a Poisson process: cumulative sums of exponential gaps with mean 1/rate.
+
+    Drawn with Python's ``random.Random(seed)`` (Mersenne Twister), so a seed gives the same stream on
+    every platform, Pyodide included, without NumPy.
+    """
+    draw = random.Random(seed).expovariate
+    clock, times = 0.0, []
+    for _ in range(n_requests):
+        clock += draw(rate)
+        times.append(clock)
+    return times
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """The q-th percentile of ascending values with linear interpolation between the closest ranks
+    (the default method of NumPy's ``percentile``)."""
+    position = (len(sorted_values) - 1) * q / 100.0
+    low = math.floor(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
 def simulate_queue(serving: Serving, arrival_rate: float, n_requests: int = 1000, seed: int = 0,
                    max_concurrency: int | None = None) -> QueueStats:
     """Simulate ``n_requests`` Poisson arrivals at ``arrival_rate`` requests/s against ``serving``'s step model."""
@@ -53,9 +76,7 @@ def simulate_queue(serving: Serving, arrival_rate: float, n_requests: int = 1000
     rate = positive("arrival_rate", arrival_rate)
     n_requests = positive_int("n_requests", n_requests)
     limit = positive_int("max_concurrency", max_concurrency if max_concurrency is not None else max(1, serving.max_concurrency))
-    rng = np.random.default_rng(seed)
-    arrivals = np.cumsum(rng.exponential(1.0 / rate, n_requests))
-    arrival_at = arrivals.tolist()
+    arrival_at = poisson_arrivals(rate, n_requests, seed)
     out_len = serving.output_len
     prefill_per_request = serving.prefill_per_token_s * serving.prompt_len
     decode_fixed_s, decode_per_sequence_s = serving.decode_fixed_s, serving.decode_per_sequence_s
@@ -111,17 +132,16 @@ def simulate_queue(serving: Serving, arrival_rate: float, n_requests: int = 1000
         while active and active[0][1] <= decode_steps_done:
             done[active.popleft()[0]] = clock
     steps = decode_steps_done
-    done = np.array(done)
-    first_token = np.array(first_token)
-    latency = done - arrivals
-    ttft = first_token - arrivals
-    span = done.max() - arrivals[0]
+    latency = [end - start for end, start in zip(done, arrival_at)]
+    ttft = [first - start for first, start in zip(first_token, arrival_at)]
+    span = max(done) - arrival_at[0]
     # stable if the second half of requests does not wait much longer than the first half
     half = n_requests // 2
-    stable = bool(np.median(latency[half:]) <= 1.5 * np.median(latency[:half]) + 1e-9) if half else True
-    return QueueStats(arrival_rate=rate, n_requests=n_requests, p50_s=float(np.percentile(latency, 50)),
-                      p90_s=float(np.percentile(latency, 90)), p99_s=float(np.percentile(latency, 99)),
-                      mean_s=float(latency.mean()), ttft_p50_s=float(np.percentile(ttft, 50)),
-                      ttft_p99_s=float(np.percentile(ttft, 99)), throughput_rps=n_requests / span,
+    stable = (statistics.median(latency[half:]) <= 1.5 * statistics.median(latency[:half]) + 1e-9) if half else True
+    latency_sorted, ttft_sorted = sorted(latency), sorted(ttft)
+    return QueueStats(arrival_rate=rate, n_requests=n_requests, p50_s=percentile(latency_sorted, 50),
+                      p90_s=percentile(latency_sorted, 90), p99_s=percentile(latency_sorted, 99),
+                      mean_s=math.fsum(latency) / n_requests, ttft_p50_s=percentile(ttft_sorted, 50),
+                      ttft_p99_s=percentile(ttft_sorted, 99), throughput_rps=n_requests / span,
                       mean_batch=batch_sum / steps if steps else 0.0, max_concurrency=limit,
                       utilization=busy / span, stable=stable)

@@ -2,10 +2,20 @@
 
 Every function broadcasts its array arguments against each other and returns a dict of arrays with
 the same field names as the scalar result. Results agree with the scalar functions (tested).
+
+This is the only module that needs NumPy; ``import mlsysim`` loads it on first use of ``mlsysim.sweep``
+so every scalar function runs where NumPy does not exist (a browser lab under Pyodide).
 """
 from __future__ import annotations
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError as missing:  # pragma: no cover - exercised by tests/test_no_numpy.py in a subprocess
+    from .errors import MissingDependencyError
+    raise MissingDependencyError(
+        "numpy", "mlsysim.sweep evaluates arrays of configurations and needs NumPy: "
+        "`pip install numpy` (or `pip install mlsysim[sweep]`). Every scalar function (roofline, memory, "
+        "collective, train_step, serve, ...) works without it.") from missing
 
 from .catalog import hardware, model as get_model
 from .errors import ValidationError
@@ -190,8 +200,9 @@ def _train_step(model, cluster, n_devices, global_batch, seq_len, tp, pp, micro_
     tokens = mb * seq
     layers_per_stage = m.layers / pp
     attention_peak, fp8_linear = _attention_rate(hw, precision, peak)
-    fwd = layer_forward_time(m, tokens, seq, tp, sp, act_dtype, peak, bw, flash_attention, attention_peak, fp8_linear)
-    logits = 3.0 * _gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp, peak, bw)
+    fwd = layer_forward_time(m, tokens, seq, tp, sp, act_dtype, peak, bw, flash_attention, attention_peak, fp8_linear,
+                             xp=np)
+    logits = 3.0 * _gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp, peak, bw, np)
     compute_mb = layers_per_stage * fwd * (3.0 + rf) + logits
     intra, inter = system.node.intra_link, system.scale_out_link
     act_bytes = tokens * m.hidden * b

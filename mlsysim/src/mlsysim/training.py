@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from . import assumptions
 from .catalog import Cluster, Hardware, Model, cluster as make_cluster, hardware, model as get_model, node as get_node
 from .catalog import single_device_cluster
@@ -109,19 +107,38 @@ def _system(cluster_or_hw, n_devices: int) -> Cluster:
         raise UnknownNameError("hardware or node", cluster_or_hw, list_hardware() + list_nodes()) from None
 
 
-def _gemm_time(flop, bytes_moved, peak, bw):
-    """Roofline time of one GEMM; works on floats and on NumPy arrays (used by mlsysim.sweep)."""
-    return np.maximum(flop / peak, bytes_moved / bw)
+class ScalarMath:
+    """The three array operations the shared equations need, on plain floats.
+
+    ``layer_forward_time`` and ``_gemm_time`` take ``xp=`` so one body of equations serves both the
+    scalar API (this class, no NumPy needed) and ``mlsysim.sweep`` (which passes the ``numpy`` module).
+    """
+
+    maximum = staticmethod(max)
+    minimum = staticmethod(min)
+
+    @staticmethod
+    def where(condition, if_true, if_false):
+        return if_true if condition else if_false
+
+
+SCALAR_MATH = ScalarMath()
+
+
+def _gemm_time(flop, bytes_moved, peak, bw, xp=SCALAR_MATH):
+    """Roofline time of one GEMM on floats, or on arrays when ``xp`` is NumPy (mlsysim.sweep)."""
+    return xp.maximum(flop / peak, bytes_moved / bw)
 
 
 def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, dtype: str,
                        peak: float, bw: float, flash_attention: bool = True, attention_peak: float | None = None,
-                       fp8_linear: bool = False) -> float:
+                       fp8_linear: bool = False, xp=SCALAR_MATH) -> float:
     """Forward time of one transformer layer for ``tokens`` tokens on one tensor-parallel rank.
 
     ``dtype`` is the activation type; ``peak`` the sustained GEMM rate. With ``fp8_linear`` (FP8
     training as in Transformer Engine) only the linear layers run at the FP8 ``peak``: attention runs
-    at ``attention_peak`` (the 16-bit rate) and every linear input is quantised first.
+    at ``attention_peak`` (the 16-bit rate) and every linear input is quantised first. ``xp`` is
+    ``numpy`` when ``tokens``, ``seq_len``, ``tp`` or ``sp`` are arrays (mlsysim.sweep).
     """
     attention_peak = peak if attention_peak is None else attention_peak
     b = DTYPE_BYTES[dtype]
@@ -135,20 +152,20 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
     t = 0.0
     for out_f, in_f, copies in gemms:
         flop = 2.0 * tokens * out_f * in_f * copies
-        touched = copies if m.experts == 1 else np.minimum(m.experts, m.experts * (1 - (1 - m.active_experts / m.experts) ** tokens))
+        touched = copies if m.experts == 1 else xp.minimum(m.experts, m.experts * (1 - (1 - m.active_experts / m.experts) ** tokens))
         weight_bytes = out_f * in_f * b * touched
-        t += _gemm_time(flop, weight_bytes + tokens * copies * (out_f + in_f) * b, peak, bw)
+        t += _gemm_time(flop, weight_bytes + tokens * copies * (out_f + in_f) * b, peak, bw, xp)
     # attention scores and weighted sum; a fused (flash) kernel skips the masked upper triangle of a
     # causal decoder, so it does half the work the FLOP count (PaLM/Megatron convention) charges
     attn_flop = 4.0 * tokens * seq_len * m.q_dim / tp
     causal_skip = 0.5 if (flash_attention and not m.encoder) else 1.0
     t += attn_flop * causal_skip / attention_peak
     # elementwise: 2 norms (read+write), 2 residual adds (2 reads + 1 write), activation, rotary
-    elementwise = tokens * b * (4 * h + 6 * h) / np.where(sp, tp, 1) + tokens * b * (
+    elementwise = tokens * b * (4 * h + 6 * h) / xp.where(sp, tp, 1) + tokens * b * (
         m.active_experts * m.ffn_hidden * m.ffn_matrices + 2 * (m.q_dim + m.kv_dim)) / tp
     if fp8_linear:
         # quantise each linear layer's input: read 16-bit, write 8-bit
-        elementwise += tokens * 3.0 * (2 * h / np.where(sp, tp, 1) + m.q_dim / tp + m.active_experts * m.ffn_hidden / tp)
+        elementwise += tokens * 3.0 * (2 * h / xp.where(sp, tp, 1) + m.q_dim / tp + m.active_experts * m.ffn_hidden / tp)
     if not flash_attention:
         # materialised scores: write QK^T, fused scale-mask-softmax read+write, dropout read+write+mask,
         # read by the attention-times-V GEMM -> about 13 bytes per score at 16-bit
