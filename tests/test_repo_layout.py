@@ -49,7 +49,7 @@ def test_ci_entry_point_runs_make_test():
 
 def test_build_outputs_are_ignored():
     ignored = (REPO / ".gitignore").read_text().split()
-    for path in ("_site/", "build/", ".cache/", ".venv/"):
+    for path in ("_site/", "build/", ".cache/", ".venv/", "_freeze/", ".quarto/"):
         assert path in ignored
 
 

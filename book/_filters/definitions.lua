@@ -1,36 +1,39 @@
--- Definitions: `::: {.callout-note .definition title="Term"}` callouts get a stable anchor
--- `def-<term>` so the volume glossary (glossary.lua) and the search index can point at them.
--- Runs under real Quarto and under the embedded renderer alike.
+-- Definitions: every `::: {.callout-note .definition title="Term"}` callout gets an anchor
+-- `term-<slug>` (an empty span at the start of its text) that the volume glossary (glossary.lua)
+-- and the search index point at. Listed in _common.yml with `at: pre-ast`, so it sees the callout
+-- as a plain div under real Quarto as under the embedded renderer.
 
-local M = {}
+local terms = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "terms.lua" }))
 
-function M.slug(term)
-  local s = pandoc.text.lower(term)
-  s = s:gsub("[^%w]+", "-"):gsub("^%-+", ""):gsub("%-+$", "")
-  if s == "" then s = "term" end
-  return "def-" .. s
-end
-
-local seen = {}
-
-local function Div(div)
-  if not div.classes:includes("definition") then return nil end
-  local term = div.attributes["title"]
-  if term == nil or term == "" then
-    error("a .definition callout needs a title= naming the term it defines, e.g. "
-      .. '::: {.callout-note .definition title="Arithmetic intensity"}')
+local function anchor_inside(div, id)
+  local anchor = pandoc.Span({}, pandoc.Attr(id, { "definition-anchor" }))
+  local first = div.content[1]
+  if first and (first.t == "Para" or first.t == "Plain") then
+    first.content:insert(1, anchor)
+  else
+    div.content:insert(1, pandoc.Plain({ anchor }))
   end
-  if div.identifier == "" then
-    local id = M.slug(term)
-    seen[id] = (seen[id] or 0) + 1
-    if seen[id] > 1 then id = id .. "-" .. seen[id] end
-    div.identifier = id
-  end
-  return div
 end
 
--- loaded with `require`/dofile by glossary.lua for the slug; run as a filter otherwise
-if PANDOC_SCRIPT_FILE and not _DEFINITIONS_AS_LIBRARY then
-  return { { Div = Div } }
+local function Pandoc(doc)
+  local name = terms.namer()
+  doc.blocks = doc.blocks:walk({
+    Div = function(div)
+      if not div.classes:includes("definition") then return nil end
+      local term = div.attributes["title"]
+      if term == nil or term == "" then
+        error("a .definition callout needs a title= naming the term it defines, e.g. "
+          .. '::: {.callout-note .definition title="Arithmetic intensity"}')
+      end
+      if div.identifier ~= "" then
+        error("definition callout `" .. term .. "` has the id #" .. div.identifier .. "; remove it (Quarto reads "
+          .. "an id on a callout as a cross-reference); the glossary anchor is added for you")
+      end
+      anchor_inside(div, name(term))
+      return div
+    end,
+  })
+  return doc
 end
-return M
+
+return { { Pandoc = Pandoc } }

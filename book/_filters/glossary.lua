@@ -3,10 +3,9 @@
 -- The volume folder is the folder of the page being rendered (Quarto: quarto.doc.input_file;
 -- embedded renderer: the `source-file` metadata it passes).
 
-_DEFINITIONS_AS_LIBRARY = true
-local definitions = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "definitions.lua" }))
-
-local chapter_source = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "source_file.lua" }))
+local here = pandoc.path.directory(PANDOC_SCRIPT_FILE)
+local terms = dofile(pandoc.path.join({ here, "terms.lua" }))
+local chapter_source = dofile(pandoc.path.join({ here, "chapter_source.lua" }))
 local source_file
 
 local function read_file(path)
@@ -39,7 +38,7 @@ local function collect(volume_dir)
   for _, chapter in ipairs(chapter_files(volume_dir)) do
     local doc = pandoc.read(strip_cells(read_file(chapter.path)), "markdown")
     local chapter_title = chapter.slug
-    local seen = {}
+    local name = terms.namer()
     doc:walk({
       Header = function(h)
         if h.level == 1 and chapter_title == chapter.slug then chapter_title = pandoc.utils.stringify(h.content) end
@@ -50,12 +49,7 @@ local function collect(volume_dir)
       Div = function(div)
         if div.classes:includes("definition") and div.attributes["title"] then
           local term = div.attributes["title"]
-          local id = div.identifier
-          if id == "" then
-            id = definitions.slug(term)
-            seen[id] = (seen[id] or 0) + 1
-            if seen[id] > 1 then id = id .. "-" .. seen[id] end
-          end
+          local id = name(term)
           table.insert(entries, {
             term = term, id = id, blocks = div.content,
             href = chapter.slug .. "/" .. chapter.slug .. ".html#" .. id,
@@ -98,7 +92,7 @@ local function Div(div)
 end
 
 local function Meta(meta)
-  source_file = chapter_source(meta)
+  source_file = chapter_source.path(meta)
 end
 
 return { { Meta = Meta }, { Div = Div } }

@@ -12,11 +12,11 @@ local DEFAULT_PATTERNS = {
   kit = "../../kits/{name}.html",
 }
 
-local source_file = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "source_file.lua" }))
+local chapter_source = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "chapter_source.lua" }))
 
 -- book/<volume>/<slug>/<slug>.qmd -> <repo>/tinytorch/site/module-<nn>-<topic>.qmd
 local function tinytorch_page(meta, nn)
-  local source = source_file(meta)
+  local source = chapter_source.path(meta)
   if source then
     local site = pandoc.path.join({ pandoc.path.directory(source), "..", "..", "..", "tinytorch", "site" })
     local ok, names = pcall(pandoc.system.list_directory, site)
@@ -41,7 +41,7 @@ end
 
 -- The repository root, three folders above book/<volume>/<slug>/<slug>.qmd.
 local function repo_root(meta)
-  local source = source_file(meta)
+  local source = chapter_source.path(meta)
   if not source then return nil end
   return pandoc.path.join({ pandoc.path.directory(source), "..", "..", ".." })
 end

@@ -2,7 +2,7 @@
 -- `<slug>_quiz.yml` (format in ARCHITECTURE.md). Answers are checked in the browser by quiz.js;
 -- nothing is sent anywhere. Runs under real Quarto and under the embedded renderer alike.
 
-local chapter_source = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "source_file.lua" }))
+local chapter_source = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "chapter_source.lua" }))
 local source_file
 
 local function read_file(path)
@@ -104,15 +104,16 @@ local function Div(div)
   if quarto and quarto.doc and quarto.doc.add_html_dependency then
     quarto.doc.add_html_dependency({
       name = "mlsysbook-quiz", version = "1",
-      scripts = { pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "quiz.js" }) },
-      stylesheets = { pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "quiz.css" }) },
+      -- Quarto resolves these against this filter's folder: plain file names, never `..` or absolute paths
+      scripts = { "quiz.js" },
+      stylesheets = { "quiz.css" },
     })
   end
   return pandoc.RawBlock("html", table.concat(html, "\n"))
 end
 
 local function Meta(meta)
-  source_file = chapter_source(meta)
+  source_file = chapter_source.path(meta)
 end
 
 return { { Meta = Meta }, { Div = Div } }

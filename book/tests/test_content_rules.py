@@ -51,7 +51,7 @@ def test_short_chapter_marked_complete_fails_but_draft_passes(toy_book):
     toy_book.write(complete_chapter(words=1000))
     report, ch = only_chapter(toy_book)
     assert report.failed and any("teaching prose" in f for f in ch.failures)
-    draft = complete_chapter(words=1000, front='---\ntitle: "Toy"\ncontent-status: draft\n---\n')
+    draft = complete_chapter(words=1000, front='---\ncontent-status: draft\n---\n')
     toy_book.write(draft)
     report, ch = only_chapter(toy_book)
     assert not report.failed and ch.shortfalls
@@ -118,10 +118,8 @@ def test_every_chapter_needs_title_objectives_outline(toy_book):
     assert "does not exist" in ch.errors[0]
 
 
-def test_title_may_come_from_first_heading(toy_book):
-    text = complete_chapter(front="---\ncontent-status: complete\n---\n")
-    toy_book.write(f"# Toy chapter {{#sec-{SLUG}}}\n\n" + text.split("---\n", 2)[-1] if False else
-                   "---\ncontent-status: complete\n---\n\n# Toy chapter {#sec-toy}\n\n" + text.split("---\n", 2)[2])
+def test_title_is_the_first_heading(toy_book):
+    toy_book.write(complete_chapter(heading="# Toy chapter {#sec-toy}\n"))
     _, ch = only_chapter(toy_book)
     assert ch.title == "Toy chapter" and not ch.failures
 

@@ -25,7 +25,8 @@ def complete_chapter(words: int = 5000, citations: int = 10, **overrides) -> str
         for i, level in enumerate(["Easy", "Easy", "Medium", "Medium", "Hard"]))
     objectives = "\n".join(f"- Compute quantity {i}" for i in range(6))
     parts = {
-        "front": f'---\ntitle: "Toy"\ncontent-status: complete\nlab: roofline\n---\n',
+        "front": '---\ncontent-status: complete\nlab: roofline\n---\n',
+        "heading": f"# Toy {{#sec-{SLUG}}}\n",
         "setup": "```{python}\n#| echo: false\nimport mlsysim as ms\nwidth = 3\n```\n",
         "objectives": f'::: {{.callout-tip title="Learning objectives"}}\n{objectives}\n:::\n',
         "overview": f"## Overview {{#sec-{SLUG}-overview}}\n\nThe width is `{{python}} width` units. {keys}\n",
@@ -81,7 +82,8 @@ class ToyBook:
         cfg = {"book": {"chapters": ["index.qmd", {"part": "P", "chapters": [f"{SLUG}/{SLUG}.qmd"]}],
                         "appendices": ["glossary.qmd"]}}
         (self.vol / "_quarto.yml").write_text(yaml.safe_dump(cfg))
-        (self.vol / "index.qmd").write_text("---\ntitle: Index\n---\n")
+        (self.vol / "index.qmd").write_text("# Index {#sec-index .unnumbered}\n")
+        (self.vol / "glossary.qmd").write_text("# Glossary {#sec-glossary .unnumbered}\n\n::: {.glossary}\n:::\n")
         self.write(complete_chapter(), quiz(), bib_entries(10))
 
     @property

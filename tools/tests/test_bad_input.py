@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from site_helpers import run_build
 
 
@@ -105,3 +106,33 @@ def test_unknown_part_in_only(project, shared_cache):
     result = run_build(project, "--only", "vol9", cache=shared_cache)
     assert result.returncode == 1
     assert "--only vol9: no such part; the site has vol1, labs, tinytorch" in result.stderr
+
+
+# What real Quarto renders wrongly or not at all is an error in the embedded renderer too
+# (conventions in book/README.md), so a chapter that builds here also builds with Quarto.
+QUARTO_BREAKERS = [
+    ("alpha/alpha.qmd", "%%| label: fig-alpha-flow", "//| label: fig-alpha-flow",
+     r"alpha\.qmd:{line}: \{{mermaid\}} cell options are written `%%\| key: value`"),
+    ("beta/beta.qmd", "# Beta Chapter", "---\ntitle: Beta\n---\n\n# Beta Chapter",
+     r"beta\.qmd:2: a book page has both a front-matter `title:` and a `# Title` heading"),
+    ("beta/beta.qmd", "come from @sec-alpha-rooflines;", "come from @sec-alpha-rooflines [@jouppi2017tpu];",
+     r"beta\.qmd:{line}: `@sec-alpha-rooflines @jouppi2017tpu` is read as one citation"),
+    ("beta/beta.qmd", "::: {.callout-warning}", "::: {.callout-warning #def-warning}",
+     r"beta\.qmd:{line}: callout id #def-warning: Quarto accepts only `#wrn-…`"),
+]
+
+
+@pytest.mark.parametrize("rel,old,new,expected", QUARTO_BREAKERS, ids=["mermaid-slash-options", "doubled-title",
+                                                                        "xref-with-citation", "callout-id"])
+def test_what_breaks_quarto_fails_the_embedded_build(project, shared_cache, rel, old, new, expected):
+    before = _snapshot(project / "_site")
+    line = _replace(project / "book/vol1" / rel, old, new)
+    result = run_build(project, cache=shared_cache)
+    _assert_failed_cleanly(project, result, before, expected.format(line=line))
+
+
+def test_filter_stage_quarto_runs_later_is_rejected(project, shared_cache):
+    common = project / "book/_common.yml"
+    _replace(common, "  - ../_filters/quiz.lua\n", "  - path: ../_filters/quiz.lua\n    at: post-render\n")
+    result = run_build(project, cache=shared_cache)
+    assert result.returncode == 1 and "`at: post-render` runs after Quarto's own filters" in result.stderr

@@ -1,6 +1,7 @@
 """With `quarto` on PATH the volumes are rendered by `quarto render`; the rest by the embedded renderer."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,10 +13,19 @@ import pathlib, sys
 args = sys.argv[1:]
 log = pathlib.Path(__file__).with_name("calls.log")
 log.write_text(log.read_text() + " ".join(args) + "\\n" if log.exists() else " ".join(args) + "\\n")
+# Like Quarto, it first writes a page and its _files/ next to the source, then moves them on success.
+source = pathlib.Path(args[1]) / "alpha"
+(source / "alpha.html").write_text("<html></html>")
+(source / "alpha_files" / "libs").mkdir(parents=True, exist_ok=True)
+code = int(pathlib.Path(__file__).with_name("exit_code").read_text()) if pathlib.Path(__file__).with_name("exit_code").exists() else 0
+if code:
+    sys.exit(code)
 out = pathlib.Path(args[args.index("--output-dir") + 1])
 out.mkdir(parents=True, exist_ok=True)
+(source / "alpha.html").unlink()
 (out / "index.html").write_text("<html><body><h1 id='quarto'>rendered by quarto</h1></body></html>")
-sys.exit(int(pathlib.Path(__file__).with_name("exit_code").read_text()) if pathlib.Path(__file__).with_name("exit_code").exists() else 0)
+(out / "search.json").write_text('[{"objectID": "index.html", "href": "index.html#quarto", "title": "Fixture Volume", '
+                                 '"section": "rendered by quarto", "text": "a page quarto indexed", "crumbs": []}]')
 """
 
 
@@ -42,6 +52,10 @@ def test_volumes_go_through_quarto_render(project, tmp_path, shared_cache):
     assert "rendered by quarto" in (project / "_site/vol1/index.html").read_text()
     assert (project / "_site/labs/demo.html").is_file()  # sections still use the embedded renderer
     assert 'href="vol1/index.html"' in (project / "_site/index.html").read_text()
+    docs = json.loads((project / "_site/search.json").read_text())
+    assert {"url": "vol1/index.html#quarto", "heading": "rendered by quarto", "partkey": "vol1"}.items() <= \
+        next(d for d in docs if d["partkey"] == "vol1").items()  # Quarto's index joins the site search
+    assert not (project / "book/vol1/alpha/alpha_files").exists()  # nothing rendered is left by the sources
 
 
 def test_embedded_renderer_can_be_forced(project, tmp_path, shared_cache):
@@ -59,6 +73,8 @@ def test_quarto_failure_keeps_previous_site(project, tmp_path, shared_cache):
     result = _build(project, env, shared_cache)
     assert result.returncode == 1 and "quarto render failed" in result.stderr
     assert (project / "_site/vol1/index.html").read_text() == before
+    leftovers = [p for p in (project / "book").rglob("*") if p.suffix == ".html" or p.name.endswith("_files")]
+    assert leftovers == []  # a failed render leaves no pages or _files/ in the source tree
 
 
 def test_renderer_quarto_without_quarto_is_a_clear_error(project, shared_cache):

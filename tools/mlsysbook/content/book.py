@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from mlsysbook.content.bib import BibReport, check_bib
+from mlsysbook.content.conventions import check_conventions
 from mlsysbook.content.chapter import CROSSREF_PREFIXES, ChapterStats, check_citation_count, parse_chapter
 from mlsysbook.content.pandoc import mark_cells
 
@@ -98,6 +99,8 @@ def check_book(book_dir: Path, volumes=VOLUMES, only: set[str] | None = None, jo
             ch.errors.append(f"cites [@{key}] but references.bib has no entry `{key}`")
         ch.citations &= known
         check_citation_count(ch)
+
+    report.errors += check_conventions(book_dir, [v for v in volumes if (book_dir / v / "_quarto.yml").is_file()])
 
     for vol in volumes:
         seen: dict[str, str] = {}

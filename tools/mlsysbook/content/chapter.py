@@ -16,7 +16,7 @@ from mlsysbook.content.quiz import QuizStats, check_quiz
 CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-", "eq-", "lst-", "thm-", "lem-", "cor-", "prp-", "def-", "exm-", "exr-")
 DIFFICULTY = re.compile(r"^\[(Easy|Medium|Hard)\]$")
 ENGINES = ("mlsysim", "tinytorch")
-_OPTION = re.compile(r"^\s*(#\||//\|)\s*(?P<key>[\w-]+)\s*:\s*(?P<value>.*)$")
+_OPTION = re.compile(r"^\s*(#\||//\||%%\|)\s*(?P<key>[\w-]+)\s*:\s*(?P<value>.*)$")
 # CPython 3.11 can fail with "AST constructor recursion depth mismatch" when ast.parse runs in
 # several threads at once (chapters are parsed in a thread pool), so parsing is serialized.
 _AST_LOCK = threading.Lock()
@@ -314,7 +314,7 @@ class _Walker:
         if "cell" not in classes:
             return
         lang = next((k for k in classes if k != "cell"), "")
-        comment = "//|" if lang in ("dot", "mermaid") else "#|"
+        comment = {"dot": "//|", "mermaid": "%%|"}.get(lang, "#|")
         opts = cell_options(text, comment)
         self.s.cells.append(Cell(lang=lang, source=text, options=opts))
         label = opts.get("label", "")
@@ -443,7 +443,7 @@ def _finish(s: ChapterStats, bar: ChapterBar = BAR) -> None:
 
     # Structural errors apply to every chapter, finished or not.
     if not s.title:
-        s.errors.append("chapter has no title: add `title:` to the front matter or a `# Title {#sec-<slug>}` heading")
+        s.errors.append(f"chapter has no title: start it with a `# Title {{#sec-{s.slug}}}` heading")
     if s.objectives == 0:
         s.errors.append('no learning objectives: add a `::: {.callout-tip title="Learning objectives"}` '
                         "holding a bullet list")

@@ -40,12 +40,19 @@ class Cell:
 
 
 def _parse_options(kind: str, lines: list[str], first_line: int, path: Path) -> tuple[dict, list[str]]:
-    prefixes = ("#|", "//|", "%%|") if kind in DIAGRAMS else (OPTION_PREFIX[kind],)
+    # Quarto reads only the language's own comment as cell options (`%%|` in Mermaid, `//|` in
+    # Graphviz); another prefix would stay in the diagram source, so it is an error here too.
+    prefixes = (OPTION_PREFIX[kind],)
     option_lines: list[str] = []
-    for text in lines:
+    for number, text in enumerate(lines):
         stripped = text.lstrip()
         prefix = next((p for p in prefixes if stripped.startswith(p)), None)
         if prefix is None:
+            wrong = next((p for p in OPTION_PREFIX.values() if stripped.startswith(p)), None)
+            if wrong and kind in DIAGRAMS:
+                raise SourceError(path, first_line + 1 + number,
+                                  f"{{{kind}}} cell options are written `{OPTION_PREFIX[kind]} key: value`; Quarto "
+                                  f"leaves `{wrong}` lines in the diagram (change `{wrong}` to `{OPTION_PREFIX[kind]}`)")
             break
         option_lines.append(stripped[len(prefix):].removeprefix(" "))
     body = lines[len(option_lines):]

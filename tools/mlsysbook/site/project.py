@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,32 @@ def _merge(base: dict, override: dict) -> dict:
     return merged
 
 
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_H1 = re.compile(r"^#\s+(?P<title>.*?)\s*(?:\{(?P<attrs>[^}]*)\})?\s*$")
+
+
+def first_heading(source: Path) -> re.Match | None:
+    """The page's `# Title {attrs}` line (the book's page title), skipping fenced code."""
+    fence = None
+    for line in source.read_text(encoding="utf-8").splitlines():
+        opened = _FENCE.match(line)
+        if opened:
+            if fence is None:
+                fence = opened.group(1)
+            elif line.strip().startswith(fence):
+                fence = None
+            continue
+        if fence is None and line.startswith("# "):
+            return _H1.match(line)
+    return None
+
+
+def title_is_unnumbered(source: Path) -> bool:
+    heading = first_heading(source)
+    attrs = (heading.group("attrs") or "").split() if heading else []
+    return ".unnumbered" in attrs or "-" in attrs
+
+
 def appendix_letter(index: int) -> str:
     return string.ascii_uppercase[index]
 
@@ -123,19 +150,28 @@ def load_volume(key: str, folder: Path) -> Part:
         out = posixpath.join(key, posixpath.splitext(entry)[0] + ".html")
         part.pages.append(Page(source=source, out=out, part=key, kind=kind, number=number, group=group))
 
+    # As in Quarto, a page whose `# Title` is `.unnumbered` takes no chapter number or appendix letter.
     chapter_number = 0
     for entry in book["chapters"]:
         if isinstance(entry, dict) and "part" in entry:
             for chapter in entry.get("chapters") or []:
-                chapter_number += 1
-                add(chapter, "chapter", str(entry["part"]), str(chapter_number))
+                add(chapter, "chapter", str(entry["part"]), None)
         elif entry == "index.qmd":
             add(entry, "volume-index", None, None)
         else:
+            add(entry, "chapter", None, None)
+    for entry in book.get("appendices") or []:
+        add(entry, "appendix", "Appendices", None)
+    appendix_number = 0
+    for page in part.pages:
+        if page.kind == "volume-index" or title_is_unnumbered(page.source):
+            continue
+        if page.kind == "chapter":
             chapter_number += 1
-            add(entry, "chapter", None, str(chapter_number))
-    for i, entry in enumerate(book.get("appendices") or []):
-        add(entry, "appendix", "Appendices", appendix_letter(i))
+            page.number = str(chapter_number)
+        else:
+            page.number = appendix_letter(appendix_number)
+            appendix_number += 1
     if part.pages[0].kind != "volume-index":
         raise SourceError(config_path, _line_of_entry(config_path, "chapters"),
                           "the first entry of `book: chapters:` must be index.qmd (the volume's landing page)")
@@ -227,3 +263,41 @@ def untracked_chapters(part: Part) -> list[Path]:
 
 def resolve_config_path(base_dir: Path, value: str) -> Path:
     return Path(os.path.normpath(base_dir / value))
+
+
+# Quarto's filter stages, in the order it runs them. The embedded renderer runs its pandoc filters
+# before its own numbering/cross-reference pass (the "quarto" stage), so it supports the stages that
+# come before it; `pre-quarto` is Quarto's default for a filter listed without `at:`.
+FILTER_STAGES = ("pre-ast", "post-ast", "pre-quarto")
+QUARTO_ONLY_STAGES = ("post-quarto", "pre-render", "post-render", "pre-finalize", "post-finalize")
+
+
+def filter_paths(entries, base_dir: Path, config_path: Path) -> list[Path]:
+    """The Lua filters of a `filters:` list in the order Quarto runs them: by stage, then as listed.
+
+    An entry is a path or Quarto's `{path: ..., at: ...}` mapping; paths are relative to `base_dir`."""
+    staged: list[tuple[int, int, Path]] = []
+    text = config_path.read_text(encoding="utf-8") if config_path.is_file() else ""
+    for position, entry in enumerate(entries or []):
+        if isinstance(entry, str):
+            path, stage = entry, "pre-quarto"
+        elif isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            path, stage = entry["path"], str(entry.get("at", "pre-quarto"))
+        else:
+            raise SourceError(config_path, _line_of_entry(config_path, "filters:"),
+                              f"filter entry {entry!r} is neither a path nor a `path:`/`at:` mapping")
+        line = _line_of_entry(config_path, path) if text else 0
+        if stage in QUARTO_ONLY_STAGES:
+            raise SourceError(config_path, line, f"filter {path}: `at: {stage}` runs after Quarto's own filters, "
+                                                 "which the embedded renderer cannot reproduce; use "
+                                                 f"{', '.join(FILTER_STAGES)}")
+        if stage not in FILTER_STAGES:
+            raise SourceError(config_path, line, f"filter {path}: unknown stage `at: {stage}`; Quarto's stages are "
+                                                 f"{', '.join(FILTER_STAGES + QUARTO_ONLY_STAGES)}")
+        if not path.endswith(".lua"):
+            raise SourceError(config_path, line, f"filter {path}: only Lua filters (.lua) are supported")
+        resolved = resolve_config_path(base_dir, path)
+        if not resolved.is_file():
+            raise SourceError(config_path, line, f"filter {resolved} does not exist")
+        staged.append((FILTER_STAGES.index(stage), position, resolved))
+    return [path for _, _, path in sorted(staged)]

@@ -28,6 +28,7 @@ from . import frontmatter, pandoc, project, transform
 from .errors import BuildFailed, SourceError, line_of
 from .project import Page, Part, Site, relative_url
 from .quarto import quarto_binary, render_volume
+from .quarto import search_docs as quarto_search_docs
 from .template import Shell, page_label, render_shell
 
 RENDERER_VERSION = "2"  # bump to invalidate every cache entry when the pipeline's output changes
@@ -155,11 +156,10 @@ class Builder:
         common = self.site.common
         book = options.root / "book"
         anchor = book / "vol"  # paths in _common.yml are written relative to a volume folder
-        self.filters = [project.resolve_config_path(anchor, f) for f in (common.get("filters") or [])]
-        for lua in self.filters:
-            if not lua.is_file():
-                raise BuildFailed([SourceError(book / "_common.yml", line_of((book / "_common.yml").read_text(), lua.name),
-                                               f"filter {lua} does not exist")])
+        try:
+            self.filters = project.filter_paths(common.get("filters"), anchor, book / "_common.yml")
+        except SourceError as exc:
+            raise BuildFailed([exc]) from None
         bib = common.get("bibliography")
         self.bibliography = project.resolve_config_path(anchor, bib) if bib else None
         if self.bibliography is not None and not self.bibliography.is_file():
@@ -192,6 +192,12 @@ class Builder:
     def stage(self, page: Page) -> Staged:
         doc = frontmatter.load(page.source)
         source_text = page.source.read_text(encoding="utf-8")
+        if page.kind in ("volume-index", "chapter", "appendix") and doc.meta.get("title") \
+                and project.first_heading(page.source):
+            raise SourceError(page.source, line_of(source_text, "title:"),
+                              "a book page has both a front-matter `title:` and a `# Title` heading; Quarto shows "
+                              "two headings and numbers the page wrongly. Delete the `title:` line (the heading "
+                              "is the title)")
         found = cellmod.scan(doc.body, doc.body_line, page.source)
         files: dict[str, bytes] = {}
         replacements = self._run_cells(page, found, files)
@@ -211,6 +217,11 @@ class Builder:
             part = self.site.part(page.part)
             dependents += "".join(_glossary_inputs(p.source.read_text(encoding="utf-8"))
                                   for p in part.pages if p.kind == "chapter")
+        if ".volume-toc" in source_text and page.part:
+            # volume_toc.lua lists the volume from its _quarto.yml and each listed page's first heading
+            part = self.site.part(page.part)
+            dependents += (part.root / "_quarto.yml").read_text(encoding="utf-8")
+            dependents += "".join(_first_heading(p.source.read_text(encoding="utf-8")) for p in part.pages)
         # paths relative to the root keep cache entries valid when the checkout moves
         relative_source = page.source.relative_to(self.o.root).as_posix()
         key = _hash("ast", markdown, self.filters_hash, relative_source, dependents)
@@ -286,18 +297,14 @@ class Builder:
 
     # ---------------------------------------------------------------- stage 2: per page, needs the part
     def _fill_generated_divs(self, staged: Staged) -> None:
+        """The landing page's cards (volume tables of contents are filled by book/_filters/volume_toc.lua)."""
         page = staged.page
-        if "part-cards" not in staged.source_text and "volume-toc" not in staged.source_text:
+        if "part-cards" not in staged.source_text:
             return  # walking a large chapter's AST for divs it cannot contain costs real time
 
         def fill(block):
-            if block["t"] != "Div":
-                return None
-            classes = block["c"][0][1]
-            if "part-cards" in classes:
+            if block["t"] == "Div" and "part-cards" in block["c"][0][1]:
                 return transform.el("RawBlock", ["html", self._cards_html(page)])
-            if "volume-toc" in classes:
-                return transform.el("RawBlock", ["html", self._volume_toc_html(page)])
             return None
 
         staged.doc["blocks"] = transform.walk(staged.doc["blocks"], fill)
@@ -327,24 +334,6 @@ class Builder:
                          f'<span class="card-title">{html.escape(part.title)}</span>'
                          f'<span class="card-subtitle">{html.escape(subtitle)}</span></a>')
         return '<div class="cards">' + "".join(cards) + "</div>"
-
-    def _volume_toc_html(self, page: Page) -> str:
-        part = self.site.part(page.part)
-        groups: list[tuple[str | None, list[Page]]] = []
-        for p in part.pages[1:]:
-            if not groups or groups[-1][0] != p.group:
-                groups.append((p.group, []))
-            groups[-1][1].append(p)
-        out = ['<div class="volume-toc">']
-        for group, members in groups:
-            if group:
-                out.append(f"<h3>{html.escape(group)}</h3>")
-            out.append("<ul>")
-            for p in members:
-                out.append(f'<li><a href="{relative_url(page.out, p.out)}">{html.escape(page_label(p))}</a></li>')
-            out.append("</ul>")
-        out.append("</div>")
-        return "".join(out)
 
     def write_page(self, staged: Staged, index: dict[str, transform.Target], volume_keys: list[str],
                    out_root: Path, neighbours: tuple) -> list[SourceError]:
@@ -525,6 +514,7 @@ class Builder:
             if self.quarto and part.kind == "volume":
                 self.console.print(f"quarto render {part.root} (quarto found at {self.quarto})")
                 render_volume(self.quarto, part.root, tmp / part.key)
+                search_docs += quarto_search_docs(tmp / part.key, part.key, part.title)
                 continue
             part_pages = [staged[p.out] for p in part.pages]
             index: dict[str, transform.Target] = {}
@@ -619,6 +609,11 @@ def _glossary_inputs(text: str) -> str:
         end = re.compile(rf"^{fence}\s*$", re.M).search(text, m.end())
         pieces.append(text[m.start():end.end() if end else len(text)])
     return "\n".join(pieces)
+
+
+def _first_heading(text: str) -> str:
+    found = re.search(r"^# .*$", text, re.M)
+    return found.group(0) if found else ""
 
 
 def _link_or_copy(src, dst):

@@ -12,6 +12,9 @@ from .project import Page, relative_url
 
 XREF_KINDS = {"fig": "Figure", "tbl": "Table", "eq": "Equation", "sec": "Section"}
 CALLOUT_TYPES = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important", "caution": "Caution"}
+# The only ids Quarto accepts on a callout: its cross-reference prefix for that callout type. Any other
+# `prefix-name` id (e.g. `def-`, Quarto's "Definition" theorem type) stops a Quarto render.
+CALLOUT_ID_PREFIX = {"note": "nte-", "tip": "tip-", "warning": "wrn-", "important": "imp-", "caution": "cau-"}
 _EQ_LABEL = re.compile(r"^\{#(eq-[A-Za-z0-9_:.-]+)\}$")
 
 
@@ -223,6 +226,7 @@ class Numberer:
             if ident.startswith(("fig-", "tbl-")):
                 return self._float_div(block)
             if "callout" not in classes:
+                self._check_callout_id(ident, classes)
                 converted = _callout(block)
                 if converted is not None:
                     return converted
@@ -233,6 +237,15 @@ class Numberer:
         if t == "RawBlock" and 'class="mermaid"' in block["c"][1]:
             self.info.has_mermaid = True
         return None
+
+    def _check_callout_id(self, ident: str, classes: list[str]) -> None:
+        kind = next((c.removeprefix("callout-") for c in classes if c.startswith("callout-")), None)
+        if not ident or kind not in CALLOUT_ID_PREFIX or ident.startswith(CALLOUT_ID_PREFIX[kind]):
+            return
+        self.errors.append(SourceError(self.page.source, line_of(self.source_text, "#" + ident),
+                                       f"callout id #{ident}: Quarto accepts only `#{CALLOUT_ID_PREFIX[kind]}…` on a "
+                                       f".callout-{kind} (its cross-reference type); remove the id or put an anchor "
+                                       f"inside the callout, e.g. `[]{{#{ident.split('-', 1)[-1]}}}`"))
 
     def _float_div(self, block: dict) -> dict:
         ident = block["c"][0][0]
@@ -357,6 +370,14 @@ def resolve(doc: dict, page: Page, source_text: str, index: dict[str, Target],
             return None
         citations, _ = block["c"]
         out: list[dict] = []
+        kinds = {_xref_prefix(c["citationId"]) is None for c in citations}
+        if kinds == {True, False}:
+            keys = " ".join("@" + c["citationId"] for c in citations)
+            errors.append(SourceError(page.source, line_of(source_text, "@" + citations[0]["citationId"]),
+                                      f"`{keys}` is read as one citation (a cross-reference with a bracketed "
+                                      "suffix); Quarto drops it silently. Write `@sec-x, see [@key]` or move "
+                                      "the citation"))
+            return None
         bib_citations = []
         for citation in citations:
             key = citation["citationId"]
