@@ -291,3 +291,109 @@ def test_no_question_prints_a_multiplier_below_one(bank):
 
     problems = [p for lq in bank for p in ratio_wording_problems(lq)]
     assert not problems, "\n".join(problems)
+
+
+# ----- verdicts are printed from boolean checks, inputs come from the catalog --------------------
+
+_FITS = {"name": "fits", "expr": "weights_gb < 80", "value": True}
+
+
+def test_verdict_sentence_without_a_check_fails(tmp_path):
+    message = _problems(tmp_path, make_question(
+        solution="Reading {weights_gb} GB at {bw_gbps} GB/s takes {step_ms:.1f} ms, {tokens_per_s:.0f} tokens/s; "
+                 "the weights fit in one device and the step is memory-bound."))
+    assert "cloud-sample-bandwidth.yaml" in message and "verdict without a boolean check" in message
+    assert "the weights fit in one device and the step is memory-bound" in message
+    assert "{fits:fit|do not fit}" in message
+
+
+@pytest.mark.parametrize("sentence", [
+    "INT8 weights still do not fit.", "The GPU keeps up with the cameras.", "The edge box is cheaper.",
+    "The kernel is compute-bound.", "It meets the deadline.", "It misses its target.",
+])
+def test_every_verdict_phrase_needs_a_check(sentence):
+    from staffml.schema import unpinned_verdicts
+
+    assert unpinned_verdicts(f"{{step_ms:.1f}} ms. {sentence}", set()) == [sentence]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Its FIT rate is 2,097.", "Cache misses are cheap.", "The benefit is small.", "A best-fitting line.",
+])
+def test_words_that_are_not_verdicts_pass(sentence):
+    from staffml.schema import unpinned_verdicts
+
+    assert unpinned_verdicts(sentence, set()) == []
+
+
+def test_verdict_placeholder_prints_the_recomputed_branch(tmp_path):
+    solution = ("Reading {weights_gb} GB at {bw_gbps} GB/s takes {step_ms:.1f} ms, {tokens_per_s:.0f} tokens/s; "
+                "the weights {fits:fit|do not fit} in one device.")
+    bank = Bank(write_bank(tmp_path / "q", [make_question(solution=solution, checks=[*make_question()["checks"], _FITS])]))
+    assert "the weights fit in one device" in bank.get("cloud-sample-bandwidth").text("solution")
+    big = make_question(id="cloud-sample-big", given={"weights_gb": 160, "bw_gbps": 2000}, solution=solution,
+                        checks=[{**c, "value": c["value"] * 10 if c["name"] == "step_ms" else c["value"] / 10}
+                                for c in make_question()["checks"]] + [{**_FITS, "value": False}])
+    bank = Bank(write_bank(tmp_path / "r", [big]))
+    lq = bank.get("cloud-sample-big")
+    assert all(r.ok for r in lq.evaluation[1])
+    assert "the weights do not fit in one device" in lq.text("solution")
+
+
+def test_verdict_that_contradicts_the_numbers_fails_its_check(tmp_path):
+    # the bug the issue found: 71 GB of INT8 weights stated as "does not fit" in 80 GB
+    question = make_question(given={"weights_gb": 71, "bw_gbps": 2000},
+                             solution="{weights_gb} GB at {bw_gbps} GB/s: {step_ms:.1f} ms, {tokens_per_s:.0f}/s; "
+                                      "INT8 weights {fits:fit|do not fit}.",
+                             checks=[{**make_question()["checks"][0], "value": 35.5},
+                                     {**make_question()["checks"][1], "value": 28.2},
+                                     {**_FITS, "value": False}])
+    lq = Bank(write_bank(tmp_path / "q", [question])).get("cloud-sample-bandwidth")
+    failed = [r for r in lq.evaluation[1] if not r.ok]
+    assert [r.check.name for r in failed] == ["fits"] and "stated False, recomputed True" in failed[0].describe()
+
+
+def test_boolean_check_printed_without_branches_fails(tmp_path):
+    message = _problems(tmp_path, make_question(
+        solution="{weights_gb} GB at {bw_gbps} GB/s: {step_ms:.1f} ms, {tokens_per_s:.0f}/s; result: {fits}.",
+        checks=[*make_question()["checks"], _FITS]))
+    assert "would print True/False" in message and "{fits:fits|does not fit}" in message
+
+
+def test_branches_on_a_number_fail(tmp_path):
+    message = _problems(tmp_path, make_question(
+        solution="Reading {weights_gb} GB at {bw_gbps} GB/s sets the step: {step_ms:fast|slow}, so at most {tokens_per_s:.0f} tokens/s."))
+    assert "'step_ms' is a number" in message
+
+
+def test_typed_copy_of_a_catalog_number_fails(tmp_path):
+    message = _problems(tmp_path, make_question(
+        given={"weights_gb": 16, "bw_gbps": 2000, "gpu": "H100-SXM", "hbm_gb": 80},
+        scenario="A decode step on one {gpu} with {hbm_gb} GB reads {weights_gb} GB at {bw_gbps} GB/s. Lower bound?"))
+    assert "hbm_gb = 80 restates the catalog's memory GB of H100-SXM" in message and "ms.hardware('H100-SXM')" in message
+
+
+def test_sources_must_cite_a_given_in_words(tmp_path):
+    assert "'radio_kbps' is not a given" in _problems(tmp_path, make_question(
+        sources={"radio_kbps": "Bluetooth Core Specification 5.3, LE 1M PHY"}))
+    assert "too short" in _problems(tmp_path, make_question(sources={"bw_gbps": "datasheet"}))
+
+
+def test_sections_must_exist_in_the_book_and_the_chapter(tmp_path):
+    assert "not a heading id" in _problems(tmp_path, make_question(
+        chapters=["vol2/collective_communication"], sections=["sec-collective_communication-no-such-topic"]))
+    assert "not in one of its chapters" in _problems(tmp_path, make_question(
+        chapters=["vol1/serving"], sections=["sec-collective_communication-ring-tree"]))
+
+
+@pytest.mark.parametrize("fmt", ["diagnosis", "design-review"])
+def test_diagnosis_and_design_review_pin_their_answer(tmp_path, fmt):
+    message = _problems(tmp_path, make_question(format=fmt))
+    assert f"a {fmt} question needs a boolean check" in message
+
+
+def test_llama70b_int8_verdict_is_fixed(bank):
+    lq = bank.get("cloud-llama70b-fit-one-gpu")
+    solution = lq.text("solution")
+    assert "INT8 weights (71 GB) do fit on one device" in solution
+    assert "still do not fit" not in solution

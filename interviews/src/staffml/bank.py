@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -48,6 +48,87 @@ def book_chapters(repo_root: Path = REPO_ROOT) -> set[str]:
             if len(parts) == 2 and parts[1] == f"{parts[0]}.qmd":
                 slugs.add(f"{volume}/{parts[0]}")
     return slugs
+
+
+_SECTION_ID = re.compile(r"\{#(sec-[A-Za-z0-9_-]+)")
+
+
+def book_sections(repo_root: Path = REPO_ROOT) -> set[str]:
+    """Section ids (``sec-<slug>-<topic>``) defined in the chapters of both volumes."""
+    ids: set[str] = set()
+    for volume in ("vol1", "vol2"):
+        for path in sorted((repo_root / "book" / volume).glob("*/*.qmd")):
+            ids.update(_SECTION_ID.findall(path.read_text(encoding="utf-8")))
+    return ids
+
+
+# Given-name suffix -> the catalog quantities (and units) a number with that suffix could restate.
+_SPEC_SUFFIXES = {
+    "_gb": ("memory GB", "memory GiB"), "_gib": ("memory GiB",),
+    "_gbs": ("bandwidth GB/s", "link GB/s"), "_tbs": ("bandwidth TB/s",),
+    "_tops": ("peak TOP/s",), "_tflops": ("peak TOP/s",), "_tf": ("peak TOP/s",),
+    "_gflops": ("peak GOP/s",), "_mops": ("peak MOP/s",),
+    "_mb": ("sram MB", "flash MB"), "_kb": ("sram KB", "flash KB"), "_kib": ("sram KiB", "flash KiB"),
+    "_w": ("TDP W",), "_usd": ("price USD",),
+}
+
+
+@lru_cache(maxsize=None)
+def catalog_specs(name: str) -> dict[str, float]:
+    """Numbers the MLSys·im catalog holds for hardware or a link called ``name``, in common units."""
+    import mlsysim
+
+    specs: dict[str, float] = {}
+    if name in mlsysim.list_hardware():
+        hw = mlsysim.hardware(name)
+        for label, value in (("memory", hw.memory_bytes), ("sram", hw.sram_bytes), ("flash", hw.flash_bytes)):
+            for unit, scale in (("GB", 1e9), ("GiB", 2**30), ("MB", 1e6), ("KB", 1e3), ("KiB", 1024)):
+                if value:
+                    specs[f"{label} {unit}"] = value / scale
+        specs["bandwidth GB/s"] = hw.memory_bw_bytes_per_s / 1e9
+        specs["bandwidth TB/s"] = hw.memory_bw_bytes_per_s / 1e12
+        for dtype, flops in hw.peak_flops_by_dtype.items():
+            for unit, scale in (("TOP/s", 1e12), ("GOP/s", 1e9), ("MOP/s", 1e6)):
+                specs[f"peak {unit} {dtype}"] = flops / scale
+        if hw.tdp_w:
+            specs["TDP W"] = hw.tdp_w
+        if hw.price_usd:
+            specs["price USD"] = hw.price_usd
+    if name in mlsysim.list_interconnects():
+        specs["link GB/s"] = mlsysim.interconnect(name).bandwidth_bytes_per_s / 1e9
+    return specs
+
+
+@lru_cache(maxsize=1)
+def _catalog_names() -> tuple[str, ...]:
+    import mlsysim
+
+    return tuple(mlsysim.list_hardware()) + tuple(mlsysim.list_interconnects())
+
+
+def restated_catalog_numbers(question: Question) -> list[str]:
+    """Givens that type in a number the catalog holds for hardware the question names.
+
+    A typed copy goes stale when the catalog is corrected; ``ms.hardware(name)`` never does.
+    """
+    text = " ".join([question.scenario, question.solution, *map(str, question.given.values())])
+    named = [n for n in _catalog_names() if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text)]
+    problems = []
+    for given, value in question.given.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        suffix = next((s for s in sorted(_SPEC_SUFFIXES, key=len, reverse=True) if given.endswith(s)), None)
+        if suffix is None:
+            continue
+        for name in named:
+            for label, spec in catalog_specs(name).items():
+                if any(label.startswith(kind) for kind in _SPEC_SUFFIXES[suffix]) and spec and \
+                        abs(value - spec) <= 0.01 * abs(spec):
+                    problems.append(
+                        f"given {given} = {value:g} restates the catalog's {label} of {name}; compute it "
+                        f"in a check from ms.hardware({name!r}) / ms.interconnect({name!r}) so a catalog fix reaches it"
+                    )
+    return problems
 
 
 def _walk_chapters(entries: Iterable[Any]) -> Iterable[str]:
@@ -146,10 +227,16 @@ def parse_file(path: Path) -> Question:
 
 
 def structural_problems(
-    question: Question, path: Path, chapters: set[str], labs: set[str] | None
+    question: Question, path: Path, chapters: set[str], labs: set[str] | None,
+    sections: set[str] | None = None,
 ) -> list[str]:
-    """Problems a schema alone cannot see: file naming, chapter and lab links, placeholders."""
-    problems = []
+    """Problems a schema alone cannot see: file naming, chapter, section and lab links, placeholders."""
+    problems = [f"{path}: {problem}" for problem in restated_catalog_numbers(question)]
+    for section in question.sections:
+        if sections and section not in sections:
+            problems.append(f"{path}: section {section!r} is not a heading id in book/vol*/*/*.qmd")
+        elif not any(section.startswith(f"sec-{chapter.split('/')[1]}") for chapter in question.chapters):
+            problems.append(f"{path}: section {section!r} is not in one of its chapters {question.chapters}")
     if path.stem != question.id:
         problems.append(f"{path}: id {question.id!r} must match the file name ({path.stem}.yaml)")
     if path.parent.name != question.area.value:
@@ -226,6 +313,7 @@ class Bank:
                 "holding <area>/<id>.yaml files"
             )
         chapters = book_chapters(repo_root)
+        sections = book_sections(repo_root)
         labs = known_labs(repo_root)
         problems: list[str] = []
         loaded: dict[str, LoadedQuestion] = {}
@@ -235,7 +323,7 @@ class Bank:
             except BankError as exc:
                 problems.append(str(exc))
                 continue
-            problems.extend(structural_problems(question, path, chapters, labs))
+            problems.extend(structural_problems(question, path, chapters, labs, sections))
             if question.id in loaded:
                 problems.append(f"{path}: duplicate id {question.id!r} (also {loaded[question.id].path})")
             loaded[question.id] = LoadedQuestion(question, path)

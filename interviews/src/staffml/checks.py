@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .schema import Check, Question
+from .schema import Check, Question, verdict_branches
 
 # Expressions are authored in this repository and reviewed like code; the restricted builtins
 # keep them to arithmetic so a question cannot reach the filesystem by accident.
@@ -100,6 +100,19 @@ def evaluate(question: Question) -> tuple[dict[str, Any], list[CheckResult]]:
     return {k: v for k, v in namespace.items() if k not in ("__builtins__", "ms", "math")}, results
 
 
+class _VerdictFormatter(string.Formatter):
+    """``{fits:fits|does not fit}`` prints the words for the recomputed truth value."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        branches = verdict_branches(format_spec)
+        if branches is not None and isinstance(value, bool):
+            return branches[0] if value else branches[1]
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _VerdictFormatter()
+
+
 def placeholders(text: str) -> set[str]:
     """Names referenced by ``{name}`` / ``{name:fmt}`` placeholders in ``text``."""
     names = set()
@@ -111,4 +124,4 @@ def placeholders(text: str) -> set[str]:
 
 def render(text: str, quantities: dict[str, Any]) -> str:
     """Fill placeholders from recomputed quantities; literal braces are written ``{{``/``}}``."""
-    return text.format_map(quantities)
+    return _FORMATTER.vformat(text, (), quantities)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+import string
 from enum import Enum
 from typing import Optional, Union
 
@@ -74,6 +75,49 @@ LEVEL_TITLES = {Level.junior: "Junior", Level.mid: "Mid-level", Level.senior: "S
 
 
 RATIO_UNIT = "x"
+
+# Verdict words: the conclusion an answer reaches. In a solution they may only be printed by a
+# verdict placeholder ``{check:words if true|words if false}`` of a boolean check, so the sentence
+# is computed from the numbers and a catalog change that flips the verdict fails the tests.
+VERDICT_PHRASES = re.compile(
+    r"(?<![\w-])(?:(?-i:fit|fits|fitting)|"
+    r"(?:compute|memory|bandwidth|communication|network|latency|I/O|io|power|launch|overhead|"
+    r"storage|input|CPU|GPU|NPU|radio|energy|PCIe|straggler)-bound|"
+    r"keeps? up|kept up|keeping up|"
+    r"cheaper|costlier|more expensive|less expensive|"
+    r"(?:meets?|met|misses|missed|exceeds?|blows?)\s+(?:the|its|their|our|a|every|each|this|that)\b"
+    r")\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+")
+
+
+def parse_placeholders(text: str) -> list[tuple[str, str, str]]:
+    """``(literal text before, field name, format spec)`` for each ``{name:spec}`` in ``text``."""
+    parts = []
+    for literal, field, spec, _ in string.Formatter().parse(text):
+        name = field.split(".")[0].split("[")[0] if field is not None else ""
+        parts.append((literal, name, spec or ""))
+    return parts
+
+
+def verdict_branches(spec: str) -> tuple[str, str] | None:
+    """``("fits", "does not fit")`` from a verdict spec ``fits|does not fit``; None otherwise."""
+    if "|" not in spec:
+        return None
+    when_true, _, when_false = spec.partition("|")
+    return when_true, when_false
+
+
+def unpinned_verdicts(text: str, conclusions: set[str]) -> list[str]:
+    """Sentences of ``text`` that state a verdict in plain words instead of a verdict placeholder."""
+    visible = []
+    for literal, name, spec in parse_placeholders(text):
+        visible.append(literal)
+        # a verdict placeholder of a boolean check is pinned; any other placeholder is a number
+        visible.append(" ⟨pinned⟩ " if name in conclusions and verdict_branches(spec) else " ⟨n⟩ ")
+    plain = " ".join("".join(visible).split())
+    return [sentence for sentence in _SENTENCE_END.split(plain) if VERDICT_PHRASES.search(sentence)]
 
 
 def is_comparison(expr: str) -> bool:
@@ -155,6 +199,21 @@ class Check(_Strict):
         return isinstance(self.value, bool)
 
 
+class Format(str, Enum):
+    """How the question is posed: an estimate, a diagnosis from evidence, or a design to critique."""
+
+    napkin_math = "napkin-math"
+    diagnosis = "diagnosis"
+    design_review = "design-review"
+
+
+FORMAT_TITLES = {
+    Format.napkin_math: "Napkin math",
+    Format.diagnosis: "Diagnosis",
+    Format.design_review: "Design review",
+}
+
+
 class Chain(_Strict):
     """Membership in a multi-step scenario that grows from one device to a fleet."""
 
@@ -180,6 +239,11 @@ class Question(_Strict):
     common_mistakes: list[str] = Field(min_length=1)
     follow_ups: list[str] = Field(min_length=1)
     chapters: list[str] = Field(min_length=1)
+    # book sections that teach the question (``sec-<slug>-<topic>`` or the chapter's ``sec-<slug>``)
+    sections: list[str] = Field(default_factory=list)
+    # where an input the MLSys·im catalog lacks comes from: given name -> citation
+    sources: dict[str, str] = Field(default_factory=dict)
+    format: Format = Format.napkin_math
     lab: Optional[str] = Field(default=None, pattern=r"^[a-z0-9_\-]+$")
 
     @field_validator("chapters")
@@ -216,6 +280,79 @@ class Question(_Strict):
                 f"a {kind} needs at least one boolean conclusion check that the solution relies on, "
                 f"e.g. `- {{name: fits, expr: \"kv_cache_gb < 80\", value: true}}`"
             )
+        return self
+
+    @field_validator("sections")
+    @classmethod
+    def _section_format(cls, sections: list[str]) -> list[str]:
+        for section in sections:
+            if not re.match(r"^sec-[a-z0-9_]+(?:-[a-z0-9-]+)?$", section):
+                raise ValueError(f"section {section!r} must look like 'sec-<chapter slug>-<topic>'")
+        return sections
+
+    @model_validator(mode="after")
+    def _sources_cite_givens(self) -> "Question":
+        for name, citation in self.sources.items():
+            if name not in self.given:
+                raise ValueError(f"sources: {name!r} is not a given; cite the input the question uses")
+            if len(citation.split()) < 4:
+                raise ValueError(
+                    f"sources: the citation for {name!r} ({citation!r}) is too short; name the document "
+                    f"and what it states, e.g. 'Bluetooth Core Specification 5.3, Vol 6 Part B: 1 Mbit/s LE 1M PHY'"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _evidence_formats_pin_the_answer(self) -> "Question":
+        # A diagnosis names a cause and a design review a flaw; either is a verdict the numbers decide.
+        if self.format != Format.napkin_math and not any(check.is_conclusion for check in self.checks):
+            raise ValueError(
+                f"a {self.format.value} question needs a boolean check that pins its cause or flaw, "
+                f"e.g. `- {{name: network_bound, expr: \"allreduce_ms > compute_ms\", value: true}}`"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _verdicts_are_pinned(self) -> "Question":
+        # A wrong verdict next to correct numbers ("INT8 weights still do not fit" at 71 of 80 GB)
+        # is the error numeric checks cannot see; verdict words must come from a boolean check.
+        conclusions = {check.name for check in self.checks if check.is_conclusion}
+        try:
+            unpinned = unpinned_verdicts(self.solution, conclusions)
+        except ValueError:
+            return self  # malformed placeholders are reported by the bank with the file name
+        if unpinned:
+            quoted = "; ".join(f"“{sentence[:140]}”" for sentence in unpinned)
+            raise ValueError(
+                f"solution states a verdict without a boolean check: {quoted}. Print the verdict from "
+                f"a check, e.g. `- {{name: fits, expr: \"weights_gb < hbm_gb\", value: true}}` and "
+                f"`the weights {{fits:fit|do not fit}}`"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _verdict_placeholders_name_conclusions(self) -> "Question":
+        conclusions = {check.name for check in self.checks if check.is_conclusion}
+        for field in ("title", "scenario", "solution", "strong_answer", "common_mistakes", "follow_ups"):
+            value = getattr(self, field)
+            for text in value if isinstance(value, list) else [value]:
+                try:
+                    parts = parse_placeholders(text)
+                except ValueError:
+                    continue
+                for _, name, spec in parts:
+                    if name in conclusions and not verdict_branches(spec):
+                        raise ValueError(
+                            f"{field}: boolean check {{{name}}} would print True/False; write the verdict "
+                            f"for both outcomes, e.g. {{{name}:fits|does not fit}}"
+                        )
+                    if name and name not in conclusions and verdict_branches(spec) and name in {
+                        c.name for c in self.checks
+                    }:
+                        raise ValueError(
+                            f"{field}: {{{name}:{spec}}} chooses words but {name!r} is a number, not a "
+                            f"boolean conclusion check"
+                        )
         return self
 
     @model_validator(mode="after")
