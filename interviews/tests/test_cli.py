@@ -167,3 +167,76 @@ def test_check_command_flags_a_multiplier_below_one(tmp_path, data_dir):
     result = CliRunner().invoke(cli, ["--questions", str(root), "check"], obj={"clock": FakeClock()})
     assert result.exit_code != 0
     assert "cloud-sample-bandwidth.yaml" in result.output and "{share} = 0.75 followed by '×'" in result.output
+
+
+# ----- bad input: garbage imports, unknown ids, one broken question file ------------------------
+
+@pytest.mark.parametrize("payload, message", [
+    (b"\xff\xfe\x00garbage\x80\x81", "is not UTF-8 text (byte 0xff at offset 0)"),
+    ("caf\u00e9 {".encode("latin-1"), "is not UTF-8 text (byte 0xe9 at offset 3)"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "is not UTF-8 text"),
+    (b"not json at all", "is not JSON"),
+])
+def test_import_of_garbage_is_a_clear_error(run, tmp_path, payload, message):
+    bogus = tmp_path / "bogus.bin"
+    bogus.write_bytes(payload)
+    result = run(["import", str(bogus)])
+    assert result.exit_code == 1 and message in result.output and "staffml export" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_import_reports_reviews_for_unknown_questions(run, tmp_path):
+    export = {"format": "staffml-progress", "version": 1, "reviews": [
+        {"question_id": "cloud-sample-bandwidth", "rating": 3, "reviewed_at": "2026-03-01T09:00:00+00:00"},
+        {"question_id": "retired-question", "rating": 2, "reviewed_at": "2026-03-01T09:05:00+00:00"},
+        {"question_id": "retired-question", "rating": 3, "reviewed_at": "2026-03-02T09:05:00+00:00"},
+    ], "mock_sessions": []}
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export))
+    result = run(["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 new review(s)" in result.output
+    assert "2 imported record(s) refer to 1 question id(s) not in this bank: retired-question" in result.output
+    # kept, not dropped: they travel on in the next export
+    exported = json.loads(run(["export"]).stdout)
+    assert sum(r["question_id"] == "retired-question" for r in exported["reviews"]) == 2
+
+
+def _break_one_file(mini_bank):
+    broken = mini_bank / "serving-latency" / "edge-sample-second.yaml"
+    broken.write_text("id: edge-sample-second\ntitle: [unclosed\n")
+    return broken
+
+
+def test_one_malformed_file_is_skipped_by_drill_and_named(run, mini_bank):
+    broken = _break_one_file(mini_bank)
+    result = run(["drill", "--count", "5"], FakeClock(), input="\n3\n\n3\n")
+    assert result.exit_code == 0, result.output
+    assert "Skipping 1 question file(s) with problems" in result.output and str(broken) in result.output
+    assert "Session over: 2 question(s) graded." in result.output
+    assert "edge-sample-second" not in result.output.split("problems")[-1].split("not valid YAML")[-1]
+
+
+def test_one_malformed_file_is_skipped_by_mock(run, mini_bank):
+    broken = _break_one_file(mini_bank)
+    result = run(["mock", "--minutes", "30", "--seed", "3"], FakeClock(step=timedelta(seconds=1)),
+                 input="an answer\n\n" * 3 + "3\n" * 3)
+    assert result.exit_code == 0, result.output
+    assert str(broken) in result.output and "Saved mock session #1" in result.output
+
+
+def test_one_malformed_file_fails_check(run, mini_bank):
+    broken = _break_one_file(mini_bank)
+    result = run(["check"])
+    assert result.exit_code == 1 and str(broken) in result.output and "not valid YAML" in result.output
+
+
+def test_question_whose_formula_breaks_is_skipped_by_drill(run, mini_bank):
+    question = make_question(id="edge-sample-second", track="edge", area="serving-latency", level="mid",
+                             title="A second sample question for drills",
+                             checks=[{"name": "step_ms", "expr": "weights_gb / no_such_name", "value": 8.0,
+                                      "unit": "ms", "tolerance": 0.01}, make_question()["checks"][1]])
+    write_bank(mini_bank, [question])
+    result = run(["drill", "--count", "5"], FakeClock(), input="\n3\n\n3\n")
+    assert result.exit_code == 0 and "no_such_name" in result.output
+    assert "Session over: 2 question(s) graded." in result.output

@@ -303,9 +303,14 @@ def ratio_wording_problems(loaded: "LoadedQuestion") -> list[str]:
 
 
 class Bank:
-    """All questions of a directory tree, validated once."""
+    """All questions of a directory tree, validated once.
 
-    def __init__(self, root: Path | None = None, *, repo_root: Path = REPO_ROOT):
+    ``strict`` (the default, used by ``check`` and ``site``) raises BankError naming every problem.
+    With ``strict=False`` (drill, mock, progress, …) a file with a problem is left out and named in
+    ``problems``, so one broken file does not stop practice on the rest.
+    """
+
+    def __init__(self, root: Path | None = None, *, repo_root: Path = REPO_ROOT, strict: bool = True):
         self.root = Path(root) if root else default_questions_dir()
         if not self.root.is_dir():
             raise BankError(
@@ -317,21 +322,35 @@ class Bank:
         labs = known_labs(repo_root)
         problems: list[str] = []
         loaded: dict[str, LoadedQuestion] = {}
+        broken: set[Path] = set()
         for path in sorted(self.root.glob("*/*.yaml")):
             try:
                 question = parse_file(path)
             except BankError as exc:
                 problems.append(str(exc))
+                broken.add(path)
                 continue
-            problems.extend(structural_problems(question, path, chapters, labs, sections))
+            found = structural_problems(question, path, chapters, labs, sections)
             if question.id in loaded:
-                problems.append(f"{path}: duplicate id {question.id!r} (also {loaded[question.id].path})")
-            loaded[question.id] = LoadedQuestion(question, path)
+                found.append(f"{path}: duplicate id {question.id!r} (also {loaded[question.id].path})")
+            if not strict and not found:
+                try:
+                    LoadedQuestion(question, path).evaluation
+                except checks_mod.CheckError as exc:
+                    found.append(f"{path}: {exc}")
+            problems.extend(found)
+            if found:
+                broken.add(path)
+                if not strict:
+                    continue
+            loaded.setdefault(question.id, LoadedQuestion(question, path))
         stray = [p for p in self.root.glob("*.yaml")] + [p for p in self.root.glob("*/*.yml")]
         for path in stray:
             problems.append(f"{path}: questions must be questions/<area>/<id>.yaml")
-        if problems:
+        if problems and strict:
             raise BankError(f"{len(problems)} problem(s) in the question bank:\n" + "\n".join(problems))
+        self.problems = problems
+        self.skipped_files = sorted(broken)
         self._questions = loaded
 
     def __len__(self) -> int:

@@ -41,12 +41,26 @@ class Context:
 
     @property
     def bank(self) -> Bank:
+        """The questions that load cleanly; files with problems are named on stderr and skipped."""
         if self._bank is None:
             try:
-                self._bank = Bank(self._questions)
+                self._bank = Bank(self._questions, strict=False)
             except BankError as exc:
                 raise click.ClickException(str(exc)) from exc
+            if self._bank.problems:
+                click.echo(
+                    f"Skipping {len(self._bank.skipped_files)} question file(s) with problems "
+                    f"(`staffml check` fails until they are fixed):", err=True)
+                for problem in self._bank.problems:
+                    click.echo(f"  {problem}", err=True)
         return self._bank
+
+    def strict_bank(self) -> Bank:
+        """Every file must be valid (check, site)."""
+        try:
+            return Bank(self._questions)
+        except BankError as exc:
+            raise click.ClickException(str(exc)) from exc
 
     @property
     def store(self) -> Store:
@@ -360,12 +374,20 @@ def export_cmd(obj: Context, output: Path | None) -> None:
 
 
 @cli.command("import")
-@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.argument("source", type=click.File("rb"))
 @click.pass_obj
 def import_cmd(obj: Context, source) -> None:
     """Merge a JSON export into this machine's progress (safe to repeat)."""
+    raw = source.read()
     try:
-        data = json.load(source)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(
+            f"{source.name} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}), so it is "
+            f"not a staffml export; pass the JSON file written by `staffml export -o progress.json`"
+        ) from exc
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"{source.name} is not JSON ({exc}); pass a file made by `staffml export`") from exc
     try:
@@ -373,6 +395,16 @@ def import_cmd(obj: Context, source) -> None:
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Imported {reviews} new review(s) and {sessions} mock session(s).")
+    ids = [r["question_id"] for r in data["reviews"]]
+    ids += [a["question_id"] for s in data["mock_sessions"] for a in s.get("answers", [])]
+    unknown = sorted({qid for qid in ids if qid not in obj.bank})
+    if unknown:
+        count = sum(1 for qid in ids if qid in set(unknown))
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        click.echo(
+            f"Note: {count} imported record(s) refer to {len(unknown)} question id(s) not in this bank: {shown}. "
+            f"They are kept (and count again if those questions return) but do not appear in drill or progress; "
+            f"update the bank (git pull) or check the export came from staffml.", err=True)
 
 
 # ----- authoring ------------------------------------------------------------------------------
@@ -381,9 +413,10 @@ def import_cmd(obj: Context, source) -> None:
 @click.pass_obj
 def check(obj: Context) -> None:
     """Validate the bank and recompute every napkin-math check."""
+    bank = obj.strict_bank()
     failures = []
     total = 0
-    for lq in obj.bank:
+    for lq in bank:
         try:
             _, results = lq.evaluation
         except CheckError as exc:
@@ -394,7 +427,7 @@ def check(obj: Context) -> None:
         failures.extend(ratio_wording_problems(lq))
     if failures:
         raise click.ClickException(f"{len(failures)} check(s) failed:\n" + "\n".join(failures))
-    click.echo(f"{len(obj.bank)} questions, {total} checks: all within tolerance.")
+    click.echo(f"{len(bank)} questions, {total} checks: all within tolerance.")
 
 
 @cli.command()
@@ -405,7 +438,7 @@ def site(obj: Context, out: Path) -> None:
     """Generate the playbook pages (browse views, questions JSON, practice mode)."""
     from .site import build_site
 
-    written = build_site(obj.bank, out)
+    written = build_site(obj.strict_bank(), out)
     click.echo(f"Wrote {len(written)} files to {out}")
 
 
