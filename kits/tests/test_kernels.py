@@ -18,6 +18,21 @@ def test_requantize_matches_reference(core, acc, multiplier, shift):
     assert core.requantize(acc, multiplier, shift) == int(quant.requantize(acc, multiplier, shift))
 
 
+@settings(max_examples=300, deadline=None)
+@given(a=int32s, b=int32s, near_tie=st.booleans())
+def test_doubling_high_mul_matches_reference(core, a, b, near_tie):
+    # The C core computes it as (a*b + 2^30) >> 31; ties (a*b = k*2^31 + 2^30) are where
+    # that could part from gemmlowp's nudge-and-truncate form, so half the draws sit on one.
+    import ctypes
+    if near_tie:
+        b = 2**30
+        a = max(min(a | 1, 2**31 - 1), -(2**31))  # odd a: a * 2^30 is a tie
+    fn = core.lib.kits_saturating_rounding_doubling_high_mul
+    fn.restype, fn.argtypes = ctypes.c_int32, [ctypes.c_int32, ctypes.c_int32]
+    assert fn(a, b) == int(quant.saturating_rounding_doubling_high_mul(a, b))
+    assert fn(-(2**31), -(2**31)) == 2**31 - 1
+
+
 def test_requantize_known_values():
     m, s = quant.quantize_multiplier(0.5)
     assert (m, s) == (2**30, 0)
@@ -47,25 +62,39 @@ def _per_channel(rng, n):
     return np.array([m for m, _ in mults]), np.array([s for _, s in mults])
 
 
+# Both kernel families: the portable C and the DSP-extension kernels (SMLAD/SXTB16; on the
+# host they run C equivalents of those instructions, under QEMU the instructions themselves,
+# see test_dsp_kernels_under_qemu).
+VARIANTS = pytest.mark.parametrize("variant", ["portable", "dsp"])
+
+
+def _values(rng, extreme, low, shape):
+    """int8 test data; `extreme` uses only the end points, the worst case for 16-bit lanes."""
+    if extreme:
+        return rng.choice([low, 127], shape)
+    return rng.integers(low, 128, shape)
+
+
+@VARIANTS
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), in_f=st.integers(1, 64), out_f=st.integers(1, 16),
-       relu=st.booleans())
-def test_fully_connected_bit_exact(core, seed, in_f, out_f, relu):
+       relu=st.booleans(), extreme=st.booleans())
+def test_fully_connected_bit_exact(core, variant, seed, in_f, out_f, relu, extreme):
     rng = np.random.default_rng(seed)
-    x = rng.integers(-128, 128, in_f)
-    w = rng.integers(-127, 128, (out_f, in_f))
+    x = _values(rng, extreme, -128, in_f)
+    w = _values(rng, extreme, -127, (out_f, in_f))
     b = rng.integers(-5000, 5000, out_f)
     m, s = _per_channel(rng, out_f)
     in_off, out_off = int(rng.integers(-128, 128)), int(rng.integers(-128, 128))
     act_min = out_off if relu else -128
     act_min = max(-128, min(act_min, 127))
     ref = quant.fully_connected_s8(x, w, b, m, s, in_off, out_off, act_min, 127)
-    got = core.fully_connected_s8(x, w, b, m, s, in_off, out_off, act_min, 127)
+    got = core.fully_connected_s8(x, w, b, m, s, in_off, out_off, act_min, 127, variant=variant)
     np.testing.assert_array_equal(got, ref)
 
 
 geometry = st.fixed_dictionaries({
-    "in_h": st.integers(1, 9), "in_w": st.integers(1, 9), "in_c": st.integers(1, 5),
+    "in_h": st.integers(1, 9), "in_w": st.integers(1, 9), "in_c": st.integers(1, 12),
     "k": st.integers(1, 4), "stride": st.integers(1, 3), "padding": st.sampled_from(["same", "valid"]),
 })
 
@@ -76,30 +105,55 @@ def _window(g, out_c):
                             g["padding"])
 
 
+@VARIANTS
 @settings(max_examples=80, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), g=geometry, out_c=st.integers(1, 6))
-def test_conv2d_bit_exact(core, seed, g, out_c):
+@given(seed=st.integers(0, 2**32 - 1), g=geometry, out_c=st.integers(1, 6), extreme=st.booleans())
+def test_conv2d_bit_exact(core, variant, seed, g, out_c, extreme):
     rng = np.random.default_rng(seed)
     w = _window(g, out_c)
-    x = rng.integers(-128, 128, (w.in_h, w.in_w, w.in_c))
-    k = rng.integers(-127, 128, (out_c, w.kernel_h, w.kernel_w, w.in_c))
+    x = _values(rng, extreme, -128, (w.in_h, w.in_w, w.in_c))
+    k = _values(rng, extreme, -127, (out_c, w.kernel_h, w.kernel_w, w.in_c))
     b = rng.integers(-2000, 2000, out_c)
     m, s = _per_channel(rng, out_c)
     args = (m, s, int(rng.integers(-128, 128)), int(rng.integers(-128, 128)))
-    np.testing.assert_array_equal(core.conv2d_s8(x, w, k, b, *args), quant.conv2d_s8(x, w, k, b, *args))
+    np.testing.assert_array_equal(core.conv2d_s8(x, w, k, b, *args, variant=variant),
+                                  quant.conv2d_s8(x, w, k, b, *args))
 
 
+def test_dsp_conv2d_padding_taps_inside_a_lane_group(core, rng):
+    # in_c = 5: groups of four patch values straddle taps, and the right/bottom padding
+    # taps must land in their lane-ordered slots (a stale slot here once went unnoticed).
+    w = Window.for_input(6, 8, 5, 6, 3, 3, 2, 2, "same")
+    x = rng.integers(-128, 128, (6, 8, 5))
+    k = rng.integers(-127, 128, (6, 3, 3, 5))
+    args = (np.full(6, 1 << 30), np.full(6, -9), 60, -3)
+    for _ in range(2):  # the second call sees the first call's patch buffer
+        np.testing.assert_array_equal(core.conv2d_s8(x, w, k, np.zeros(6), *args, variant="dsp"),
+                                      quant.conv2d_s8(x, w, k, np.zeros(6), *args))
+
+
+def test_dsp_conv2d_falls_back_beyond_its_patch_buffer(core, rng):
+    # 5x5x24 = 600 values per output pixel, more than KITS_NN_DSP_PATCH_MAX (576).
+    w = Window.for_input(6, 6, 24, 3, 5, 5, 1, 1, "same")
+    x = rng.integers(-128, 128, (6, 6, 24))
+    k = rng.integers(-127, 128, (3, 5, 5, 24))
+    args = (np.full(3, 1 << 30), np.full(3, -10), 5, -3)
+    np.testing.assert_array_equal(core.conv2d_s8(x, w, k, np.zeros(3), *args, variant="dsp"),
+                                  quant.conv2d_s8(x, w, k, np.zeros(3), *args))
+
+
+@VARIANTS
 @settings(max_examples=80, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), g=geometry, mult=st.integers(1, 3))
-def test_depthwise_bit_exact(core, seed, g, mult):
+@given(seed=st.integers(0, 2**32 - 1), g=geometry, mult=st.integers(1, 3), extreme=st.booleans())
+def test_depthwise_bit_exact(core, variant, seed, g, mult, extreme):
     rng = np.random.default_rng(seed)
     w = _window(g, g["in_c"] * mult)
-    x = rng.integers(-128, 128, (w.in_h, w.in_w, w.in_c))
-    k = rng.integers(-127, 128, (w.kernel_h, w.kernel_w, w.out_c))
+    x = _values(rng, extreme, -128, (w.in_h, w.in_w, w.in_c))
+    k = _values(rng, extreme, -127, (w.kernel_h, w.kernel_w, w.out_c))
     b = rng.integers(-2000, 2000, w.out_c)
     m, s = _per_channel(rng, w.out_c)
     args = (m, s, int(rng.integers(-128, 128)), int(rng.integers(-128, 128)))
-    np.testing.assert_array_equal(core.depthwise_conv2d_s8(x, w, mult, k, b, *args),
+    np.testing.assert_array_equal(core.depthwise_conv2d_s8(x, w, mult, k, b, *args, variant=variant),
                                   quant.depthwise_conv2d_s8(x, w, mult, k, b, *args))
 
 

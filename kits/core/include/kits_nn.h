@@ -44,6 +44,35 @@ typedef struct {
     int32_t pad_top, pad_left; /* bottom/right padding follows from the output size */
 } kits_window_t;
 
+/*
+ * Kernel selection, fixed at build time by KITS_NN_DSP:
+ *   1  fully connected, convolution and depthwise use the Armv7E-M DSP extension
+ *      (SXTB16/SXTAB16/SMLAD, as CMSIS-NN does): Cortex-M4, M7, M33/M55 with DSP.
+ *   0  the portable C kernels (ESP32-S3's Xtensa, RISC-V, the host).
+ * Default: 1 where the compiler reports the extension (__ARM_FEATURE_DSP), else 0.
+ * Both variants are always compiled (kits_*_portable, kits_*_dsp) so either can be
+ * tested; on a target without the extension the DSP variant runs C equivalents of the
+ * instructions. The unused variant is dropped by the linker (--gc-sections).
+ * The two give bit-identical outputs.
+ */
+#ifndef KITS_NN_DSP
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define KITS_NN_DSP 1
+#else
+#define KITS_NN_DSP 0
+#endif
+#endif
+
+/* The DSP convolution gathers one output pixel's receptive field (kernel_h * kernel_w *
+ * in_c values) into a static int16 buffer of this many elements (2 bytes each); larger
+ * kernels fall back to the portable convolution. */
+#ifndef KITS_NN_DSP_PATCH_MAX
+#define KITS_NN_DSP_PATCH_MAX 576
+#endif
+
+/* 1 when this build selected the DSP kernels (what KITS_NN_DSP was when kits_nn.c was compiled). */
+int kits_nn_uses_dsp(void);
+
 int32_t kits_saturating_rounding_doubling_high_mul(int32_t a, int32_t b);
 int32_t kits_rounding_divide_by_pot(int32_t x, int32_t exponent);
 int32_t kits_requantize(int32_t acc, int32_t multiplier, int32_t shift);
@@ -62,6 +91,30 @@ void kits_depthwise_conv2d_s8(const int8_t *input, const kits_window_t *win,
                               int32_t depth_multiplier, const int8_t *weights,
                               const int32_t *bias, kits_requant_t requant,
                               kits_quant_t quant, int8_t *output);
+
+void kits_fully_connected_s8_portable(const int8_t *input, int32_t in_features,
+                                      const int8_t *weights, const int32_t *bias,
+                                      int32_t out_features, kits_requant_t requant,
+                                      kits_quant_t quant, int8_t *output);
+void kits_conv2d_s8_portable(const int8_t *input, const kits_window_t *win,
+                             const int8_t *weights, const int32_t *bias,
+                             kits_requant_t requant, kits_quant_t quant, int8_t *output);
+void kits_depthwise_conv2d_s8_portable(const int8_t *input, const kits_window_t *win,
+                                       int32_t depth_multiplier, const int8_t *weights,
+                                       const int32_t *bias, kits_requant_t requant,
+                                       kits_quant_t quant, int8_t *output);
+void kits_fully_connected_s8_dsp(const int8_t *input, int32_t in_features,
+                                 const int8_t *weights, const int32_t *bias,
+                                 int32_t out_features, kits_requant_t requant,
+                                 kits_quant_t quant, int8_t *output);
+/* Not reentrant: uses the static patch buffer (see KITS_NN_DSP_PATCH_MAX). */
+void kits_conv2d_s8_dsp(const int8_t *input, const kits_window_t *win,
+                        const int8_t *weights, const int32_t *bias,
+                        kits_requant_t requant, kits_quant_t quant, int8_t *output);
+void kits_depthwise_conv2d_s8_dsp(const int8_t *input, const kits_window_t *win,
+                                  int32_t depth_multiplier, const int8_t *weights,
+                                  const int32_t *bias, kits_requant_t requant,
+                                  kits_quant_t quant, int8_t *output);
 
 /* Pooling keeps the quantization of its input (TFLite requires equal scales);
  * win->out_c must equal win->in_c. Average pooling divides by the number of

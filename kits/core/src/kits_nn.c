@@ -1,60 +1,38 @@
 #include "kits_nn.h"
+#include "kits_nn_internal.h"
 
-static int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) {
-    return v < lo ? lo : (v > hi ? hi : v);
-}
+
+int kits_nn_uses_dsp(void) { return KITS_NN_DSP; }
 
 int32_t kits_saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
-    if (a == INT32_MIN && b == INT32_MIN) {
-        return INT32_MAX;
-    }
-    int64_t product = (int64_t)a * (int64_t)b;
-    int64_t nudge = (product >= 0) ? (INT64_C(1) << 30) : (1 - (INT64_C(1) << 30));
-    /* Division truncates toward zero, which is what gemmlowp and CMSIS-NN do. */
-    return (int32_t)((product + nudge) / (INT64_C(1) << 31));
+    return kits_srdhm(a, b);
 }
 
 int32_t kits_rounding_divide_by_pot(int32_t x, int32_t exponent) {
-    if (exponent <= 0) {
-        return x;
-    }
-    int32_t mask = (int32_t)((UINT32_C(1) << exponent) - 1u);
-    int32_t remainder = x & mask;
-    int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    return kits_rdbpot(x, exponent);
 }
 
 int32_t kits_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
-    int32_t left = shift > 0 ? shift : 0;
-    int32_t right = shift > 0 ? 0 : -shift;
-    /* A left shift that overflows saturates instead of wrapping (undefined in C). */
-    int64_t widened = (int64_t)acc * (INT64_C(1) << left);
-    int32_t shifted = widened > INT32_MAX ? INT32_MAX : (widened < INT32_MIN ? INT32_MIN : (int32_t)widened);
-    return kits_rounding_divide_by_pot(kits_saturating_rounding_doubling_high_mul(shifted, multiplier), right);
+    return kits_requantize_inline(acc, multiplier, shift);
 }
 
-static int8_t finish(int32_t acc, kits_requant_t rq, int32_t channel, kits_quant_t q) {
-    int32_t v = kits_requantize(acc, rq.multiplier[channel], rq.shift[channel]) + q.output_offset;
-    return (int8_t)clamp_i32(v, q.act_min, q.act_max);
-}
-
-void kits_fully_connected_s8(const int8_t *input, int32_t in_features,
-                             const int8_t *weights, const int32_t *bias,
-                             int32_t out_features, kits_requant_t requant,
-                             kits_quant_t quant, int8_t *output) {
+void kits_fully_connected_s8_portable(const int8_t *input, int32_t in_features,
+                                      const int8_t *weights, const int32_t *bias,
+                                      int32_t out_features, kits_requant_t requant,
+                                      kits_quant_t quant, int8_t *output) {
     for (int32_t o = 0; o < out_features; ++o) {
         const int8_t *row = weights + (size_t)o * (size_t)in_features;
         int32_t acc = bias ? bias[o] : 0;
         for (int32_t i = 0; i < in_features; ++i) {
             acc += ((int32_t)input[i] + quant.input_offset) * (int32_t)row[i];
         }
-        output[o] = finish(acc, requant, o, quant);
+        output[o] = kits_nn_finish(acc, requant, o, quant);
     }
 }
 
-void kits_conv2d_s8(const int8_t *input, const kits_window_t *w,
-                    const int8_t *weights, const int32_t *bias,
-                    kits_requant_t requant, kits_quant_t quant, int8_t *output) {
+void kits_conv2d_s8_portable(const int8_t *input, const kits_window_t *w,
+                             const int8_t *weights, const int32_t *bias,
+                             kits_requant_t requant, kits_quant_t quant, int8_t *output) {
     for (int32_t oy = 0; oy < w->out_h; ++oy) {
         for (int32_t ox = 0; ox < w->out_w; ++ox) {
             int8_t *out_px = output + ((size_t)oy * w->out_w + ox) * w->out_c;
@@ -74,16 +52,16 @@ void kits_conv2d_s8(const int8_t *input, const kits_window_t *w,
                         }
                     }
                 }
-                out_px[oc] = finish(acc, requant, oc, quant);
+                out_px[oc] = kits_nn_finish(acc, requant, oc, quant);
             }
         }
     }
 }
 
-void kits_depthwise_conv2d_s8(const int8_t *input, const kits_window_t *w,
-                              int32_t depth_multiplier, const int8_t *weights,
-                              const int32_t *bias, kits_requant_t requant,
-                              kits_quant_t quant, int8_t *output) {
+void kits_depthwise_conv2d_s8_portable(const int8_t *input, const kits_window_t *w,
+                                       int32_t depth_multiplier, const int8_t *weights,
+                                       const int32_t *bias, kits_requant_t requant,
+                                       kits_quant_t quant, int8_t *output) {
     for (int32_t oy = 0; oy < w->out_h; ++oy) {
         for (int32_t ox = 0; ox < w->out_w; ++ox) {
             int8_t *out_px = output + ((size_t)oy * w->out_w + ox) * w->out_c;
@@ -102,11 +80,40 @@ void kits_depthwise_conv2d_s8(const int8_t *input, const kits_window_t *w,
                             acc += (x + quant.input_offset) * f;
                         }
                     }
-                    out_px[oc] = finish(acc, requant, oc, quant);
+                    out_px[oc] = kits_nn_finish(acc, requant, oc, quant);
                 }
             }
         }
     }
+}
+
+/* The build-time choice (KITS_NN_DSP in kits_nn.h). */
+#if KITS_NN_DSP
+#define KITS_NN_VARIANT(name) name##_dsp
+#else
+#define KITS_NN_VARIANT(name) name##_portable
+#endif
+
+void kits_fully_connected_s8(const int8_t *input, int32_t in_features,
+                             const int8_t *weights, const int32_t *bias,
+                             int32_t out_features, kits_requant_t requant,
+                             kits_quant_t quant, int8_t *output) {
+    KITS_NN_VARIANT(kits_fully_connected_s8)(input, in_features, weights, bias, out_features,
+                                             requant, quant, output);
+}
+
+void kits_conv2d_s8(const int8_t *input, const kits_window_t *w,
+                    const int8_t *weights, const int32_t *bias,
+                    kits_requant_t requant, kits_quant_t quant, int8_t *output) {
+    KITS_NN_VARIANT(kits_conv2d_s8)(input, w, weights, bias, requant, quant, output);
+}
+
+void kits_depthwise_conv2d_s8(const int8_t *input, const kits_window_t *w,
+                              int32_t depth_multiplier, const int8_t *weights,
+                              const int32_t *bias, kits_requant_t requant,
+                              kits_quant_t quant, int8_t *output) {
+    KITS_NN_VARIANT(kits_depthwise_conv2d_s8)(input, w, depth_multiplier, weights, bias,
+                                              requant, quant, output);
 }
 
 static void pool_s8(const int8_t *input, const kits_window_t *w, int32_t act_min,
@@ -139,7 +146,7 @@ static void pool_s8(const int8_t *input, const kits_window_t *w, int32_t act_min
                 } else {
                     v = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
                 }
-                output[((size_t)oy * w->out_w + ox) * w->out_c + c] = (int8_t)clamp_i32(v, act_min, act_max);
+                output[((size_t)oy * w->out_w + ox) * w->out_c + c] = (int8_t)kits_clamp_i32(v, act_min, act_max);
             }
         }
     }
@@ -168,6 +175,6 @@ void kits_softmax_s8(const int8_t *input, int32_t length, const uint32_t *exp_lu
     for (int32_t i = 0; i < length; ++i) {
         uint64_t numerator = (uint64_t)exp_lut[max_value - input[i]] * 256u;
         int32_t p = (int32_t)((numerator + sum / 2u) / sum);
-        output[i] = (int8_t)clamp_i32(p - 128, -128, 127);
+        output[i] = (int8_t)kits_clamp_i32(p - 128, -128, 127);
     }
 }

@@ -137,9 +137,15 @@ class Image:
     clips: np.ndarray
 
 
-def build_qemu_image(model: QuantizedModel, out_dir: Path | None = None) -> Image:
+KERNEL_FLAGS = {"dsp": ["-DKITS_NN_DSP=1"], "portable": ["-DKITS_NN_DSP=0"]}
+
+
+def build_qemu_image(model: QuantizedModel, out_dir: Path | None = None, kernels: str = "dsp") -> Image:
+    """kernels: "dsp" (the Cortex-M4 default, SMLAD/SXTB16 kernels) or "portable" (plain C)."""
+    if kernels not in KERNEL_FLAGS:
+        raise ValueError(f"unknown kernels {kernels!r}; choose one of {', '.join(KERNEL_FLAGS)}")
     gcc = require_tool("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi")
-    out_dir = Path(out_dir or BUILD_DIR / "qemu" / model.name)
+    out_dir = Path(out_dir or BUILD_DIR / "qemu" / (model.name if kernels == "dsp" else f"{model.name}_{kernels}"))
     gen = out_dir / "gen"
     clips = selftest_clips(model)
     generated = generate_sources(model, gen, clips)
@@ -148,8 +154,8 @@ def build_qemu_image(model: QuantizedModel, out_dir: Path | None = None) -> Imag
     inputs = sources + core_headers() + [COMMON / "board_main.h", QEMU_BOARD / "mps2_an386.ld",
                                          gen / "model_select.h", gen / f"{model.name}_model.h"]
     if _stale(elf, inputs):
-        _compile([gcc, *ARM_CFLAGS, "-I", str(CORE_DIR / "include"), "-I", str(COMMON), "-I", str(gen),
-                  *map(str, sources), "-T", str(QEMU_BOARD / "mps2_an386.ld"), "-nostartfiles",
+        _compile([gcc, *ARM_CFLAGS, *KERNEL_FLAGS[kernels], "-I", str(CORE_DIR / "include"), "-I", str(COMMON),
+                  "-I", str(gen), *map(str, sources), "-T", str(QEMU_BOARD / "mps2_an386.ld"), "-nostartfiles",
                   "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections",
                   f"-Wl,-Map={out_dir / (model.name + '.map')}", "-o", str(elf)],
                  f"Cortex-M4 build of {model.name}")

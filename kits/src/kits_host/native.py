@@ -17,6 +17,9 @@ from . import BUILD_DIR, CORE_DIR
 from .quant import Window
 
 
+KERNEL_VARIANTS = ("selected", "portable", "dsp")
+
+
 class ToolchainError(RuntimeError):
     """A compiler or emulator the build needs is missing or failed."""
 
@@ -117,42 +120,52 @@ class Core:
     def requantize(self, acc: int, multiplier: int, shift: int) -> int:
         return self.lib.kits_requantize(acc, multiplier, shift)
 
+    def _kernel(self, name: str, variant: str):
+        """variant: "selected" (what KITS_NN_DSP chose for this build), "portable" or "dsp"
+        (the DSP-extension kernels; on the host they run C equivalents of the instructions)."""
+        if variant not in KERNEL_VARIANTS:
+            raise ValueError(f"unknown kernel variant {variant!r}; choose one of {', '.join(KERNEL_VARIANTS)}")
+        return getattr(self.lib, name if variant == "selected" else f"{name}_{variant}")
+
+    def uses_dsp(self) -> bool:
+        return bool(self.lib.kits_nn_uses_dsp())
+
     def fully_connected_s8(self, x, weights, bias, multiplier, shift, input_offset, output_offset,
-                           act_min=-128, act_max=127):
+                           act_min=-128, act_max=127, variant="selected"):
         x = _c(x, np.int8).reshape(-1)
         w = _c(weights, np.int8)
         b = _c(bias, np.int32)
         out = np.zeros(w.shape[0], np.int8)
         rq, keep = self._requant(multiplier, shift)
-        self.lib.kits_fully_connected_s8(
+        self._kernel("kits_fully_connected_s8", variant)(
             _ptr(x, ctypes.c_int8), ctypes.c_int32(x.size), _ptr(w, ctypes.c_int8),
             _ptr(b, ctypes.c_int32), ctypes.c_int32(w.shape[0]), rq,
             _Quant(input_offset, output_offset, act_min, act_max), _ptr(out, ctypes.c_int8))
         return out
 
     def conv2d_s8(self, x, w: Window, weights, bias, multiplier, shift, input_offset,
-                  output_offset, act_min=-128, act_max=127):
+                  output_offset, act_min=-128, act_max=127, variant="selected"):
         x = _c(x, np.int8)
         k = _c(weights, np.int8)
         b = _c(bias, np.int32)
         out = np.zeros((w.out_h, w.out_w, w.out_c), np.int8)
         rq, keep = self._requant(multiplier, shift)
         win = _Window.of(w)
-        self.lib.kits_conv2d_s8(_ptr(x, ctypes.c_int8), ctypes.byref(win), _ptr(k, ctypes.c_int8),
-                                _ptr(b, ctypes.c_int32), rq,
-                                _Quant(input_offset, output_offset, act_min, act_max),
-                                _ptr(out, ctypes.c_int8))
+        self._kernel("kits_conv2d_s8", variant)(
+            _ptr(x, ctypes.c_int8), ctypes.byref(win), _ptr(k, ctypes.c_int8), _ptr(b, ctypes.c_int32), rq,
+            _Quant(input_offset, output_offset, act_min, act_max), _ptr(out, ctypes.c_int8))
         return out
 
     def depthwise_conv2d_s8(self, x, w: Window, depth_multiplier, weights, bias, multiplier,
-                            shift, input_offset, output_offset, act_min=-128, act_max=127):
+                            shift, input_offset, output_offset, act_min=-128, act_max=127,
+                            variant="selected"):
         x = _c(x, np.int8)
         k = _c(weights, np.int8)
         b = _c(bias, np.int32)
         out = np.zeros((w.out_h, w.out_w, w.out_c), np.int8)
         rq, keep = self._requant(multiplier, shift)
         win = _Window.of(w)
-        self.lib.kits_depthwise_conv2d_s8(
+        self._kernel("kits_depthwise_conv2d_s8", variant)(
             _ptr(x, ctypes.c_int8), ctypes.byref(win), ctypes.c_int32(depth_multiplier),
             _ptr(k, ctypes.c_int8), _ptr(b, ctypes.c_int32), rq,
             _Quant(input_offset, output_offset, act_min, act_max), _ptr(out, ctypes.c_int8))
