@@ -83,14 +83,16 @@ def test_shape_ops_and_indexing(data, shape):
 
 @SETTINGS
 @given(st.data(), array_shapes(min_dims=1, max_dims=3, max_side=5),
-       st.sampled_from(["relu", "sigmoid", "tanh", "gelu", "exp", "log", "sqrt", "softmax", "log_softmax"]))
+       st.sampled_from(["relu", "sigmoid", "tanh", "gelu", "gelu_tanh", "exp", "log", "sqrt", "softmax", "log_softmax"]))
 def test_elementwise_and_softmax(data, shape, op):
     (a,) = arrays(data.draw, shape, positive=op in ("log", "sqrt"))
     if op == "relu":
         a = np.where(np.abs(a) < 1e-3, 0.5, a)  # keep finite differences away from the kink
-    tt = {"relu": tf.relu, "sigmoid": tf.sigmoid, "tanh": tf.tanh, "gelu": tf.gelu, "exp": lambda x: x.exp(),
+    tt = {"relu": tf.relu, "sigmoid": tf.sigmoid, "tanh": tf.tanh, "gelu": tf.gelu,
+          "gelu_tanh": lambda x: tf.gelu(x, approximate="tanh"), "exp": lambda x: x.exp(),
           "log": lambda x: x.log(), "sqrt": lambda x: x.sqrt(), "softmax": tf.softmax, "log_softmax": tf.log_softmax}[op]
-    th = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "gelu": lambda x: F.gelu(x, approximate="tanh"),
+    th = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "gelu": F.gelu,
+          "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
           "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "softmax": lambda x: F.softmax(x, dim=-1),
           "log_softmax": lambda x: F.log_softmax(x, dim=-1)}[op]
     compare(tt, th, [a])

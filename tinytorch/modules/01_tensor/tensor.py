@@ -32,7 +32,7 @@
 # %%
 #| default_exp core.tensor
 #| requires:
-#| public: Tensor, no_grad, is_grad_enabled, ShapeError, zeros, ones, randn, rand, arange, zeros_like, ones_like, cat, stack, manual_seed
+#| public: Tensor, no_grad, is_grad_enabled, ShapeError, zeros, ones, randn, rand, arange, zeros_like, ones_like, cat, stack, manual_seed, float32, float64, int64
 
 # %% [markdown]
 # ## Design: data plus a recipe
@@ -49,13 +49,22 @@
 
 # %%
 #| export
+from collections import namedtuple
+
 import numpy as np
 
 _STATE = {"grad_enabled": True, "rng": np.random.default_rng(0)}
 
+# dtypes under PyTorch's names, so that `x.to(tt.float64)` reads as it would in PyTorch.
+float32, float64, int64, bool_ = np.float32, np.float64, np.int64, np.bool_
+
 
 class ShapeError(ValueError):
     """Raised when operand shapes are incompatible; the message names the operation and both shapes."""
+
+
+# What x.max(dim) and x.min(dim) return, as in PyTorch: the values and where they were found.
+MinMaxResult = namedtuple("MinMaxResult", ["values", "indices"])
 
 
 def manual_seed(seed: int) -> None:
@@ -82,6 +91,27 @@ class no_grad:
     def __exit__(self, *exc_info):
         _STATE["grad_enabled"] = self._previous
         return False
+
+
+def _reduce_args(op: str, axis, keepdims, dim=None, keepdim=None):
+    """Accept PyTorch's `dim=`/`keepdim=` next to NumPy's `axis=`/`keepdims=`; a list of axes becomes a tuple."""
+    if dim is not None:
+        if axis is not None and axis != dim:
+            raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; they name the same argument, pass one")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    return axis, bool(keepdims)
+
+
+def _reduced_count(shape: tuple, axis) -> int:
+    """How many elements each output of a reduction over `axis` combines."""
+    if axis is None:
+        return int(np.prod(shape, dtype=np.int64))
+    axes = (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
 
 
 def _as_array(data, dtype=None) -> np.ndarray:
@@ -158,6 +188,18 @@ class Tensor:
     def size(self, dim=None):
         return self.data.shape if dim is None else self.data.shape[dim]
 
+    def dim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user created (they receive .grad); False for results of recorded operations."""
+        return self._op is None
+
     def numel(self) -> int:
         return int(self.data.size)
 
@@ -187,15 +229,32 @@ class Tensor:
     def detach(self) -> "Tensor":
         return Tensor(self.data)
 
-    def backward(self, gradient=None) -> None:
-        """Compute gradients of this tensor with respect to every leaf that requires them."""
+    def clone(self) -> "Tensor":
+        return Tensor._from_op(self.data.copy(), (self,), "clone")
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if not self.is_leaf:
+            raise RuntimeError("requires_grad_: only leaf tensors can change requires_grad; fix: call .detach() first")
+        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+        """Compute gradients of this tensor with respect to every leaf that requires them.
+
+        As in PyTorch the recorded graph is freed afterwards; pass retain_graph=True to backward through it again.
+        """
         try:
             from tinytorch.core.autograd import backward
         except ImportError as error:
             raise RuntimeError(
                 "backward() needs the autograd engine from module 05; complete it with `tito module complete 5`"
             ) from error
-        backward(self, gradient)
+        backward(self, gradient, retain_graph=retain_graph)
 
     # ----- arithmetic --------------------------------------------------------------------------
     def _coerce(self, other) -> "Tensor":
@@ -291,9 +350,27 @@ class Tensor:
     def __le__(self, other):
         return Tensor(self.data <= _as_array(other))
 
+    def __eq__(self, other):
+        return Tensor(self.data == _as_array(other))
+
+    def __ne__(self, other):
+        return Tensor(self.data != _as_array(other))
+
+    # Elementwise == would otherwise make tensors unhashable; identity hashing keeps them usable as dict keys.
     __hash__ = object.__hash__
 
+    eq, ne, gt, lt, ge, le = __eq__, __ne__, __gt__, __lt__, __ge__, __le__
+
+    def any(self) -> "Tensor":
+        return Tensor(np.any(self.data))
+
+    def all(self) -> "Tensor":
+        return Tensor(np.all(self.data))
+
     # ----- elementwise functions ---------------------------------------------------------------
+    def pow(self, exponent):
+        return self ** exponent
+
     def exp(self):
         return Tensor._from_op(np.exp(self.data), (self,), "exp")
 
@@ -305,6 +382,30 @@ class Tensor:
 
     def abs(self):
         return Tensor._from_op(np.abs(self.data), (self,), "abs")
+
+    def clamp(self, min=None, max=None):
+        """Limit every entry to [min, max] (either bound may be None); the gradient passes only inside."""
+        if min is None and max is None:
+            raise ValueError("clamp: give at least one of min= and max=")
+        return Tensor._from_op(np.clip(self.data, min, max).astype(self.data.dtype, copy=False), (self,), "clamp",
+                               min=min, max=max)
+
+    clip = clamp
+
+    def relu(self):
+        return _activation("relu")(self)
+
+    def sigmoid(self):
+        return _activation("sigmoid")(self)
+
+    def tanh(self):
+        return _activation("tanh")(self)
+
+    def softmax(self, dim: int = -1):
+        return _activation("softmax")(self, dim)
+
+    def log_softmax(self, dim: int = -1):
+        return _activation("log_softmax")(self, dim)
 
     def masked_fill(self, mask, value: float):
         """Replace entries where `mask` is true by `value` (used for causal attention masks)."""
@@ -318,28 +419,71 @@ class Tensor:
         return Tensor._from_op(data, (self,), "masked_fill", mask=mask)
 
     # ----- reductions --------------------------------------------------------------------------
-    def sum(self, axis=None, keepdims: bool = False):
+    # Each reduction takes NumPy's names (axis=, keepdims=) and PyTorch's (dim=, keepdim=) for the same thing.
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+        axis, keepdims = _reduce_args("sum", axis, keepdims, dim, keepdim)
         ### BEGIN SOLUTION
         ### HINT: record axis and keepdims with the recipe: module 05 needs them to spread the gradient back
         return Tensor._from_op(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum", axis=axis, keepdims=keepdims)
         ### END SOLUTION
 
-    def mean(self, axis=None, keepdims: bool = False):
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+        axis, keepdims = _reduce_args("mean", axis, keepdims, dim, keepdim)
         ### BEGIN SOLUTION
         ### HINT: like sum, recording axis and keepdims
         return Tensor._from_op(self.data.mean(axis=axis, keepdims=keepdims), (self,), "mean", axis=axis, keepdims=keepdims)
         ### END SOLUTION
 
-    def max(self, axis=None, keepdims: bool = False):
-        return Tensor._from_op(self.data.max(axis=axis, keepdims=keepdims), (self,), "max", axis=axis, keepdims=keepdims)
+    def _extreme(self, op: str, pick, index_of, dim, keepdim, axis, keepdims):
+        # PyTorch's x.max(dim) returns (values, indices); NumPy-style x.max(axis=...) returns the values only.
+        with_indices = dim is not None and axis is None and isinstance(dim, int)
+        axis, keepdims = _reduce_args(op, axis, bool(keepdims), dim, keepdim)
+        values = Tensor._from_op(pick(self.data, axis=axis, keepdims=keepdims), (self,), op, axis=axis, keepdims=keepdims)
+        if not with_indices:
+            return values
+        return MinMaxResult(values, Tensor(index_of(self.data, axis=axis, keepdims=keepdims)))
 
-    def var(self, axis=None, keepdims: bool = False):
-        """Biased variance (divides by n), as used by normalisation layers."""
+    def max(self, dim=None, keepdim=None, *, axis=None, keepdims: bool = False):
+        """Largest entry: over everything, over `axis=` (values), or over `dim=` ((values, indices), as PyTorch)."""
+        return self._extreme("max", np.max, np.argmax, dim, keepdim, axis, keepdims)
+
+    def min(self, dim=None, keepdim=None, *, axis=None, keepdims: bool = False):
+        """Smallest entry; arguments and results as for max."""
+        return self._extreme("min", np.min, np.argmin, dim, keepdim, axis, keepdims)
+
+    def amax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+        axis, keepdims = _reduce_args("amax", axis, keepdims, dim, keepdim)
+        return self.max(axis=axis, keepdims=keepdims)
+
+    def amin(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+        axis, keepdims = _reduce_args("amin", axis, keepdims, dim, keepdim)
+        return self.min(axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, keepdims: bool = False, *, unbiased=None, correction=None, dim=None, keepdim=None):
+        """Variance with PyTorch's default: divides by n - 1 (Bessel's correction).
+
+        `unbiased=False` or `correction=0` divides by n, as normalisation layers do for the batch statistic.
+        """
+        axis, keepdims = _reduce_args("var", axis, keepdims, dim, keepdim)
+        if unbiased is not None and correction is not None:
+            raise TypeError("var: pass either unbiased= or correction=, not both")
+        correction = (1 if unbiased in (None, True) else 0) if correction is None else correction
+        divisor = _reduced_count(self.shape, axis) - correction
         centered = self - self.mean(axis=axis, keepdims=True)
-        return (centered * centered).mean(axis=axis, keepdims=keepdims)
+        # With no degrees of freedom left PyTorch returns nan (0 · inf) or inf, never a silent finite number.
+        return (centered * centered).sum(axis=axis, keepdims=keepdims) * (1.0 / divisor if divisor > 0 else np.inf)
 
-    def argmax(self, axis=None):
-        return Tensor(self.data.argmax(axis=axis))
+    def std(self, axis=None, keepdims: bool = False, *, unbiased=None, correction=None, dim=None, keepdim=None):
+        """Standard deviation, the square root of var (same arguments and n - 1 default)."""
+        return self.var(axis, keepdims, unbiased=unbiased, correction=correction, dim=dim, keepdim=keepdim).sqrt()
+
+    def argmax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+        axis, keepdims = _reduce_args("argmax", axis, keepdims, dim, keepdim)
+        return Tensor(self.data.argmax(axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+        axis, keepdims = _reduce_args("argmin", axis, keepdims, dim, keepdim)
+        return Tensor(self.data.argmin(axis=axis, keepdims=keepdims))
 
     # ----- shape manipulation ------------------------------------------------------------------
     def reshape(self, *shape):
@@ -356,9 +500,45 @@ class Tensor:
 
     view = reshape
 
-    def flatten(self, start_dim: int = 0):
-        start = start_dim % max(self.ndim, 1)
-        return self.reshape(self.shape[:start] + (-1,))
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = start_dim % self.ndim, end_dim % self.ndim
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+
+    def unsqueeze(self, dim: int):
+        """Insert an axis of size one at `dim` (negative counts from the end of the result, as in PyTorch)."""
+        position = dim % (self.ndim + 1)
+        return self.reshape(self.shape[:position] + (1,) + self.shape[position:])
+
+    def squeeze(self, dim=None):
+        """Drop axes of size one (all of them, or only `dim`, which stays if its size is not one)."""
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        dims = {d % max(self.ndim, 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
+
+    def expand(self, *sizes):
+        """Broadcast to `sizes` without copying (-1 keeps a size); the gradient sums over the expanded axes."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ShapeError(f"expand: cannot expand shape {self.shape} to fewer dimensions {sizes}")
+        target = tuple(self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+        try:
+            data = np.broadcast_to(self.data, target)
+        except ValueError as error:
+            raise ShapeError(f"expand: shape {self.shape} cannot be expanded to {sizes} (only size-1 axes can grow)") from error
+        return Tensor._from_op(data, (self,), "expand")
+
+    def expand_as(self, other: "Tensor"):
+        return self.expand(other.shape)
+
+    def t(self):
+        if self.ndim > 2:
+            raise ShapeError(f"t: expects a tensor with at most 2 dimensions, got shape {self.shape}; fix: use transpose(dim0, dim1)")
+        return self if self.ndim < 2 else self.transpose(0, 1)
 
     def permute(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
@@ -387,9 +567,99 @@ class Tensor:
             raise ShapeError(f"getitem: index {index!r} is out of range for shape {self.shape}") from error
         return Tensor._from_op(data, (self,), "getitem", index=index)
 
+    # ----- dtype and device (NumPy on the CPU only) --------------------------------------------
+    def to(self, target=None, dtype=None) -> "Tensor":
+        """`to(dtype)` casts; `to("cpu")` is a no-op; any other device is refused (TinyTorch has no GPU)."""
+        if isinstance(target, str):
+            if target != "cpu":
+                raise RuntimeError(f"to: TinyTorch computes with NumPy on the CPU only, got device {target!r}; fix: drop .to({target!r})")
+            target = None
+        dtype = target if target is not None else dtype
+        return self if dtype is None else self.type(dtype)
 
-def cat(tensors, axis: int = 0) -> Tensor:
-    """Concatenate tensors along an existing axis."""
+    def type(self, dtype) -> "Tensor":
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        return Tensor._from_op(self.data.astype(dtype), (self,), "cast") if dtype.kind == "f" else Tensor(self.data.astype(dtype))
+
+    def float(self) -> "Tensor":
+        return self.type(np.float32)
+
+    def double(self) -> "Tensor":
+        return self.type(np.float64)
+
+    def long(self) -> "Tensor":
+        return self.type(np.int64)
+
+    def int(self) -> "Tensor":
+        return self.type(np.int32)
+
+    def bool(self) -> "Tensor":
+        return self.type(np.bool_)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous; fix: use .any() or .all()")
+        return bool(self.data.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __getattr__(self, name):
+        # Called only when normal lookup fails: explain PyTorch methods that TinyTorch leaves out on purpose.
+        if name in _NOT_IN_TINYTORCH:
+            raise AttributeError(f"Tensor.{name}: PyTorch has it, TinyTorch does not; {_NOT_IN_TINYTORCH[name]}")
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+
+
+def _activation(name: str):
+    """x.relu() and friends call module 02's functions; a clear error if that module is not built yet."""
+    try:
+        from tinytorch.core import activations
+    except ImportError as error:
+        raise RuntimeError(f"Tensor.{name} needs module 02 (activations); complete it with `tito module complete 2`") from error
+    return getattr(activations, name)
+
+
+# PyTorch Tensor methods a learner may type that TinyTorch leaves out, each with what to do instead.
+_NOT_IN_TINYTORCH = {
+    "cuda": "TinyTorch computes with NumPy on the CPU only; remove .cuda()",
+    "half": "NumPy float16 has no fast kernels on a CPU; use .float() (module 15 covers INT8 instead)",
+    "bfloat16": "NumPy has no bfloat16; use .float()",
+    "grad_fn": "the recorded operation is in ._op and its inputs in ._parents (module 01's recipe)",
+    "retain_grad": "only leaves (tensors you create with requires_grad=True) receive .grad in TinyTorch",
+    "register_hook": "TinyTorch's engine has no hooks; read the gradients after backward() instead",
+    "split": "index with slices instead, e.g. x[:, :k] and x[:, k:] (slicing is differentiable)",
+    "chunk": "index with slices instead, e.g. x[:, :k] and x[:, k:] (slicing is differentiable)",
+    "repeat": "use expand() to broadcast, or cat([x] * n, axis=...) to copy",
+    "norm": "write it out: (x * x).sum().sqrt() is differentiable",
+    "sort": "use x.numpy() with np.sort (sorting has no gradient in TinyTorch)",
+    "topk": "use x.numpy() with np.argsort (no gradient in TinyTorch)",
+    "cumsum": "no cumulative ops in TinyTorch; use x.numpy().cumsum(...) outside autograd",
+    "gather": "use advanced indexing, e.g. x[np.arange(n), labels] (differentiable)",
+    "scatter_": "in-place scatters are not recorded; build the result with indexing or masked_fill",
+    "index_select": "use indexing: x[indices] or x[:, indices] (differentiable)",
+    "masked_select": "use indexing with a boolean NumPy array: x[mask.numpy()]",
+    "zero_": "in-place ops are not recorded by autograd; use zeros_like(x), or set optimizer.zero_grad()",
+    "fill_": "in-place ops are not recorded by autograd; build a new tensor (ones_like(x) * value)",
+    "add_": "in-place ops are not recorded by autograd; write x = x + y (optimizers update .data in place)",
+    "mul_": "in-place ops are not recorded by autograd; write x = x * y",
+    "stride": "TinyTorch tensors wrap NumPy arrays; read x.data.strides (in bytes)",
+    "data_ptr": "TinyTorch tensors wrap NumPy arrays; read x.data.ctypes.data",
+    "is_cuda": "TinyTorch computes with NumPy on the CPU only (x.device is always 'cpu')",
+}
+
+
+def cat(tensors, axis: int = 0, *, dim=None) -> Tensor:
+    """Concatenate tensors along an existing axis (`dim=` as in torch.cat)."""
+    axis = _reduce_args("cat", None if dim is not None else axis, False, dim)[0]
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     try:
         data = np.concatenate([t.data for t in tensors], axis=axis)
@@ -398,8 +668,9 @@ def cat(tensors, axis: int = 0) -> Tensor:
     return Tensor._from_op(data, tuple(tensors), "cat", axis=axis)
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
-    """Stack same-shaped tensors along a new axis."""
+def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
+    """Stack same-shaped tensors along a new axis (`dim=` as in torch.stack)."""
+    axis = _reduce_args("stack", None if dim is not None else axis, False, dim)[0]
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     try:
         data = np.stack([t.data for t in tensors], axis=axis)

@@ -27,7 +27,7 @@
 # %%
 #| default_exp core.layers
 #| requires: 01 02
-#| public nn: Parameter, Module, Linear, Sequential, Dropout, Identity
+#| public nn: Parameter, Module, Linear, Sequential, ModuleList, ModuleDict, Dropout, Identity
 #| public nn.functional: linear, dropout
 
 # %% [markdown]
@@ -36,12 +36,14 @@
 # A `Parameter` is a `Tensor` that requires a gradient by default; `Module` discovers parameters by
 # walking its attributes, including lists of sub-modules. Walking the attributes on every call costs
 # microseconds, negligible next to one matrix multiply, and it keeps user code free of registration
-# calls. `state_dict` names each array by its attribute path (`blocks.0.attn.w_q.weight`), which is
+# calls. A plain `dict` of layers is *not* walked (as in PyTorch, where it is a classic silent bug: the
+# optimizer never sees those weights), so `Module` warns about one and points to `ModuleDict`. `state_dict` names each array by its attribute path (`blocks.0.attn.w_q.weight`), which is
 # what checkpoints and quantization (module 15) use.
 
 # %%
 #| export
 import math
+import warnings
 
 import numpy as np
 
@@ -77,6 +79,12 @@ class Module:
                 for index, item in enumerate(value):
                     if isinstance(item, (Module, Parameter)):
                         yield f"{name}.{index}", item
+            elif isinstance(value, dict) and any(isinstance(item, (Module, Parameter)) for item in value.values()):
+                warnings.warn(
+                    f"{type(self).__name__}.{name} is a plain dict holding modules or parameters; they are left out of "
+                    "parameters(), state_dict() and train()/eval() (as in PyTorch); fix: use nn.ModuleDict",
+                    stacklevel=3,
+                )
 
     def named_parameters(self, prefix: str = ""):
         ### BEGIN SOLUTION
@@ -97,6 +105,21 @@ class Module:
 
     def parameters(self) -> list:
         return [parameter for _, parameter in self.named_parameters()]
+
+    def register_buffer(self, name: str, value) -> None:
+        """Keep an array that is state but not a parameter (BatchNorm's running statistics): saved in
+        state_dict, never updated by an optimizer."""
+        self.__dict__.setdefault("_buffer_names", [])
+        if name not in self._buffer_names:
+            self._buffer_names.append(name)
+        setattr(self, name, np.asarray(value))
+
+    def named_buffers(self, prefix: str = ""):
+        for name in getattr(self, "_buffer_names", ()):
+            yield f"{prefix}{name}", getattr(self, name)
+        for name, child in self._children():
+            if isinstance(child, Module):
+                yield from child.named_buffers(prefix=f"{prefix}{name}.")
 
     def modules(self):
         yield self
@@ -120,18 +143,33 @@ class Module:
             parameter.grad = None
 
     def state_dict(self) -> dict:
-        return {name: parameter.data.copy() for name, parameter in self.named_parameters()}
+        state = {name: parameter.data.copy() for name, parameter in self.named_parameters()}
+        state.update((name, np.array(buffer, copy=True)) for name, buffer in self.named_buffers())
+        return state
+
+    def _buffer_owner(self, dotted: str):
+        *path, attribute = dotted.split(".")
+        owner = self
+        for part in path:
+            owner = dict(owner._children())[part]
+        return owner, attribute
 
     def load_state_dict(self, state: dict) -> None:
         own = dict(self.named_parameters())
-        missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
+        buffers = dict(self.named_buffers())
+        expected = set(own) | set(buffers)
+        missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
         if missing or unexpected:
             raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
-        for name, parameter in own.items():
+        for name, current in [*((n, p.data) for n, p in own.items()), *buffers.items()]:
             value = np.asarray(state[name])
-            if value.shape != parameter.shape:
-                raise ShapeError(f"load_state_dict: '{name}' has shape {parameter.shape}, checkpoint has {value.shape}")
-            parameter.data = value.astype(parameter.dtype, copy=True)
+            if value.shape != current.shape:
+                raise ShapeError(f"load_state_dict: '{name}' has shape {current.shape}, checkpoint has {value.shape}")
+        for name, parameter in own.items():
+            parameter.data = np.asarray(state[name]).astype(parameter.dtype, copy=True)
+        for name, buffer in buffers.items():
+            owner, attribute = self._buffer_owner(name)
+            setattr(owner, attribute, np.asarray(state[name]).astype(buffer.dtype, copy=True))
 
 # %% [markdown]
 # ## Linear
@@ -210,6 +248,96 @@ class Dropout(Module):
 class Identity(Module):
     def forward(self, x: Tensor) -> Tensor:
         return x
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered (named `0.weight`, `1.weight`, ... as in PyTorch)."""
+
+    def __init__(self, modules=()):
+        super().__init__()
+        self._items = []
+        self.extend(modules)
+
+    def _children(self):
+        for index, module in enumerate(self._items):
+            yield str(index), module
+
+    @staticmethod
+    def _checked(module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList holds Modules, got {type(module).__name__}; fix: wrap it in a Module")
+        return module
+
+    def append(self, module) -> "ModuleList":
+        self._items.append(self._checked(module))
+        return self
+
+    def extend(self, modules) -> "ModuleList":
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module) -> None:
+        self._items.insert(index, self._checked(module))
+
+    def __getitem__(self, index):
+        return ModuleList(self._items[index]) if isinstance(index, slice) else self._items[index]
+
+    def __setitem__(self, index: int, module) -> None:
+        self._items[index] = self._checked(module)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ModuleList has no forward(); iterate over it in your own forward()")
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered under their keys (e.g. `encoder.weight`)."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        self._items = {}
+        for key, module in dict(modules or {}).items():
+            self[key] = module
+
+    def _children(self):
+        yield from self._items.items()
+
+    def __setitem__(self, key: str, module) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ModuleDict keys are strings (they become parameter names), got {key!r}")
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict holds Modules, got {type(module).__name__} for key {key!r}")
+        self._items[key] = module
+
+    def __getitem__(self, key: str):
+        return self._items[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def keys(self):
+        return self._items.keys()
+
+    def values(self):
+        return self._items.values()
+
+    def items(self):
+        return self._items.items()
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ModuleDict has no forward(); pick modules by key in your own forward()")
 
 
 class Sequential(Module):

@@ -51,14 +51,44 @@ import numpy as np
 from tinytorch.core.tensor import Tensor, no_grad
 
 GRADIENT_RULES = {}
+# op -> (where the op is recorded, the attributes its rule reads). The recording happens in an earlier
+# module; when a recipe breaks this contract the error names that module and function, not this one.
+RECIPE_CONTRACTS = {}
 
 
-def register_gradient(op: str):
-    """Decorator: register rule(grad, out, parents, attrs) -> one gradient (or None) per parent."""
+class RecipeError(RuntimeError):
+    """A recorded operation lacks what its gradient rule needs; the message names the module that records it."""
+
+
+def register_gradient(op: str, recorded_by: str | None = None, needs: tuple = ()):
+    """Decorator: register rule(grad, out, parents, attrs) -> one gradient (or None) per parent.
+
+    `recorded_by` names the function that records `op` (e.g. "module 01 (tensor): Tensor.sum") and `needs`
+    the attributes it must record, so a broken recipe is reported where it is made.
+    """
     def decorate(rule):
         GRADIENT_RULES[op] = rule
+        RECIPE_CONTRACTS[op] = (recorded_by, tuple(needs))
         return rule
     return decorate
+
+
+def _recorder(op: str) -> str:
+    recorded_by = RECIPE_CONTRACTS.get(op, (None, ()))[0]
+    return recorded_by or f"the module whose function records '{op}'"
+
+
+def check_recipe(node) -> None:
+    """Raise RecipeError if node's recorded attributes miss one its gradient rule reads."""
+    needed = RECIPE_CONTRACTS.get(node._op, (None, ()))[1]
+    attrs = node._attrs if isinstance(node._attrs, dict) else {}
+    missing = [name for name in needed if name not in attrs]
+    if missing:
+        raise RecipeError(
+            f"backward: operation '{node._op}' was recorded without attribute(s) {missing} (it recorded {sorted(attrs)}); "
+            f"the recipe is made in {_recorder(node._op)}: fix it there to pass "
+            + ", ".join(f"{name}=..." for name in missing) + " to Tensor._from_op"
+        )
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -86,17 +116,17 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 # %%
 #| export
-@register_gradient("add")
+@register_gradient("add", "module 01 (tensor): Tensor.__add__")
 def _add(g, out, parents, attrs):
     return g, g
 
 
-@register_gradient("sub")
+@register_gradient("sub", "module 01 (tensor): Tensor.__sub__")
 def _sub(g, out, parents, attrs):
     return g, -g
 
 
-@register_gradient("mul")
+@register_gradient("mul", "module 01 (tensor): Tensor.__mul__")
 def _mul(g, out, parents, attrs):
     ### BEGIN SOLUTION
     ### HINT: product rule: each operand's gradient is g times the other operand's data
@@ -105,7 +135,7 @@ def _mul(g, out, parents, attrs):
     ### END SOLUTION
 
 
-@register_gradient("div")
+@register_gradient("div", "module 01 (tensor): Tensor.__truediv__")
 def _div(g, out, parents, attrs):
     ### BEGIN SOLUTION
     ### HINT: ∂(a/b)/∂a = 1/b and ∂(a/b)/∂b = -a/b²; multiply both by g
@@ -114,38 +144,64 @@ def _div(g, out, parents, attrs):
     ### END SOLUTION
 
 
-@register_gradient("neg")
+@register_gradient("neg", "module 01 (tensor): Tensor.__neg__")
 def _neg(g, out, parents, attrs):
     return (-g,)
 
 
-@register_gradient("pow")
+@register_gradient("pow", "module 01 (tensor): Tensor.__pow__", needs=("exponent",))
 def _pow(g, out, parents, attrs):
     (x,), p = parents, attrs["exponent"]
     return (g * p * x.data ** (p - 1),)
 
 
-@register_gradient("exp")
+@register_gradient("exp", "module 01 (tensor): Tensor.exp")
 def _exp(g, out, parents, attrs):
     return (g * out.data,)
 
 
-@register_gradient("log")
+@register_gradient("log", "module 01 (tensor): Tensor.log")
 def _log(g, out, parents, attrs):
     return (g / parents[0].data,)
 
 
-@register_gradient("sqrt")
+@register_gradient("sqrt", "module 01 (tensor): Tensor.sqrt")
 def _sqrt(g, out, parents, attrs):
     return (g * 0.5 / out.data,)
 
 
-@register_gradient("abs")
+@register_gradient("abs", "module 01 (tensor): Tensor.abs")
 def _abs(g, out, parents, attrs):
     return (g * np.sign(parents[0].data),)
 
 
-@register_gradient("masked_fill")
+@register_gradient("clamp", "module 01 (tensor): Tensor.clamp", needs=("min", "max"))
+def _clamp(g, out, parents, attrs):
+    x, low, high = parents[0].data, attrs["min"], attrs["max"]
+    inside = np.ones(x.shape, dtype=bool)
+    if low is not None:
+        inside &= x >= low
+    if high is not None:
+        inside &= x <= high
+    return (g * inside,)
+
+
+@register_gradient("clone", "module 01 (tensor): Tensor.clone")
+def _clone(g, out, parents, attrs):
+    return (g,)
+
+
+@register_gradient("cast", "module 01 (tensor): Tensor.type / .float() / .double() / .to(dtype)")
+def _cast(g, out, parents, attrs):
+    return (g.astype(parents[0].dtype, copy=False),)
+
+
+@register_gradient("expand", "module 01 (tensor): Tensor.expand")
+def _expand(g, out, parents, attrs):
+    return (g,)  # the engine's unbroadcast sums over the expanded axes
+
+
+@register_gradient("masked_fill", "module 01 (tensor): Tensor.masked_fill", needs=("mask",))
 def _masked_fill(g, out, parents, attrs):
     return (np.where(attrs["mask"], 0, g),)
 
@@ -154,7 +210,7 @@ def _swap(x: np.ndarray) -> np.ndarray:
     return np.swapaxes(x, -1, -2)
 
 
-@register_gradient("matmul")
+@register_gradient("matmul", "module 01 (tensor): Tensor.__matmul__")
 def _matmul(g, out, parents, attrs):
     ### BEGIN SOLUTION
     ### HINT: dA = g @ B^T and dB = A^T @ g; treat 1-D operands as a row (A) or column (B) first
@@ -191,7 +247,7 @@ def _expand_reduced(g, shape, axis, keepdims):
     return np.broadcast_to(g, shape)
 
 
-@register_gradient("sum")
+@register_gradient("sum", "module 01 (tensor): Tensor.sum", needs=("axis", "keepdims"))
 def _sum(g, out, parents, attrs):
     ### BEGIN SOLUTION
     ### HINT: every summed element receives g unchanged: _expand_reduced puts the reduced axes back
@@ -199,15 +255,16 @@ def _sum(g, out, parents, attrs):
     ### END SOLUTION
 
 
-@register_gradient("mean")
+@register_gradient("mean", "module 01 (tensor): Tensor.mean", needs=("axis", "keepdims"))
 def _mean(g, out, parents, attrs):
     x = parents[0]
     count = x.data.size / max(out.data.size, 1)
     return (_expand_reduced(g, x.shape, attrs["axis"], attrs["keepdims"]) / count,)
 
 
-@register_gradient("max")
-def _max(g, out, parents, attrs):
+@register_gradient("max", "module 01 (tensor): Tensor.max", needs=("axis", "keepdims"))
+@register_gradient("min", "module 01 (tensor): Tensor.min", needs=("axis", "keepdims"))
+def _extreme(g, out, parents, attrs):
     x, axis, keepdims = parents[0], attrs["axis"], attrs["keepdims"]
     peak = _expand_reduced(out.data, x.shape, axis, keepdims)
     winners = (x.data == peak).astype(x.dtype)
@@ -215,12 +272,12 @@ def _max(g, out, parents, attrs):
     return (_expand_reduced(g, x.shape, axis, keepdims) * share,)
 
 
-@register_gradient("reshape")
+@register_gradient("reshape", "module 01 (tensor): Tensor.reshape")
 def _reshape(g, out, parents, attrs):
     return (g.reshape(parents[0].shape),)
 
 
-@register_gradient("permute")
+@register_gradient("permute", "module 01 (tensor): Tensor.permute", needs=("axes",))
 def _permute(g, out, parents, attrs):
     return (np.transpose(g, np.argsort([a % g.ndim for a in attrs["axes"]])),)
 
@@ -230,7 +287,7 @@ def _is_advanced(index) -> bool:
     return any(isinstance(i, (np.ndarray, list)) for i in items)
 
 
-@register_gradient("getitem")
+@register_gradient("getitem", "module 01 (tensor): Tensor.__getitem__", needs=("index",))
 def _getitem(g, out, parents, attrs):
     ### BEGIN SOLUTION
     ### HINT: scatter g into zeros of the parent's shape; use np.add.at when the index may repeat rows
@@ -244,13 +301,13 @@ def _getitem(g, out, parents, attrs):
     ### END SOLUTION
 
 
-@register_gradient("cat")
+@register_gradient("cat", "module 01 (tensor): cat", needs=("axis",))
 def _cat(g, out, parents, attrs):
     sizes = np.cumsum([p.shape[attrs["axis"]] for p in parents])[:-1]
     return tuple(np.split(g, sizes, axis=attrs["axis"]))
 
 
-@register_gradient("stack")
+@register_gradient("stack", "module 01 (tensor): stack", needs=("axis",))
 def _stack(g, out, parents, attrs):
     return tuple(np.moveaxis(g, attrs["axis"], 0))
 
@@ -263,31 +320,34 @@ def _stack(g, out, parents, attrs):
 
 # %%
 #| export
-@register_gradient("relu")
+@register_gradient("relu", "module 02 (activations): relu")
 def _relu(g, out, parents, attrs):
     return (g * (parents[0].data > 0),)
 
 
-@register_gradient("sigmoid")
+@register_gradient("sigmoid", "module 02 (activations): sigmoid")
 def _sigmoid(g, out, parents, attrs):
     s = out.data
     return (g * s * (1 - s),)
 
 
-@register_gradient("tanh")
+@register_gradient("tanh", "module 02 (activations): tanh")
 def _tanh(g, out, parents, attrs):
     return (g * (1 - out.data * out.data),)
 
 
-@register_gradient("gelu")
+@register_gradient("gelu", "module 02 (activations): gelu", needs=("approximate",))
 def _gelu(g, out, parents, attrs):
-    x, t = parents[0].data, attrs["tanh"]
-    c = np.sqrt(2.0 / np.pi)
+    x = parents[0].data
+    if attrs["approximate"] == "none":
+        # d/dx x·Φ(x) = Φ(x) + x·φ(x), with φ the standard normal density
+        return (g * (attrs["cdf"] + x * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)),)
+    t, c = attrs["tanh"], np.sqrt(2.0 / np.pi)
     derivative = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
     return (g * derivative,)
 
 
-@register_gradient("softmax")
+@register_gradient("softmax", "module 02 (activations): softmax", needs=("axis",))
 def _softmax(g, out, parents, attrs):
     ### BEGIN SOLUTION
     ### HINT: s ⊙ (g - Σ g⊙s) with the sum over attrs["axis"] (keepdims), where s is the saved output
@@ -296,12 +356,12 @@ def _softmax(g, out, parents, attrs):
     ### END SOLUTION
 
 
-@register_gradient("log_softmax")
+@register_gradient("log_softmax", "module 02 (activations): log_softmax", needs=("axis",))
 def _log_softmax(g, out, parents, attrs):
     return (g - np.exp(out.data) * g.sum(axis=attrs["axis"], keepdims=True),)
 
 
-@register_gradient("linear")
+@register_gradient("linear", "module 03 (layers): linear")
 def _linear(g, out, parents, attrs):
     x, w = parents[0].data, parents[1].data
     g2 = g.reshape(-1, g.shape[-1])
@@ -311,7 +371,7 @@ def _linear(g, out, parents, attrs):
     return tuple(grads)
 
 
-@register_gradient("cross_entropy")
+@register_gradient("cross_entropy", "module 04 (losses): cross_entropy", needs=("probs", "labels"))
 def _cross_entropy(g, out, parents, attrs):
     ### BEGIN SOLUTION
     ### HINT: the gradient of the mean loss is (probs - onehot(labels)) / rows, times g
@@ -330,6 +390,15 @@ def _cross_entropy(g, out, parents, attrs):
 # dictionary keyed by node identity; only leaves (tensors created by the user, e.g. parameters)
 # receive a `.grad`, and repeated `backward` calls add to it, as in PyTorch, which is why training
 # loops call `zero_grad()`.
+#
+# After the pass the graph is *freed*, as in PyTorch: every recorded node drops its parents and
+# attributes, which releases the activations they kept alive. A second `backward()` through the same
+# graph therefore raises instead of silently adding the gradients again; `retain_graph=True` keeps the
+# graph for a deliberate second pass.
+#
+# `parent_gradients` applies one node's rule. It checks the recipe first (the attributes each rule
+# reads are declared with `register_gradient(..., needs=...)`), so a recipe broken in an earlier module
+# is reported as that module's bug, naming the function that recorded it.
 
 # %%
 #| export
@@ -350,7 +419,50 @@ def topological_order(root: Tensor) -> list:
     return order
 
 
-def backward(root: Tensor, gradient=None) -> None:
+def parent_gradients(node: Tensor, g: np.ndarray) -> list:
+    """Apply node's gradient rule: one gradient (unbroadcast to the parent's shape) or None per parent."""
+    rule = GRADIENT_RULES.get(node._op)
+    if rule is None:
+        raise NotImplementedError(
+            f"backward: no gradient rule registered for operation '{node._op}' (known: {', '.join(sorted(GRADIENT_RULES))}); "
+            "fix: record the operation under one of these names, or register_gradient a rule for it"
+        )
+    check_recipe(node)
+    try:
+        grads = tuple(rule(g, node, node._parents, node._attrs))
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as error:
+        shapes = [p.shape for p in node._parents]
+        raise RecipeError(
+            f"backward: the gradient rule for '{node._op}' failed ({type(error).__name__}: {error}) on parents of shapes "
+            f"{shapes} and attributes {sorted(node._attrs or {})}; the rule is in module 05 (autograd), the recipe it "
+            f"reads is made in {_recorder(node._op)}: check both"
+        ) from error
+    if len(grads) != len(node._parents):
+        raise RecipeError(
+            f"backward: the rule for '{node._op}' returned {len(grads)} gradient(s) for {len(node._parents)} parent(s); "
+            f"the parents are recorded in {_recorder(node._op)}, the rule is in module 05 (autograd)"
+        )
+    out = []
+    for parent, parent_grad in zip(node._parents, grads):
+        if parent_grad is None or not parent.requires_grad:
+            out.append(None)
+            continue
+        parent_grad = np.asarray(parent_grad)
+        try:
+            out.append(unbroadcast(parent_grad, parent.shape))
+        except (ValueError, IndexError) as error:
+            raise RecipeError(
+                f"backward: the rule for '{node._op}' gave a gradient of shape {parent_grad.shape} for a parent of shape "
+                f"{parent.shape}; the rule is in module 05 (autograd), the operation is recorded in {_recorder(node._op)}"
+            ) from error
+    return out
+
+
+def _is_freed(node: Tensor) -> bool:
+    return node._op is not None and not node._parents
+
+
+def backward(root: Tensor, gradient=None, retain_graph: bool = False) -> None:
     if not root.requires_grad:
         raise RuntimeError(
             "backward: this tensor does not require gradients (no parameter with requires_grad=True fed into it, "
@@ -364,26 +476,33 @@ def backward(root: Tensor, gradient=None) -> None:
             )
         gradient = np.ones_like(root.data)
     gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
+    order = topological_order(root)
+    freed = [node._op for node in order if _is_freed(node)]
+    if freed:
+        raise RuntimeError(
+            f"backward: trying to backward through the graph a second time (operation '{freed[0]}' was freed by an "
+            "earlier backward()); fix: recompute the forward pass, or pass retain_graph=True to the first backward()"
+        )
     ### BEGIN SOLUTION
-    ### HINT: walk reversed(topological_order(root)); apply GRADIENT_RULES[node._op]; unbroadcast and accumulate
+    ### HINT: walk reversed(order); leaves (node._op is None) accumulate .grad; others pass parent_gradients(node, g) on
     grads = {id(root): gradient}
-    for node in reversed(topological_order(root)):
+    for node in reversed(order):
         g = grads.pop(id(node), None)
         if g is None:
             continue
         if node._op is None:
             node.grad = Tensor(g.copy() if node.grad is None else node.grad.data + g)
             continue
-        rule = GRADIENT_RULES.get(node._op)
-        if rule is None:
-            raise NotImplementedError(f"backward: no gradient rule registered for operation '{node._op}'")
-        for parent, parent_grad in zip(node._parents, rule(g, node, node._parents, node._attrs)):
-            if parent_grad is None or not parent.requires_grad:
+        for parent, parent_grad in zip(node._parents, parent_gradients(node, g)):
+            if parent_grad is None:
                 continue
-            parent_grad = unbroadcast(np.asarray(parent_grad), parent.shape)
             key = id(parent)
             grads[key] = parent_grad if key not in grads else grads[key] + parent_grad
     ### END SOLUTION
+    if not retain_graph:
+        for node in order:
+            if node._op is not None:
+                node._parents, node._attrs = (), None
 
 # %% [markdown]
 # ## Gradient checking

@@ -102,6 +102,10 @@ class SGD(Optimizer):
 # Adam [Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015, arXiv:1412.6980]:
 # `m ← β1·m + (1-β1)·g`, `v ← β2·v + (1-β2)·g²`, bias-corrected by `1-βᵗ` because both start at zero,
 # then `w ← w - lr·m̂/(√v̂ + ε)`. AdamW shrinks the weights by `lr·λ·w` separately.
+#
+# The `t` in `1-βᵗ` counts the updates *this parameter* has received, as in PyTorch, not the calls
+# to `step()`: an embedding row or a layer that first gets a gradient at step 100 starts with `m` and `v`
+# at zero, and correcting them with `t = 100` would shrink its first update roughly tenfold.
 
 # %%
 #| export
@@ -111,6 +115,7 @@ class Adam(Optimizer):
         self.beta1, self.beta2 = betas
         self.eps, self.weight_decay = eps, weight_decay
         self._buffers = {}
+        self.param_steps = {}  # parameter index -> updates it has received (its own t)
 
     def _decay(self, param, grad):
         return grad + self.weight_decay * param.data if self.weight_decay else grad
@@ -118,7 +123,7 @@ class Adam(Optimizer):
     def _update(self, index, param, grad):
         grad = self._decay(param, grad)
         ### BEGIN SOLUTION
-        ### HINT: keep m and v per parameter in self._buffers; correct both by 1 - beta**t before the step
+        ### HINT: keep m, v and the step count t per parameter (self._buffers, self.param_steps); correct by 1 - beta**t
         if ("m", index) not in self._buffers:
             self._buffers[("m", index)] = np.zeros_like(param.data)
             self._buffers[("v", index)] = np.zeros_like(param.data)
@@ -127,7 +132,7 @@ class Adam(Optimizer):
         m += (1 - self.beta1) * grad
         v *= self.beta2
         v += (1 - self.beta2) * grad * grad
-        t = self.step_count
+        t = self.param_steps[index] = self.param_steps.get(index, 0) + 1
         step_size = self.lr * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
         param.data -= (step_size * m / (np.sqrt(v) + self.eps * np.sqrt(1 - self.beta2**t))).astype(param.dtype, copy=False)
         ### END SOLUTION

@@ -48,27 +48,45 @@ MASKED = -1e9
 
 
 def causal_mask(length: int, key_length: int | None = None) -> np.ndarray:
-    """True where a query must not look: key position > query position (aligned at the end)."""
+    """True where a query may attend (PyTorch's boolean meaning): keys at or before its position.
+
+    With more keys than queries (a KV cache) the queries are the *last* `length` positions, so the mask is
+    aligned to the end: the final query sees every key.
+    """
     key_length = length if key_length is None else key_length
-    return np.triu(np.ones((length, key_length), dtype=bool), k=key_length - length + 1)
+    return np.tril(np.ones((length, key_length), dtype=bool), k=key_length - length)
 
 
-def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, attn_mask=None, is_causal: bool = False,
-                                 dropout_p: float = 0.0, training: bool = False, return_weights: bool = False):
-    """softmax(q kᵀ / √d) v over the last two axes; masks are True where attention is forbidden."""
+def _as_mask(mask) -> np.ndarray:
+    return np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+
+
+def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, attn_mask=None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None, *, training: bool = True,
+                                 return_weights: bool = False):
+    """softmax(q kᵀ / √d + mask) v over the last two axes, with torch.nn.functional's mask meaning.
+
+    A boolean attn_mask is True where attention is *allowed*; a float attn_mask is added to the scores
+    (use -inf or a large negative number to block). is_causal=True applies torch's lower-triangular mask
+    (query i sees keys 0..i) and cannot be combined with attn_mask, as in PyTorch. scale defaults to 1/√d.
+    """
     if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
         raise ShapeError(f"attention: q {q.shape}, k {k.shape}, v {v.shape} do not fit (need q.d == k.d and k.T == v.T)")
-    ### BEGIN SOLUTION
-    ### HINT: scores = q @ kᵀ * (1/√d); masked_fill the forbidden entries with a large negative; softmax; @ v
-    scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))
-    mask = None
+    if is_causal and attn_mask is not None:
+        raise ValueError("scaled_dot_product_attention: pass attn_mask or is_causal=True, not both (as in PyTorch); "
+                         "fix: fold the causal mask into attn_mask")
     if is_causal:
-        mask = causal_mask(q.shape[-2], k.shape[-2])
+        attn_mask = np.tril(np.ones((q.shape[-2], k.shape[-2]), dtype=bool))
+    ### BEGIN SOLUTION
+    ### HINT: scores = q @ kᵀ * scale (1/√d); a bool mask keeps True entries (masked_fill ~mask with MASKED), a float one is added
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scores = (q @ k.transpose(-2, -1)) * scale
     if attn_mask is not None:
-        extra = np.asarray(attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask, dtype=bool)
-        mask = extra if mask is None else (mask | extra)
-    if mask is not None:
-        scores = scores.masked_fill(mask, MASKED)
+        mask = _as_mask(attn_mask)
+        if mask.dtype == bool:
+            scores = scores.masked_fill(~mask, MASKED)
+        else:
+            scores = scores + Tensor(mask.astype(scores.dtype, copy=False))
     weights = softmax(scores, axis=-1)
     if dropout_p:
         weights = dropout(weights, dropout_p, training)
@@ -82,6 +100,10 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, attn_mask=None
 # Like PyTorch, the query, key and value projections are one `(3E, E)` matrix (`in_proj`), so
 # self-attention needs one matrix multiply instead of three. Heads are a reshape, `(B, T, E) →
 # (B, T, H, D) → (B, H, T, D)`, not extra parameters. Inputs are always batch-first `(B, T, E)`.
+#
+# PyTorch gives a boolean mask opposite meanings in its two attention APIs, and we follow both so that
+# code ports unchanged: for `scaled_dot_product_attention` True means "may attend", for
+# `MultiheadAttention` True means "blocked". The module converts before calling the function.
 
 # %%
 #| export
@@ -115,10 +137,21 @@ class MultiheadAttention(Module):
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, attn_mask=None, is_causal: bool = False,
                 need_weights: bool = False):
+        """attn_mask has torch.nn.MultiheadAttention's meaning: a boolean True *blocks* a position, a float is
+        added to the scores. is_causal=True blocks future keys (and combines with attn_mask)."""
         if query.ndim != 3 or query.shape[-1] != self.embed_dim:
             raise ShapeError(f"MultiheadAttention: expected (batch, time, {self.embed_dim}) input, got {query.shape}")
         q, k, v = (self.split_heads(t) for t in self.project(query, key, value))
-        out, weights = scaled_dot_product_attention(q, k, v, attn_mask, is_causal, self.dropout, self.training, return_weights=True)
+        mask = None
+        if attn_mask is not None:
+            mask = _as_mask(attn_mask)
+            mask = ~mask if mask.dtype == bool else mask  # to scaled_dot_product_attention's meaning (True = attend)
+        if is_causal and mask is not None:
+            allowed = np.tril(np.ones((q.shape[-2], k.shape[-2]), dtype=bool))
+            mask = (mask & allowed) if mask.dtype == bool else np.where(allowed, mask, MASKED)
+            is_causal = False
+        out, weights = scaled_dot_product_attention(q, k, v, mask, self.dropout, is_causal, training=self.training,
+                                                    return_weights=True)
         out = self.out_proj(self.merge_heads(out))
         return out, (weights.mean(axis=1) if need_weights else None)
 

@@ -12,7 +12,7 @@ RNG = np.random.default_rng(0)
 def reference_attention(q, k, v, mask=None):
     scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
     if mask is not None:
-        scores = np.where(mask, -1e9, scores)
+        scores = np.where(mask, scores, -1e9)  # True = may attend
     w = np.exp(scores - scores.max(-1, keepdims=True))
     w /= w.sum(-1, keepdims=True)
     return w @ v
@@ -25,8 +25,9 @@ def test_matches_reference_with_causal_mask():
 
 
 def test_causal_mask_shape_for_cached_keys():
-    assert causal_mask(3).tolist() == [[False, True, True], [False, False, True], [False, False, False]]
-    assert causal_mask(1, 4).tolist() == [[False, False, False, False]]
+    assert causal_mask(3).tolist() == [[True, False, False], [True, True, False], [True, True, True]]
+    assert causal_mask(1, 4).tolist() == [[True, True, True, True]]
+    assert causal_mask(2, 4).tolist() == [[True, True, True, False], [True, True, True, True]]
 
 
 def test_causal_output_ignores_the_future():
@@ -55,3 +56,21 @@ def test_multihead_shapes_weights_and_cross_attention():
 def test_attention_gradients():
     q, k, v = (Tensor(RNG.standard_normal((1, 2, 4, 3)), requires_grad=True) for _ in range(3))
     assert gradcheck(lambda q, k, v: scaled_dot_product_attention(q, k, v, is_causal=True), [q, k, v])
+
+
+def test_boolean_masks_follow_pytorch_in_both_apis():
+    q, k, v = (Tensor(RNG.standard_normal((1, 4, 3))) for _ in range(3))
+    keep = np.array([[True, True, False, False]] * 4)
+    # scaled_dot_product_attention: True = may attend, so keys 2 and 3 are ignored
+    out = scaled_dot_product_attention(q, k, v, attn_mask=keep)
+    np.testing.assert_allclose(out.data, reference_attention(q.data, k.data, v.data, np.broadcast_to(keep, (1, 4, 4))), rtol=1e-8)
+    # a float mask is added to the scores
+    additive = np.where(keep, 0.0, -1e9)
+    np.testing.assert_allclose(scaled_dot_product_attention(q, k, v, attn_mask=additive).data, out.data, rtol=1e-8)
+    with pytest.raises(ValueError, match="not both"):
+        scaled_dot_product_attention(q, k, v, attn_mask=keep, is_causal=True)
+    # MultiheadAttention: True = blocked (torch.nn.MultiheadAttention's meaning)
+    mha = MultiheadAttention(6, 2)
+    x = randn(1, 4, 6)
+    blocked = ~causal_mask(4)
+    np.testing.assert_allclose(mha(x, x, x, attn_mask=blocked)[0].data, mha(x, x, x, is_causal=True)[0].data, rtol=1e-6)

@@ -87,12 +87,12 @@ def _cached_attention(attn, x: np.ndarray, cache: KVCache, layer: int) -> np.nda
     qkv = attn.in_proj(Tensor(x)).data.reshape(b, t, 3, h, d)
     q, k, v = (qkv[:, :, i].transpose(0, 2, 1, 3) for i in range(3))
     ### BEGIN SOLUTION
-    ### HINT: keys, values = cache.append(...); softmax(q @ keysᵀ / √d) in NumPy, masked with causal_mask(t, keys.shape[2]) when t > 1
+    ### HINT: keys, values = cache.append(...); softmax(q @ keysᵀ / √d) in NumPy, keeping only entries where causal_mask(t, keys.shape[2]) is True, when t > 1
     ### HINT: out = weights @ values, heads merged back to shape (b, t, e)
     keys, values = cache.append(layer, k, v)
     scores = (q @ keys.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(d))
     if t > 1:
-        scores = np.where(causal_mask(t, keys.shape[2]), MASKED, scores)
+        scores = np.where(causal_mask(t, keys.shape[2]), scores, MASKED)  # True = may attend
     scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
     weights = scores / scores.sum(axis=-1, keepdims=True)
     out = (weights @ values).transpose(0, 2, 1, 3).reshape(b, t, e)

@@ -4,10 +4,33 @@
 import math
 
 import numpy as np
+from numpy.polynomial import chebyshev
 
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, _reduce_args
 
 _GELU_C = math.sqrt(2.0 / math.pi)
+
+# NumPy has no vectorised erf, so we build one the way math libraries do: a polynomial fitted once. For
+# z = |x| <= 6, erfc(z)·exp(z²) is smooth in t = 2/(2+z); a degree-18 Chebyshev interpolant of it (from
+# Python's scalar math.erfc at 19 points, at import) gives erf to an absolute error below 1e-14, which is
+# all GELU needs. Beyond 6, erf is ±1 to double precision.
+_ERF_LIMIT = 6.0
+_ERF_T_MIN = 2.0 / (2.0 + _ERF_LIMIT)
+
+
+def _scaled_erfc_samples(u: np.ndarray) -> np.ndarray:
+    z = 2.0 / (_ERF_T_MIN + (u + 1.0) / 2.0 * (1.0 - _ERF_T_MIN)) - 2.0
+    return np.array([math.erfc(v) * math.exp(v * v) for v in z])
+
+
+_ERF_COEFFICIENTS = chebyshev.chebinterpolate(_scaled_erfc_samples, 18)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """Vectorised error function in float64 (absolute error below 1e-14)."""
+    z = np.minimum(np.abs(x.astype(np.float64, copy=False)), _ERF_LIMIT)
+    u = (2.0 / (2.0 + z) - _ERF_T_MIN) * (2.0 / (1.0 - _ERF_T_MIN)) - 1.0
+    return np.copysign(1.0 - chebyshev.chebval(u, _ERF_COEFFICIENTS) * np.exp(-z * z), x)
 
 
 def _tensor(x) -> Tensor:
@@ -33,25 +56,36 @@ def tanh(x) -> Tensor:
     return Tensor._from_op(np.tanh(x.data), (x,), "tanh")
 
 
-def gelu(x) -> Tensor:
-    """Gaussian error linear unit, tanh approximation (as in GPT-2)."""
+def gelu(x, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit x·Φ(x): exact (erf) by default, or approximate="tanh" as in GPT-2.
+
+    Records "gelu" with approximate= and what the backward pass needs: Φ(x) as cdf= (exact) or the tanh as tanh=.
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' (exact erf form) or 'tanh', got {approximate!r}")
     x = _tensor(x)
     d = x.data
+    if approximate == "none":
+        cdf = 0.5 * (1.0 + _erf(d * (1.0 / math.sqrt(2.0))))
+        data = d * cdf
+        return Tensor._from_op(data.astype(d.dtype, copy=False), (x,), "gelu", approximate="none", cdf=cdf)
     t = np.tanh(_GELU_C * (d + 0.044715 * d * d * d))  # d*d*d: NumPy's float32 pow is ~30x slower
     data = 0.5 * d * (1.0 + t)
-    return Tensor._from_op(data.astype(d.dtype, copy=False), (x,), "gelu", tanh=t)
+    return Tensor._from_op(data.astype(d.dtype, copy=False), (x,), "gelu", approximate="tanh", tanh=t)
 
 
-def softmax(x, axis: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum for stability."""
+def softmax(x, axis: int = -1, *, dim=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis` (or PyTorch's `dim=`), shifted by the maximum for stability."""
+    axis = _reduce_args("softmax", None if dim is not None else axis, False, dim)[0]
     x = _tensor(x)
     shifted = np.exp(x.data - x.data.max(axis=axis, keepdims=True))
     data = shifted / shifted.sum(axis=axis, keepdims=True)
     return Tensor._from_op(data, (x,), "softmax", axis=axis)
 
 
-def log_softmax(x, axis: int = -1) -> Tensor:
+def log_softmax(x, axis: int = -1, *, dim=None) -> Tensor:
     """log(softmax(x)) computed as x - logsumexp(x), which stays finite when softmax underflows."""
+    axis = _reduce_args("log_softmax", None if dim is not None else axis, False, dim)[0]
     x = _tensor(x)
     shifted = x.data - x.data.max(axis=axis, keepdims=True)
     data = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
@@ -85,8 +119,16 @@ class Tanh(_Activation):
 
 
 class GELU(_Activation):
+    def __init__(self, approximate: str = "none"):
+        if approximate not in ("none", "tanh"):  # refused here rather than at the first forward pass
+            raise ValueError(f"GELU: approximate must be 'none' (exact erf form) or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
     def forward(self, x):
-        return gelu(x)
+        return gelu(x, self.approximate)
+
+    def __repr__(self) -> str:
+        return f"GELU(approximate={self.approximate!r})"
 
 
 class Softmax(_Activation):

@@ -60,6 +60,7 @@ class Adam(Optimizer):
         self.beta1, self.beta2 = betas
         self.eps, self.weight_decay = eps, weight_decay
         self._buffers = {}
+        self.param_steps = {}  # parameter index -> updates it has received (its own t)
 
     def _decay(self, param, grad):
         return grad + self.weight_decay * param.data if self.weight_decay else grad
@@ -74,7 +75,7 @@ class Adam(Optimizer):
         m += (1 - self.beta1) * grad
         v *= self.beta2
         v += (1 - self.beta2) * grad * grad
-        t = self.step_count
+        t = self.param_steps[index] = self.param_steps.get(index, 0) + 1
         step_size = self.lr * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
         param.data -= (step_size * m / (np.sqrt(v) + self.eps * np.sqrt(1 - self.beta2**t))).astype(param.dtype, copy=False)
 

@@ -54,7 +54,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padd
     return Tensor._from_op(np.ascontiguousarray(out), parents, "conv2d", cols=cols, stride=stride, padding=padding, out_hw=(ho, wo))
 
 
-@register_gradient("conv2d")
+@register_gradient("conv2d", "module 09 (spatial): conv2d", needs=("cols", "stride", "padding", "out_hw"))
 def _conv2d_grad(g, out, parents, attrs):
     x, weight = parents[0], parents[1]
     o = weight.shape[0]
@@ -86,7 +86,7 @@ def max_pool2d(x: Tensor, kernel_size=2, stride=None) -> Tensor:
     return Tensor._from_op(out, (x,), "max_pool2d", winner=winner, kernel=kernel, stride=stride)
 
 
-@register_gradient("max_pool2d")
+@register_gradient("max_pool2d", "module 09 (spatial): max_pool2d", needs=("winner", "kernel", "stride"))
 def _max_pool2d_grad(g, out, parents, attrs):
     x = parents[0]
     (kh, kw), (sh, sw), winner = attrs["kernel"], attrs["stride"], attrs["winner"]
@@ -105,7 +105,7 @@ def avg_pool2d(x: Tensor, kernel_size=2, stride=None) -> Tensor:
     return Tensor._from_op(out, (x,), "avg_pool2d", kernel=kernel, stride=stride)
 
 
-@register_gradient("avg_pool2d")
+@register_gradient("avg_pool2d", "module 09 (spatial): avg_pool2d", needs=("kernel", "stride"))
 def _avg_pool2d_grad(g, out, parents, attrs):
     x = parents[0]
     (kh, kw), (sh, sw) = attrs["kernel"], attrs["stride"]
@@ -159,3 +159,68 @@ class Flatten(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x.flatten(self.start_dim)
+
+
+def batch_norm(x: Tensor, running_mean, running_var, weight=None, bias=None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (axis 1) of x; in training, update running_mean/running_var in place."""
+    if x.ndim < 2:
+        raise ShapeError(f"batch_norm: expected (N, C, ...) input, got shape {x.shape}")
+    channels = x.shape[1]
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, channels) + (1,) * (x.ndim - 2)
+    if training:
+        count = x.data.size // channels
+        if count < 2:
+            raise ValueError(f"batch_norm: training needs more than one value per channel, got input shape {x.shape}")
+        mean = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True, correction=0)
+        if running_mean is not None:
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean.data.reshape(channels)
+            running_var *= 1 - momentum
+            running_var += momentum * var.data.reshape(channels) * (count / (count - 1))
+        normalised = (x - mean) / (var + eps).sqrt()
+    else:
+        mean = Tensor(np.asarray(running_mean, dtype=x.dtype).reshape(shape))
+        inv_std = Tensor((1.0 / np.sqrt(np.asarray(running_var, dtype=x.dtype) + eps)).reshape(shape))
+        normalised = (x - mean) * inv_std
+    if weight is not None:
+        normalised = normalised * weight.reshape(shape)
+    if bias is not None:
+        normalised = normalised + bias.reshape(shape)
+    return normalised
+
+
+class _BatchNorm(Module):
+    expected_dims: tuple = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.weight = Parameter(np.ones(num_features, dtype=np.float32)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, dtype=np.float32)) if affine else None
+        self.register_buffer("running_mean", np.zeros(num_features, dtype=np.float32))
+        self.register_buffer("running_var", np.ones(num_features, dtype=np.float32))
+
+    def forward(self, x: Tensor) -> Tensor:
+        name = type(self).__name__
+        if x.ndim not in self.expected_dims or x.shape[1] != self.num_features:
+            wanted = " or ".join(f"{d}-D" for d in self.expected_dims)
+            raise ShapeError(f"{name}({self.num_features}): expected {wanted} input with {self.num_features} channels "
+                             f"on axis 1, got shape {x.shape}")
+        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training,
+                          self.momentum, self.eps)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.num_features}, eps={self.eps}, momentum={self.momentum})"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs, per channel C."""
+    expected_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) images, per channel C."""
+    expected_dims = (4,)

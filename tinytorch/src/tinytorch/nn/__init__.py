@@ -3,11 +3,11 @@
 
 """TinyTorch nn: names mirror PyTorch where the concept is the same."""
 from tinytorch.core.activations import ReLU, Sigmoid, Tanh, GELU, Softmax  # module 02
-from tinytorch.core.layers import Parameter, Module, Linear, Sequential, Dropout, Identity  # module 03
+from tinytorch.core.layers import Parameter, Module, Linear, Sequential, ModuleList, ModuleDict, Dropout, Identity  # module 03
 from tinytorch.core.losses import MSELoss, CrossEntropyLoss, BCEWithLogitsLoss  # module 04
-from tinytorch.core.spatial import Conv2d, MaxPool2d, AvgPool2d, Flatten  # module 09
+from tinytorch.core.spatial import Conv2d, MaxPool2d, AvgPool2d, Flatten, BatchNorm1d, BatchNorm2d  # module 09
 from tinytorch.text.embeddings import Embedding, PositionalEmbedding, SinusoidalPositionalEncoding  # module 11
 from tinytorch.core.attention import MultiheadAttention  # module 12
 from tinytorch.models.transformer import LayerNorm, FeedForward, TransformerBlock  # module 13
 from tinytorch.nn import functional
-__all__ = ['ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax', 'Parameter', 'Module', 'Linear', 'Sequential', 'Dropout', 'Identity', 'MSELoss', 'CrossEntropyLoss', 'BCEWithLogitsLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'Flatten', 'Embedding', 'PositionalEmbedding', 'SinusoidalPositionalEncoding', 'MultiheadAttention', 'LayerNorm', 'FeedForward', 'TransformerBlock', 'functional']
+__all__ = ['ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax', 'Parameter', 'Module', 'Linear', 'Sequential', 'ModuleList', 'ModuleDict', 'Dropout', 'Identity', 'MSELoss', 'CrossEntropyLoss', 'BCEWithLogitsLoss', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'Flatten', 'BatchNorm1d', 'BatchNorm2d', 'Embedding', 'PositionalEmbedding', 'SinusoidalPositionalEncoding', 'MultiheadAttention', 'LayerNorm', 'FeedForward', 'TransformerBlock', 'functional']

@@ -5,8 +5,8 @@
 from tinytorch.core.activations import relu, sigmoid, tanh, gelu, softmax, log_softmax  # module 02
 from tinytorch.core.layers import linear, dropout  # module 03
 from tinytorch.core.losses import mse_loss, cross_entropy, binary_cross_entropy_with_logits  # module 04
-from tinytorch.core.spatial import conv2d, max_pool2d, avg_pool2d  # module 09
+from tinytorch.core.spatial import conv2d, max_pool2d, avg_pool2d, batch_norm  # module 09
 from tinytorch.core.attention import scaled_dot_product_attention, causal_mask  # module 12
 from tinytorch.models.transformer import layer_norm  # module 13
 from tinytorch.optimization.acceleration import fused_bias_gelu  # module 18
-__all__ = ['relu', 'sigmoid', 'tanh', 'gelu', 'softmax', 'log_softmax', 'linear', 'dropout', 'mse_loss', 'cross_entropy', 'binary_cross_entropy_with_logits', 'conv2d', 'max_pool2d', 'avg_pool2d', 'scaled_dot_product_attention', 'causal_mask', 'layer_norm', 'fused_bias_gelu']
+__all__ = ['relu', 'sigmoid', 'tanh', 'gelu', 'softmax', 'log_softmax', 'linear', 'dropout', 'mse_loss', 'cross_entropy', 'binary_cross_entropy_with_logits', 'conv2d', 'max_pool2d', 'avg_pool2d', 'batch_norm', 'scaled_dot_product_attention', 'causal_mask', 'layer_norm', 'fused_bias_gelu']

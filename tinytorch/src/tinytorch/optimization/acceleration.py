@@ -46,13 +46,14 @@ def blocked_matmul(a: np.ndarray, b: np.ndarray, block: int = 64) -> np.ndarray:
 
 
 def fused_bias_gelu(x: Tensor, bias: Tensor) -> Tensor:
+    """gelu(x + bias, approximate="tanh") recorded as one step."""
     pre = x.data + bias.data
     t = np.tanh(_GELU_C * (pre + 0.044715 * pre * pre * pre))
     out = 0.5 * pre * (1.0 + t)
     return Tensor._from_op(out.astype(x.dtype, copy=False), (x, bias), "bias_gelu", pre=pre, tanh=t)
 
 
-@register_gradient("bias_gelu")
+@register_gradient("bias_gelu", "module 18 (acceleration): fused_bias_gelu", needs=("pre", "tanh"))
 def _bias_gelu_grad(g, out, parents, attrs):
     pre, t = attrs["pre"], attrs["tanh"]
     local = 0.5 * (1 + t) + 0.5 * pre * (1 - t * t) * _GELU_C * (1 + 3 * 0.044715 * pre * pre)

@@ -47,7 +47,7 @@ def _cached_attention(attn, x: np.ndarray, cache: KVCache, layer: int) -> np.nda
     keys, values = cache.append(layer, k, v)
     scores = (q @ keys.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(d))
     if t > 1:
-        scores = np.where(causal_mask(t, keys.shape[2]), MASKED, scores)
+        scores = np.where(causal_mask(t, keys.shape[2]), scores, MASKED)  # True = may attend
     scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
     weights = scores / scores.sum(axis=-1, keepdims=True)
     out = (weights @ values).transpose(0, 2, 1, 3).reshape(b, t, e)
