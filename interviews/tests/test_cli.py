@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -67,9 +68,34 @@ def test_progress_counts(run):
     clock.advance(minutes=11)
     later = json.loads(run(["progress", "--json"], clock).output)
     assert later["overall"]["due"] == 2  # both still in their learning steps
-    assert later["weakest_areas"][0]["area"] == "serving-latency"  # graded Again
+    # one Again in one review does not make an area "weakest": too few reviews to mean anything
+    assert later["weakest_areas"] == [] and later["most_reviews_in_an_area"] == 1
     text = run(["progress"], clock).output
-    assert "Seen 2/3" in text and "Weakest areas" in text
+    assert "Seen 2/3" in text and "By track" in text
+    assert "Weakest area: not yet; it needs 10 reviews in an area (most so far: 1)" in text
+
+
+def test_progress_trends_and_weakest_area_after_enough_reviews(run, data_dir):
+    from staffml.store import Review, Store
+
+    clock = FakeClock()
+    start = clock.now - timedelta(days=13)
+    with Store() as store:
+        for day in range(14):
+            at = start + timedelta(days=day)
+            # serving-latency: forgotten in the first week, remembered in the second
+            store.record_review(Review("edge-sample-second", 1 if day < 7 else 3, at))
+            # memory-hierarchy: remembered in the first week, forgotten in the second
+            store.record_review(Review("cloud-sample-bandwidth", 3 if day < 7 else 1, at - timedelta(hours=1)))
+    stats = json.loads(run(["progress", "--json"], clock).output)
+    serving, memory = stats["by_area"]["serving-latency"], stats["by_area"]["memory-hierarchy"]
+    assert serving["recall_last_7d"] == 1.0 and serving["recall_prior_7d"] == 0.0 and serving["trend"] == 1.0
+    assert memory["trend"] == -1.0
+    assert stats["by_track"]["edge"]["reviews"] == 14 and stats["by_track"]["tinyml"]["reviews"] == 0
+    assert [w["reviews"] for w in stats["weekly"]][-2:] == [14, 14]
+    assert {w["area"] for w in stats["weakest_areas"]} == {"serving-latency", "memory-hierarchy"}
+    text = run(["progress"], clock).output
+    assert "↑ +100 pts" in text and "↓ -100 pts" in text and "Weakest areas:" in text
 
 
 def test_streak_counts_consecutive_days(run):
@@ -87,16 +113,72 @@ def test_mock_with_short_timer_saves_session(run):
     # every clock read moves 20 s: a 1-minute mock runs out of time while notes are typed
     clock = FakeClock(step=timedelta(seconds=20))
     result = run(["mock", "--minutes", "1", "--seed", "1"], clock,
-                 input="first note\nsecond note\nthird note\n\n4\n")
+                 input="first note\nsecond note\n4\n")
     assert result.exit_code == 0, result.output
-    assert "left" in result.output and "Time is up." in result.output
-    assert "A strong answer covers" in result.output
-    assert "Saved mock session #1" in result.output
+    # the clock ran out after the first line; the next line is not a grade, so the grade is asked again
+    assert "Type 1/a (Again)" in result.output
+    assert "left for this question" in result.output and "Time is up for question 1." in result.output
+    assert "A strong answer covers" in result.output and "Your notes (time ran out)" in result.output
+    assert "Saved mock session #1: answered 1 of 1 question(s)" in result.output
     stats = json.loads(run(["progress", "--json"], FakeClock()).output)
     assert stats["mock_sessions"] == 1 and stats["overall"]["reviews"] == 1
     exported = json.loads(run(["export"], FakeClock()).output)
-    notes = exported["mock_sessions"][0]["answers"][0]["notes"]
-    assert notes.startswith("first note\nsecond note")
+    answer = exported["mock_sessions"][0]["answers"][0]
+    assert answer["notes"] == "first note" and answer["timed_out"] is True
+    assert answer["elapsed_s"] == 60 and answer["self_score"] == 4
+
+
+def test_empty_and_unscored_answers_are_not_counted(run):
+    clock = FakeClock(step=timedelta(seconds=1))
+    # three questions: the first left empty, the second answered but left unscored, the third scored
+    result = run(["mock", "--minutes", "30", "--seed", "3"], clock,
+                 input="\nsome notes\n\nmore notes\n\nq\n3\n")
+    assert result.exit_code == 0, result.output
+    assert "No answer was written: not counted as answered and not scored." in result.output
+    assert "answered 1 of 3 question(s)" in result.output and "mean self-score 3.0/4" in result.output
+    assert "no answer" in result.output and "unscored" in result.output
+    exported = json.loads(run(["export"], FakeClock()).output)
+    answers = exported["mock_sessions"][0]["answers"]
+    assert [a["self_score"] for a in answers] == [None, None, 3]
+    assert all(a["elapsed_s"] > 0 and a["timed_out"] is False for a in answers)
+    assert len(exported["reviews"]) == 1  # only the scored answer feeds the schedule
+
+
+def test_mock_countdown_runs_on_its_own_in_a_terminal(mini_bank, data_dir):
+    """A real terminal, a real clock, no input: the clock redraws itself and ends the question at zero."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    main, child = pty.openpty()
+    env = {**os.environ, "STAFFML_DATA_DIR": str(data_dir), "COLUMNS": "120", "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "staffml.cli", "--questions", str(mini_bank), "mock",
+                             "--minutes", "0.1", "--seed", "1"], stdin=child, stdout=child, stderr=child, env=env)
+    os.close(child)
+    output = b""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            ready, _, _ = select.select([main], [], [], 0.5)
+            if ready:
+                try:
+                    output += os.read(main, 65536)
+                except OSError:
+                    break
+            if b"Time is up for question 1" in output and b"Saved mock session" in output:
+                break
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(main)
+    text = output.decode("utf-8", "replace")
+    shown = set(re.findall(r"⏱ (00:0\d) left", text))
+    assert len(shown) >= 3, text  # redrawn without any key pressed
+    assert "\x1b[1A" in text  # rewritten in place, above the cursor
+    assert "Time is up for question 1." in text and "answered 0 of 1 question(s)" in text
 
 
 def test_mock_longer_session_ends_with_system_design(run):

@@ -22,6 +22,7 @@ from .checks import CheckError
 from .schema import AREA_TITLES, LEVEL_ORDER, TRACK_TITLES, Area, Level, Track
 from .scheduling import RATING_KEYS, RATING_NAMES
 from .store import MockAnswer, Review, Store, StoreError
+from .timed_input import LineReader
 
 Clock = Callable[[], datetime]
 MINUTES_PER_QUESTION = 9
@@ -225,62 +226,139 @@ def pick_mock_questions(bank: Bank, minutes: float, track: str | None, rng: rand
 
 
 def _clock_text(seconds: float) -> str:
-    seconds = max(0, int(seconds))
+    seconds = max(0, int(seconds + 0.999))  # 00:01 until the last second is over, then 00:00
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
+class Countdown:
+    """The per-question clock. On a terminal it redraws itself every second on the line above the
+    cursor (the notes being typed stay where they are); elsewhere it prints after each line."""
+
+    def __init__(self, live: bool):
+        self.live = live
+        self.lines_below = 0
+
+    def start(self, remaining: float) -> None:
+        click.echo(self._text(remaining))
+        self.lines_below = 0
+
+    def tick(self, remaining: float) -> None:
+        if self.live:
+            # save cursor, go up to the clock line, rewrite it, restore cursor
+            up = self.lines_below + 1
+            sys.stdout.write(f"\0337\033[{up}A\r\033[2K{self._text(remaining)}\0338")
+            sys.stdout.flush()
+
+    def line_entered(self, remaining: float) -> None:
+        if self.live:
+            self.lines_below += 1
+        else:
+            click.echo(self._text(remaining))
+
+    @staticmethod
+    def _text(remaining: float) -> str:
+        return f"⏱ {_clock_text(remaining)} left for this question · type notes, an empty line ends the answer"
+
+
+def _read_rating(reader: LineReader, prompt: str) -> int | None:
+    while True:
+        click.echo(f"{prompt} ", nl=False)
+        try:
+            answer = (reader.read() or "").strip().lower()
+        except EOFError:
+            click.echo()
+            return None
+        if answer in ("q", "quit", "s", "skip"):
+            return None
+        if answer in RATING_KEYS:
+            return RATING_KEYS[answer]
+        click.echo("Type 1/a (Again), 2/h (Hard), 3/g (Good), 4/e (Easy), or q to leave it unscored.")
+
+
 @cli.command()
-@click.option("--minutes", default=45.0, show_default=True, type=click.FloatRange(1, 240))
+@click.option("--minutes", default=45.0, show_default=True, type=click.FloatRange(0.1, 240),
+              help="Length of the interview; each question gets an equal share.")
 @click.option("--track", type=TRACK_CHOICE)
 @click.option("--seed", type=int, help="Pick the same questions again (default: random).")
 @click.pass_obj
 def mock(obj: Context, minutes: float, track, seed) -> None:
-    """A timed mixed interview: type notes per question, then self-score against the rubric."""
+    """A timed mixed interview: a live countdown per question, then self-score against the rubric."""
     console = _console()
     rng = random.Random(seed)
     questions = pick_mock_questions(obj.bank, minutes, track, rng)
     if not questions:
         raise click.ClickException("no questions match that track")
+    per_question_s = minutes * 60 / len(questions)
+    reader = LineReader(sys.stdin)
+    countdown = Countdown(live=sys.stdout.isatty())
     started = obj.clock()
-    deadline = started + timedelta(minutes=minutes)
-    console.print(f"Mock interview: {len(questions)} question(s), {minutes:g} minutes. "
-                  "Type your notes; an empty line moves to the next question.")
-    answered: list[tuple[LoadedQuestion, str, float]] = []
+    console.print(f"Mock interview: {len(questions)} question(s), {minutes:g} minutes, "
+                  f"{_clock_text(per_question_s)} per question. When a question's clock reaches zero the "
+                  "interview moves on. Type your notes; an empty line ends your answer.")
+    asked: list[MockAnswer] = []
     for index, lq in enumerate(questions, 1):
-        now = obj.clock()
-        if now >= deadline:
-            break
-        console.rule(f"Question {index}/{len(questions)} · ⏱ {_clock_text((deadline - now).total_seconds())} left")
+        console.rule(f"Question {index}/{len(questions)}")
         console.print(_scenario_panel(lq))
+        asked_at = obj.clock()
         lines: list[str] = []
-        asked_at = now
+        timed_out = False
+        countdown.start(per_question_s)
         while True:
-            line = click.prompt(">", default="", show_default=False, prompt_suffix=" ")
             now = obj.clock()
+            remaining = per_question_s - (now - asked_at).total_seconds()
+            if remaining <= 0:
+                timed_out = True
+                break
+            try:
+                line = reader.read(timeout=min(1.0, remaining))
+            except EOFError:
+                break
+            now = obj.clock()
+            remaining = per_question_s - (now - asked_at).total_seconds()
+            if line is None:
+                countdown.tick(remaining)
+                continue
             if not line.strip():
                 break
             lines.append(line)
-            remaining = (deadline - now).total_seconds()
             if remaining <= 0:
+                timed_out = True
                 break
-            console.print(Text(f"⏱ {_clock_text(remaining)} left", style="dim"))
-        answered.append((lq, "\n".join(lines), (now - asked_at).total_seconds()))
-        if now >= deadline:
-            console.print("[bold red]Time is up.[/]")
-            break
+            countdown.line_entered(remaining)
+        elapsed = min(per_question_s, (obj.clock() - asked_at).total_seconds())
+        if timed_out:
+            console.print(f"[bold red]⏱ Time is up for question {index}.[/] Moving on.")
+        asked.append(MockAnswer(lq.question.id, "\n".join(lines), None, elapsed, timed_out))
     console.rule("Review")
     answers: list[MockAnswer] = []
-    for lq, notes, elapsed in answered:
+    for answer, lq in zip(asked, questions):
         console.print(_scenario_panel(lq))
-        console.print(Panel(Text(notes or "(no notes)"), title="Your notes", title_align="left"))
+        status = " (time ran out)" if answer.timed_out else ""
+        console.print(Panel(Text(answer.notes or "(no answer written)"), title=f"Your notes{status}",
+                            title_align="left"))
         _answer_panels(lq, console)
-        score = _ask_rating("Self-score against the rubric: 1 Again · 2 Hard · 3 Good · 4 Easy (q to skip)")
-        answers.append(MockAnswer(lq.question.id, notes, score, elapsed))
+        score = None
+        if answer.notes.strip():
+            score = _read_rating(reader, "Self-score against the rubric: 1 Again · 2 Hard · 3 Good · 4 Easy "
+                                         "(q leaves it unscored)")
+        else:
+            console.print("No answer was written: not counted as answered and not scored.")
+        answers.append(MockAnswer(answer.question_id, answer.notes, score, answer.elapsed_s, answer.timed_out))
     finished = obj.clock()
     session_id = obj.store.record_mock(started, finished, minutes, track, answers)
-    scored = [a.self_score for a in answers if a.self_score is not None]
-    mean = f", mean self-score {sum(scored) / len(scored):.1f}/4" if scored else ""
-    console.print(f"Saved mock session #{session_id}: {len(answers)} of {len(questions)} question(s) answered{mean}.")
+    answered = [a for a in answers if a.answered]
+    mean = (f", mean self-score {sum(a.self_score for a in answered) / len(answered):.1f}/4" if answered else "")
+    timed = sum(a.timed_out for a in answers)
+    console.print(f"Saved mock session #{session_id}: answered {len(answered)} of {len(questions)} question(s) "
+                  f"(notes written and self-scored){mean}; {timed} ran out of time.")
+    table = Table(title="Time per question")
+    for column in ("question", "time", "outcome"):
+        table.add_column(column)
+    for a in answers:
+        outcome = ("answered" if a.answered else "no answer" if not a.notes.strip() else "unscored") + \
+            (" · time ran out" if a.timed_out else "")
+        table.add_row(a.question_id, _clock_text(a.elapsed_s), outcome)
+    console.print(table)
 
 
 # ----- progress, search, show -----------------------------------------------------------------
@@ -303,18 +381,39 @@ def progress(obj: Context, as_json: bool) -> None:
     console.print(f"Seen {o['seen']}/{o['total']} · due {o['due']} · retention {_pct(o['retention'])} · "
                   f"recall {_pct(o['recall_rate'])} · streak {stats['streak_days']} day(s) · "
                   f"mock sessions {stats['mock_sessions']}")
-    for label, rows, titles in (("Area", stats["by_area"], {a.value: t for a, t in AREA_TITLES.items()}),
+    track_titles = {t.value: title for t, title in TRACK_TITLES.items()}
+    area_titles = {a.value: t for a, t in AREA_TITLES.items()}
+    for label, rows, titles in (("Track", stats["by_track"], track_titles), ("Area", stats["by_area"], area_titles),
                                 ("Level", stats["by_level"], {lvl.value: lvl.value for lvl in Level})):
         table = Table(title=f"By {label.lower()}")
-        for column in (label, "Seen", "Due", "Retention", "Recall"):
+        for column in (label, "Seen", "Due", "Retention", "Recall", "Last 7 days", "Trend"):
             table.add_column(column, justify="left" if column == label else "right")
         for key, row in rows.items():
             table.add_row(titles[key], f"{row['seen']}/{row['total']}", str(row["due"]),
-                          _pct(row["retention"]), _pct(row["recall_rate"]))
+                          _pct(row["retention"]), _pct(row["recall_rate"]), _pct(row["recall_last_7d"]),
+                          _trend(row["trend"]))
         console.print(table)
+    weeks = [w for w in stats["weekly"] if w["reviews"]]
+    if weeks:
+        console.print("Weekly recall: " + " → ".join(
+            f"{w['week_ending']} {_pct(w['recall_rate'])} ({w['reviews']})" for w in stats["weekly"] if w["reviews"]))
+    if stats["mock_history"]:
+        console.print("Mock interviews: " + " → ".join(
+            f"{m['answered']}/{m['asked']}" + (f" @ {m['mean_score']:.1f}" if m["mean_score"] is not None else "")
+            for m in stats["mock_history"]))
     if stats["weakest_areas"]:
         weakest = ", ".join(f"{w['title']} ({_pct(w['retention'])})" for w in stats["weakest_areas"])
         console.print(f"Weakest areas: {weakest}")
+    else:
+        console.print(f"Weakest area: not yet; it needs {stats['min_reviews_for_weakest']} reviews in an area "
+                      f"(most so far: {stats['most_reviews_in_an_area']}).")
+
+
+def _trend(delta: float | None) -> str:
+    if delta is None:
+        return "–"
+    arrow = "↑" if delta > 0.005 else "↓" if delta < -0.005 else "→"
+    return f"{arrow} {delta * 100:+.0f} pts"
 
 
 @cli.command()
@@ -444,3 +543,7 @@ def site(obj: Context, out: Path) -> None:
 
 def main() -> None:
     cli(prog_name="staffml")
+
+
+if __name__ == "__main__":
+    main()

@@ -62,6 +62,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (session_id, position)
     );
     """,
+    # v3: whether the question's countdown reached zero before the candidate finished.
+    """
+    ALTER TABLE mock_answers ADD COLUMN timed_out INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -101,6 +105,12 @@ class MockAnswer:
     notes: str
     self_score: int | None
     elapsed_s: float
+    timed_out: bool = False
+
+    @property
+    def answered(self) -> bool:
+        """Counted as answered only with notes written and a self-score given."""
+        return bool(self.notes.strip()) and self.self_score is not None
 
 
 def _fix_hint(path: Path) -> str:
@@ -268,9 +278,10 @@ class Store:
             ).lastrowid
             for position, answer in enumerate(answers):
                 conn.execute(
-                    "INSERT INTO mock_answers (session_id, position, question_id, notes, self_score, elapsed_s) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (session_id, position, answer.question_id, answer.notes, answer.self_score, answer.elapsed_s),
+                    "INSERT INTO mock_answers (session_id, position, question_id, notes, self_score, elapsed_s, "
+                    "timed_out) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (session_id, position, answer.question_id, answer.notes, answer.self_score, answer.elapsed_s,
+                     int(answer.timed_out)),
                 )
             scored = [a for a in answers if a.self_score is not None]
             for offset, answer in enumerate(scored):
@@ -295,9 +306,9 @@ class Store:
             "SELECT id, started_at, finished_at, minutes, track FROM mock_sessions ORDER BY id"
         ).fetchall():
             answers = [
-                {"question_id": q, "notes": n, "self_score": s, "elapsed_s": e}
-                for q, n, s, e in self.conn.execute(
-                    "SELECT question_id, notes, self_score, elapsed_s FROM mock_answers "
+                {"question_id": q, "notes": n, "self_score": s, "elapsed_s": e, "timed_out": bool(t)}
+                for q, n, s, e, t in self.conn.execute(
+                    "SELECT question_id, notes, self_score, elapsed_s, timed_out FROM mock_answers "
                     "WHERE session_id = ? ORDER BY position",
                     (sid,),
                 ).fetchall()
@@ -356,9 +367,10 @@ class Store:
                 ).lastrowid
                 for position, a in enumerate(s["answers"]):
                     conn.execute(
-                        "INSERT INTO mock_answers (session_id, position, question_id, notes, self_score, elapsed_s) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        (sid, position, a["question_id"], a["notes"], a.get("self_score"), a["elapsed_s"]),
+                        "INSERT INTO mock_answers (session_id, position, question_id, notes, self_score, elapsed_s, "
+                        "timed_out) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (sid, position, a["question_id"], a["notes"], a.get("self_score"), a["elapsed_s"],
+                         int(bool(a.get("timed_out", False)))),
                     )
                 added_sessions += 1
             for question_id in touched:
