@@ -28,6 +28,12 @@ class McuBoard:
     app_ram_bytes: int     # PlatformIO upload.maximum_ram_size
     sensors: tuple[str, ...]
     labs: tuple[str, ...]
+    # PlatformIO pins (the same lines are in kits/boards/<key>/platformio.ini) and the macro the
+    # board manifest defines, which KitsCoreCheck.h keys its core check on.
+    platform_pin: str = ""
+    framework_pin: str = ""
+    board_define: str = ""
+    cpu: str = ""          # what `kits size` builds for: "cortex-m4", "cortex-m7" or "xtensa-lx7"
 
     def mcu_limits(self) -> dict:
         """Flash and SRAM of the MCU from the mlsysim catalog."""
@@ -53,13 +59,17 @@ class LinuxBoard:
 MCU_BOARDS = {
     "nano33ble": McuBoard("nano33ble", "Arduino Nano 33 BLE Sense", "nRF52840", "nordicnrf52", "nano33ble",
                           "arduino", 983040, 262144, ("PDM microphone", "LSM9DS1 IMU"),
-                          ("keyword-spotting", "motion")),
+                          ("keyword-spotting", "motion"), "platformio/nordicnrf52 @ 10.11.0",
+                          "platformio/framework-arduino-mbed @ ~4.5.0", "ARDUINO_ARDUINO_NANO33BLE", "cortex-m4"),
     "nicla_vision": McuBoard("nicla_vision", "Arduino Nicla Vision", "STM32H747", "ststm32", "nicla_vision",
                              "arduino", 786432, 523624, ("PDM microphone", "LSM6DSOX IMU", "GC2145 camera"),
-                             ("keyword-spotting", "motion", "image-classification")),
+                             ("keyword-spotting", "motion", "image-classification"), "platformio/ststm32 @ 19.6.0",
+                             "platformio/framework-arduino-mbed @ ~4.5.0", "ARDUINO_NICLA_VISION", "cortex-m7"),
     "xiao_esp32s3": McuBoard("xiao_esp32s3", "Seeed XIAO ESP32S3 Sense", "ESP32-S3", "espressif32",
                              "seeed_xiao_esp32s3", "arduino", 8388608, 327680,
-                             ("PDM microphone", "OV2640 camera"), ("keyword-spotting", "image-classification")),
+                             ("PDM microphone", "OV2640 camera"), ("keyword-spotting", "image-classification"),
+                             "platformio/espressif32 @ 6.13.0", "platformio/framework-arduinoespressif32 @ ~3.20017.0",
+                             "ARDUINO_XIAO_ESP32S3", "xtensa-lx7"),
 }
 
 LINUX_BOARDS = {

@@ -2,6 +2,8 @@
 // chosen by the PlatformIO environment (-DKITS_LAB_KWS / -DKITS_LAB_MOTION).
 #include <Arduino.h>
 
+#include "KitsCoreCheck.h"
+
 #include "KitsLabs.h"
 
 #if defined(KITS_LAB_MOTION)

@@ -2,6 +2,8 @@
 // (OV2640 camera), chosen by the PlatformIO environment.
 #include <Arduino.h>
 
+#include "KitsCoreCheck.h"
+
 #include "KitsLabs.h"
 
 #if defined(KITS_LAB_IMAGE)
