@@ -239,11 +239,9 @@ def flash(board_key: str, lab: str, port: str | None, dry_run: bool) -> None:
 
 
 def _environments(board_key: str) -> list[str]:
-    import configparser
+    from .pio_ci import environments
 
-    ini = configparser.ConfigParser()
-    ini.read(BOARDS_DIR / board_key / "platformio.ini")
-    return [s.split(":", 1)[1] for s in ini.sections() if s.startswith("env:")]
+    return environments(board_key)
 
 
 @main.command("export")
