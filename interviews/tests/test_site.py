@@ -125,7 +125,7 @@ def test_unwritten_chapters_and_labs_render_as_text(tmp_path, monkeypatch):
 # ----- theme, titles and wording of the generated pages ------------------------------------------
 
 def _browse_pages(out):
-    return [p for p in out.glob("*.qmd") if p.name != "browse.qmd"]
+    return [p for p in out.glob("*.qmd") if p.name not in ("browse.qmd", "mock.qmd")]
 
 
 def test_browse_pages_use_the_theme_aware_stylesheet_only(real_site):
@@ -135,6 +135,14 @@ def test_browse_pages_use_the_theme_aware_stylesheet_only(real_site):
     for page in pages:
         text = page.read_text()
         assert 'href="browse.css"' in text and "practice.css" not in text, page.name
+
+
+def test_mock_page_lives_in_the_shell_with_theme_aware_styles(real_site):
+    _, out = real_site
+    page = (out / "mock.qmd").read_text()
+    assert 'href="browse.css"' in page and "practice.css" not in page
+    assert page.index('src="questions.js"') < page.index('src="practice.js"') < page.index('src="mock.js"')
+    assert (out / "mock.js").is_file()
 
 
 def test_browse_stylesheet_leaves_page_layout_and_colours_to_the_site_theme(real_site):

@@ -22,7 +22,7 @@ from .text import blocks
 
 # browse.css styles the generated pages inside the site shell (site theme variables only);
 # practice.css belongs to the standalone practice page, which owns its whole document.
-ASSETS = ("practice.js", "practice.css", "browse.css")
+ASSETS = ("practice.js", "practice.css", "browse.css", "mock.js")
 
 
 def plural(count: int, noun: str) -> str:
@@ -223,7 +223,8 @@ PRACTICE_HTML = """<!DOCTYPE html>
 <h1>StaffML practice mode</h1>
 <p>Questions come back when you are about to forget them (FSRS spaced repetition). Progress stays in
 this browser's local storage; nothing is sent anywhere and the page works offline.
-<a href="browse.html">Browse all questions</a> · <a href="index.html">About the playbook</a>.</p>
+<a href="browse.html">Browse all questions</a> · <a href="mock.html">Mock interview</a> ·
+<a href="index.html">About the playbook</a>.</p>
 <div id="practice"><p>Loading questions…</p></div>
 <noscript>Practice mode needs JavaScript; <a href="browse.html">browse the questions</a> instead.</noscript>
 </main>
@@ -231,6 +232,27 @@ this browser's local storage; nothing is sent anywhere and the page works offlin
 <script src="practice.js"></script>
 </body>
 </html>
+"""
+
+
+MOCK_QMD = """---
+title: "Mock interview"
+---
+
+A timed gauntlet like the `staffml mock` command: one question per competency area at rising
+level, a system-design case last, and a countdown per question that moves on by itself at zero.
+Write your answer in the box, then compare it with the worked solution and score yourself. Only
+answers you wrote and scored count as answered; the scores feed the
+[practice mode](practice.html) schedule. Everything stays in this browser.
+
+```{=html}
+<link rel="stylesheet" href="browse.css">
+<div id="staffml-mock" class="staffml-mock"><p>Loading questions…</p></div>
+<noscript><p>The mock interview needs JavaScript; <a href="browse.html">browse the questions</a> instead.</p></noscript>
+<script src="questions.js"></script>
+<script src="practice.js"></script>
+<script src="mock.js"></script>
+```
 """
 
 
@@ -260,11 +282,12 @@ def build_site(bank: Bank, out: Path) -> list[Path]:
             shutil.copyfile(path, out / asset)
         written.append(out / asset)
     write("practice.html", PRACTICE_HTML)
+    write("mock.qmd", MOCK_QMD)
     views = _views(bank)
     chains = chain_index(bank)
     write("browse.qmd", _browse_index(bank, views))
     for name, title, kind, members in views:
         intro = (f"{plural(len(members), 'question')}. Each answer is behind a reveal: work the problem first. "
-                 f"[All views](browse.html) · [Practice mode](practice.html)")
+                 f"[All views](browse.html) · [Practice mode](practice.html) · [Mock interview](mock.html)")
         write(f"{name}.qmd", _page(title, intro, members, chains))
     return written
