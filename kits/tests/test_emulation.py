@@ -30,17 +30,41 @@ def test_qemu_selftest_matches_host_reference(qemu_images, models, name):
 
 
 @pytest.mark.parametrize("name", ["kws", "motion", "digits"])
-def test_size_report_fits_every_board(qemu_images, models, name):
+def test_size_report_counts_model_and_arena(qemu_images, models, name):
     report = firmware.size_report(qemu_images[name])
     model = models[name]
     assert report.flash_bytes > model.weight_bytes()  # the constants are inside the image
     assert report.ram_bytes > model.arena_bytes
     assert report.selftest_bytes >= qemu_images[name].clips.nbytes  # kept out of the flash figure
-    rows = list(report.rows())
-    assert {row["board"] for row in rows} == set(MCU_BOARDS)
-    for row in rows:
+
+
+def test_size_rows_build_each_cpu_and_mark_estimates(qemu_images, models, tmp_path):
+    rows = {row["board"]: row for row in firmware.board_size_rows(models["digits"], tmp_path)}
+    assert set(rows) == set(MCU_BOARDS)
+    m4 = firmware.size_report(qemu_images["digits"])
+    # The Nano 33 BLE row is the Cortex-M4 image the emulator runs.
+    assert (rows["nano33ble"]["flash_bytes"], rows["nano33ble"]["ram_bytes"]) == (m4.flash_bytes, m4.ram_bytes)
+    # The Nicla Vision row is its own Cortex-M7 build (see test_m7_build_uses_the_m7_fpu).
+    assert rows["nicla_vision"]["measured"] and rows["nicla_vision"]["method"].endswith("-mcpu=cortex-m7, DSP kernels")
+    # No Xtensa compiler: the ESP32-S3 row says it is an estimate and how it was made.
+    assert not rows["xiao_esp32s3"]["measured"] and rows["xiao_esp32s3"]["method"].startswith("estimate:")
+    # The portable kernels need no im2col buffer: less RAM than the DSP build.
+    assert rows["xiao_esp32s3"]["ram_bytes"] < rows["nano33ble"]["ram_bytes"]
+    for row in rows.values():
         assert row["fits"], row
         assert row["app_flash_limit"] <= row["mcu_flash"] * 1.05 + 8 * 2**20
+
+
+def test_m7_build_uses_the_m7_fpu(tmp_path, models, qemu_images):
+    import subprocess
+
+    def fp_arch(elf):
+        attrs = subprocess.run(["arm-none-eabi-readelf", "-A", str(elf)], capture_output=True, text=True).stdout
+        return next(line for line in attrs.splitlines() if "Tag_FP_arch" in line)
+
+    m7 = firmware.build_qemu_image(models["motion"], tmp_path, cpu="cortex-m7")
+    assert "FPv5" in fp_arch(m7.elf)  # the STM32H747's double-precision FPU
+    assert "VFPv4" in fp_arch(qemu_images["motion"].elf)  # the nRF52840's single-precision FPU
 
 
 def test_model_of_another_format_version_fails_to_compile(tmp_path, models):
@@ -70,3 +94,7 @@ def test_cli_emulate_and_size_report(qemu_images):
     assert result.exit_code == 0, result.output
     for board in MCU_BOARDS:
         assert board in result.output
+    # one unit system, the board's limit beside each size: "19.2 / 960 (2.0%)"
+    assert "KiB" in result.output and " MB" not in result.output and " KB" not in result.output
+    assert "/ 960 (" in result.output  # the Nano 33 BLE's 983,040-byte application flash
+    assert "estimate" in result.output and "~" in result.output

@@ -321,28 +321,35 @@ def emulate(names) -> None:
 @main.command()
 @click.argument("names", nargs=-1, type=click.Choice(MODEL_NAMES))
 def size(names) -> None:
-    """Flash and RAM of each firmware image (arm-none-eabi-size) against each board's limits."""
+    """Flash and RAM of each firmware image against each board's limits, in KiB. Cortex-M4 and
+    M7 images are built and measured (arm-none-eabi-size); other CPUs are marked as estimates."""
     from rich.console import Console
     from rich.table import Table
 
     from . import firmware
     from .native import ToolchainError
 
-    table = Table(title="Firmware size (Cortex-M4 build: core + app + model; self-test clips excluded)")
-    for column in ("model", "board", "flash B", "of app limit", "RAM B", "of app limit", "MCU flash / SRAM",
-                   "fits"):
-        table.add_column(column, justify="right" if column not in ("model", "board") else "left")
+    table = Table(title="Firmware size in KiB (core + app + model; self-test clips excluded)")
+    for column in ("model", "board", "flash KiB / app limit", "RAM KiB / app limit", "MCU flash / SRAM KiB",
+                   "fits", "how"):
+        table.add_column(column, justify="left" if column in ("model", "board", "how") else "right")
     for name, model in _reference_models(names or MODEL_NAMES).items():
         try:
-            report = firmware.size_report(firmware.build_qemu_image(model))
+            rows = firmware.board_size_rows(model)
         except ToolchainError as exc:
             fail(str(exc))
-        for row in report.rows():
-            table.add_row(name, row["board"], f"{row['flash_bytes']:,}", f"{row['flash_pct']:.1f}%",
-                          f"{row['ram_bytes']:,}", f"{row['ram_pct']:.1f}%",
-                          f"{row['mcu_flash'] / 1e6:g} MB / {row['mcu_sram'] / 1e3:g} KB",
-                          "yes" if row["fits"] else "NO")
-    Console(width=140).print(table)
+        for row in rows:
+            estimate = "" if row["measured"] else "~"
+            table.add_row(name, row["board"],
+                          f"{estimate}{firmware.kib(row['flash_bytes'])} / {firmware.kib(row['app_flash_limit'])}"
+                          f" ({row['flash_pct']:.1f}%)",
+                          f"{estimate}{firmware.kib(row['ram_bytes'])} / {firmware.kib(row['app_ram_limit'])}"
+                          f" ({row['ram_pct']:.1f}%)",
+                          f"{firmware.kib(row['mcu_flash'])} / {firmware.kib(row['mcu_sram'])}",
+                          "yes" if row["fits"] else "NO", row["method"])
+    Console(width=170).print(table)
+    click.echo("~ marks an estimate. Limits: the application flash/RAM PlatformIO allows for the board's "
+               "Arduino core; MCU totals from the mlsysim catalog.")
 
 
 @main.command()

@@ -24,8 +24,15 @@ from .export import QuantizedModel
 from .native import ToolchainError, core_headers, core_sources
 from .protocol import FrameDecoder, InputKind, MsgType, Result
 
-ARM_CFLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-O2",
-              "-ffunction-sections", "-fdata-sections", "-std=c99", "-Wall", "-Wextra", "-Werror"]
+# What arm-none-eabi-gcc builds for each Cortex-M the kits run on: the nRF52840's M4F
+# (single-precision FPU) and the STM32H747's M7 (double-precision FPU).
+CPU_FLAGS = {
+    "cortex-m4": ["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
+    "cortex-m7": ["-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-d16"],
+}
+ARM_COMMON_CFLAGS = ["-mthumb", "-O2", "-ffunction-sections", "-fdata-sections", "-std=c99", "-Wall", "-Wextra",
+                     "-Werror"]
+ARM_CFLAGS = CPU_FLAGS["cortex-m4"] + ARM_COMMON_CFLAGS
 QEMU_BOARD = BOARDS_DIR / "qemu_mps2_an386"
 COMMON = BOARDS_DIR / "common"
 SELFTEST_PER_CLASS = 2
@@ -140,12 +147,18 @@ class Image:
 KERNEL_FLAGS = {"dsp": ["-DKITS_NN_DSP=1"], "portable": ["-DKITS_NN_DSP=0"]}
 
 
-def build_qemu_image(model: QuantizedModel, out_dir: Path | None = None, kernels: str = "dsp") -> Image:
-    """kernels: "dsp" (the Cortex-M4 default, SMLAD/SXTB16 kernels) or "portable" (plain C)."""
+def build_qemu_image(model: QuantizedModel, out_dir: Path | None = None, kernels: str = "dsp",
+                     cpu: str = "cortex-m4") -> Image:
+    """kernels: "dsp" (the Cortex-M4/M7 default, SMLAD/SXTB16 kernels) or "portable" (plain C).
+    cpu "cortex-m7" builds the same image for the M7, for its size (QEMU runs the M4 build)."""
     if kernels not in KERNEL_FLAGS:
         raise ValueError(f"unknown kernels {kernels!r}; choose one of {', '.join(KERNEL_FLAGS)}")
+    if cpu not in CPU_FLAGS:
+        raise ValueError(f"unknown cpu {cpu!r}; choose one of {', '.join(CPU_FLAGS)}")
     gcc = require_tool("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi")
-    out_dir = Path(out_dir or BUILD_DIR / "qemu" / (model.name if kernels == "dsp" else f"{model.name}_{kernels}"))
+    variant = "" if (kernels, cpu) == ("dsp", "cortex-m4") else f"_{cpu}_{kernels}"
+    out_dir = Path(out_dir or BUILD_DIR / "qemu" / model.name) if not variant else \
+        Path(out_dir or BUILD_DIR / "qemu") / f"{model.name}{variant}"
     gen = out_dir / "gen"
     clips = selftest_clips(model)
     generated = generate_sources(model, gen, clips)
@@ -154,11 +167,12 @@ def build_qemu_image(model: QuantizedModel, out_dir: Path | None = None, kernels
     inputs = sources + core_headers() + [COMMON / "board_main.h", QEMU_BOARD / "mps2_an386.ld",
                                          gen / "model_select.h", gen / f"{model.name}_model.h"]
     if _stale(elf, inputs):
-        _compile([gcc, *ARM_CFLAGS, *KERNEL_FLAGS[kernels], "-I", str(CORE_DIR / "include"), "-I", str(COMMON),
-                  "-I", str(gen), *map(str, sources), "-T", str(QEMU_BOARD / "mps2_an386.ld"), "-nostartfiles",
+        _compile([gcc, *CPU_FLAGS[cpu], *ARM_COMMON_CFLAGS, *KERNEL_FLAGS[kernels], "-I", str(CORE_DIR / "include"),
+                  "-I", str(COMMON), "-I", str(gen), *map(str, sources), "-T", str(QEMU_BOARD / "mps2_an386.ld"),
+                  "-nostartfiles",
                   "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections",
                   f"-Wl,-Map={out_dir / (model.name + '.map')}", "-o", str(elf)],
-                 f"Cortex-M4 build of {model.name}")
+                 f"{cpu} build of {model.name}")
     return Image(model, elf, clips)
 
 
@@ -256,31 +270,64 @@ def section_sizes(elf: Path) -> dict[str, int]:
 
 @dataclass
 class SizeReport:
+    """Flash and RAM of one firmware image (core + board loop + model; self-test clips excluded)."""
     model: str
+    cpu: str
+    kernels: str
     flash_bytes: int
     ram_bytes: int
     model_const_bytes: int
     arena_bytes: int
     selftest_bytes: int
 
-    def rows(self):
-        from .boards import MCU_BOARDS
 
-        for board in MCU_BOARDS.values():
-            limits = board.mcu_limits()
-            yield {
-                "board": board.key, "flash_bytes": self.flash_bytes, "ram_bytes": self.ram_bytes,
-                "app_flash_limit": board.app_flash_bytes, "app_ram_limit": board.app_ram_bytes,
-                "mcu_flash": limits["flash_bytes"], "mcu_sram": limits["sram_bytes"],
-                "flash_pct": 100.0 * self.flash_bytes / board.app_flash_bytes,
-                "ram_pct": 100.0 * self.ram_bytes / board.app_ram_bytes,
-                "fits": self.flash_bytes <= board.app_flash_bytes and self.ram_bytes <= board.app_ram_bytes,
-            }
-
-
-def size_report(image: Image) -> SizeReport:
+def size_report(image: Image, cpu: str = "cortex-m4", kernels: str = "dsp") -> SizeReport:
     sizes = section_sizes(image.elf)
     flash = sum(sizes.get(s, 0) for s in FLASH_SECTIONS)
     ram = sum(sizes.get(s, 0) for s in RAM_SECTIONS)
-    return SizeReport(image.model.name, flash, ram, image.model.weight_bytes(), image.model.arena_bytes,
+    return SizeReport(image.model.name, cpu, kernels, flash, ram, image.model.weight_bytes(), image.model.arena_bytes,
                       sizes.get(".selftest", 0))
+
+
+# The board's CPU -> how its size is obtained. Cortex-M4 and M7 are built with Debian's
+# arm-none-eabi-gcc; no Xtensa compiler is packaged for Debian, so the ESP32-S3 row is an
+# estimate from the Cortex-M4 build with the portable kernels it would select.
+SIZE_METHODS = {
+    "cortex-m4": ("cortex-m4", "dsp", True, "measured: arm-none-eabi-gcc -mcpu=cortex-m4, DSP kernels"),
+    "cortex-m7": ("cortex-m7", "dsp", True, "measured: arm-none-eabi-gcc -mcpu=cortex-m7, DSP kernels"),
+    "xtensa-lx7": ("cortex-m4", "portable", False,
+                   "estimate: Cortex-M4 build with the portable kernels (no Xtensa compiler here)"),
+}
+KIB = 1024
+
+
+def board_size_rows(model: QuantizedModel, out_dir: Path | None = None) -> list[dict]:
+    """One row per board: the image size for that board's CPU (or its estimate and how it was
+    made) beside the board's application limits and the MCU's totals, all in KiB."""
+    from .boards import MCU_BOARDS
+
+    reports: dict[tuple[str, str], SizeReport] = {}
+    rows = []
+    for board in MCU_BOARDS.values():
+        cpu, kernels, measured, method = SIZE_METHODS[board.cpu]
+        if (cpu, kernels) not in reports:
+            image = build_qemu_image(model, out_dir and Path(out_dir) / f"{cpu}_{kernels}", kernels=kernels, cpu=cpu)
+            reports[cpu, kernels] = size_report(image, cpu, kernels)
+        report = reports[cpu, kernels]
+        limits = board.mcu_limits()
+        rows.append({
+            "board": board.key, "cpu": board.cpu, "measured": measured, "method": method,
+            "flash_bytes": report.flash_bytes, "ram_bytes": report.ram_bytes,
+            "app_flash_limit": board.app_flash_bytes, "app_ram_limit": board.app_ram_bytes,
+            "mcu_flash": limits["flash_bytes"], "mcu_sram": limits["sram_bytes"],
+            "flash_pct": 100.0 * report.flash_bytes / board.app_flash_bytes,
+            "ram_pct": 100.0 * report.ram_bytes / board.app_ram_bytes,
+            "fits": report.flash_bytes <= board.app_flash_bytes and report.ram_bytes <= board.app_ram_bytes,
+        })
+    return rows
+
+
+def kib(n_bytes: float) -> str:
+    """Bytes in KiB, the one unit `kits size` prints (limits are binary: 960 KiB, not 983.04 kB)."""
+    value = n_bytes / KIB
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
