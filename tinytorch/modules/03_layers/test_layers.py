@@ -66,3 +66,58 @@ def test_linear_without_bias():
     assert layer.bias is None and len(layer.parameters()) == 1
     x = randn(4, 3)
     np.testing.assert_allclose(linear(x, layer.weight).data, x.data @ layer.weight.data.T, rtol=1e-6)
+
+
+def test_module_list_and_dict_register_their_modules():
+    from tinytorch.core.layers import ModuleDict, ModuleList
+
+    class Net(Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = ModuleList([Linear(2, 3), Linear(3, 3)])
+            self.heads = ModuleDict({"a": Linear(3, 1)})
+            self.blocks.append(Dropout(0.1))
+
+    net = Net()
+    assert [n for n, _ in net.named_parameters()] == [
+        "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias", "heads.a.weight", "heads.a.bias"]
+    assert len(net.blocks) == 3 and isinstance(net.blocks[2], Dropout) and "a" in net.heads
+    net.eval()
+    assert not net.blocks[2].training and not net.heads["a"].training
+    with pytest.raises(TypeError, match="holds Modules"):
+        ModuleList([np.zeros(2)])
+    with pytest.raises(TypeError, match="keys are strings"):
+        ModuleDict({1: Linear(1, 1)})
+
+
+def test_a_plain_dict_of_modules_warns_that_it_is_not_registered():
+    class Net(Module):
+        def __init__(self):
+            super().__init__()
+            self.parts = {"a": Linear(2, 2)}
+
+    with pytest.warns(UserWarning, match=r"Net\.parts is a plain dict.*ModuleDict"):
+        assert Net().parameters() == []
+
+
+def test_buffers_are_saved_and_restored_but_are_not_parameters():
+    class Counter(Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = Linear(2, 2)
+            self.register_buffer("seen", np.zeros(2, dtype=np.float32))
+
+    a, b = Counter(), Counter()
+    a.seen += 3.0
+    assert len(a.parameters()) == 2 and set(a.state_dict()) == {"lin.weight", "lin.bias", "seen"}
+    b.load_state_dict(a.state_dict())
+    np.testing.assert_allclose(b.seen, [3.0, 3.0])
+
+
+# ----- the contract with module 05: what linear records ---------------------------------------------------
+def test_linear_records_one_step_with_input_weight_and_bias():
+    layer = Linear(4, 3)
+    x = Tensor(np.ones((2, 4), dtype=np.float32), requires_grad=True)
+    out = layer(x)
+    assert out._op == "linear" and out._parents == (x, layer.weight, layer.bias) and out.shape == (2, 3)
+    assert Linear(4, 3, bias=False)(x)._parents[2:] == ()

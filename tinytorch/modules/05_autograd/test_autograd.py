@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from tinytorch.core.activations import gelu, log_softmax, relu, sigmoid, softmax, tanh
-from tinytorch.core.autograd import GradientCheckError, gradcheck, register_gradient, unbroadcast
+from tinytorch.core.autograd import GradientCheckError, RecipeError, gradcheck, register_gradient, unbroadcast
 from tinytorch.core.layers import Linear, linear
 from tinytorch.core.losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
 from tinytorch.core.tensor import Tensor, cat, stack
@@ -71,6 +71,12 @@ def test_unbroadcast():
         (sigmoid, [(4, 5)]),
         (tanh, [(4, 5)]),
         (gelu, [(4, 5)]),
+        (lambda a: gelu(a, approximate="tanh"), [(4, 5)]),
+        (lambda a: a.min(axis=0), [(3, 5)]),
+        (lambda a: a.clamp(min=-0.3, max=0.4), [(3, 5)]),
+        (lambda a: a[:, :1].expand(3, 4), [(3, 4)]),
+        (lambda a: a.unsqueeze(1).squeeze(1).clone(), [(3, 4)]),
+        (lambda a: a.std(axis=1), [(3, 5)]),
         (softmax, [(3, 5)]),
         (lambda a: log_softmax(a, axis=0), [(3, 5)]),
         (lambda x, w, b: linear(x, w, b), [(2, 3, 4), (5, 4), (5,)]),
@@ -122,3 +128,33 @@ def test_linear_layer_parameters_get_gradients():
     cross_entropy(layer(Tensor(RNG.standard_normal((8, 4)).astype(np.float32))), np.arange(8) % 3).backward()
     assert layer.weight.grad.shape == (3, 4) and layer.bias.grad.shape == (3,)
     assert np.abs(layer.weight.grad.data).sum() > 0
+
+
+def test_backward_frees_the_graph_so_a_second_backward_raises():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (x.exp() * x).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+        loss.backward()
+    np.testing.assert_allclose(x.grad.data, np.exp([1.0, 2.0]) * (1 + np.array([1.0, 2.0])))
+    y = Tensor([3.0], requires_grad=True)
+    kept = (y * y).sum()
+    kept.backward(retain_graph=True)
+    kept.backward()
+    assert y.grad.item() == pytest.approx(12.0)
+
+
+def test_a_recipe_missing_an_attribute_names_the_module_and_function_that_records_it():
+    x = Tensor(RNG.standard_normal((2, 3)), requires_grad=True)
+    broken = Tensor._from_op(x.data.sum(axis=1), (x,), "sum")  # a module-01 sum that forgot axis/keepdims
+    with pytest.raises(RecipeError, match=r"'sum' was recorded without attribute\(s\) \['axis', 'keepdims'\].*module 01 \(tensor\): Tensor\.sum"):
+        broken.sum().backward()
+
+
+def test_a_gradient_rule_that_fails_names_both_modules():
+    x = Tensor(RNG.standard_normal((2, 3)), requires_grad=True)
+    odd = Tensor._from_op(x.data.sum(axis=1), (x,), "sum", axis=(1, 3), keepdims=False)  # axis 3 wraps onto 1
+    with pytest.raises(RecipeError, match=r"rule for 'sum' failed.*module 05 \(autograd\).*module 01 \(tensor\): Tensor\.sum"):
+        odd.sum().backward()
+    with pytest.raises(NotImplementedError, match="no gradient rule registered for operation 'summ'"):
+        Tensor._from_op(x.data.sum(), (x,), "summ").backward()

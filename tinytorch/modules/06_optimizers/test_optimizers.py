@@ -70,3 +70,17 @@ def test_bad_arguments_are_explained():
         SGD([], lr=0.1)
     with pytest.raises(ValueError, match="positive"):
         Adam([Parameter(np.zeros(1, dtype=np.float32))], lr=0.0)
+
+
+def test_adam_counts_steps_per_parameter():
+    """A parameter that first gets a gradient late starts its bias correction at t = 1, as in PyTorch."""
+    early, late = Parameter(np.array([1.0], dtype=np.float32)), Parameter(np.array([1.0], dtype=np.float32))
+    opt = Adam([early, late], lr=0.01)
+    for _ in range(5):
+        quadratic_step(opt, early)
+    assert late.data[0] == 1.0 and opt.param_steps == {0: 5}
+    opt.zero_grad()
+    ((late - 3.0) * (late - 3.0)).sum().backward()
+    opt.step()
+    # first update of `late`: m̂/√v̂ = sign(g), so it moves by exactly lr
+    assert late.data[0] == pytest.approx(1.01, rel=1e-6) and opt.param_steps == {0: 5, 1: 1}

@@ -23,8 +23,29 @@ from tito.workspace import Workspace, grade, single_threaded_blas
 console = Console(soft_wrap=True)  # long error messages stay on one line, whole, in logs and tests
 workspace_option = click.option(
     "--workspace", "-w", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Learner workspace folder (default: $TITO_WORKSPACE or ./tinytorch_workspace).",
+    help="Learner workspace folder (default: $TITO_WORKSPACE, else the nearest workspace in this folder or a "
+         "parent, else ./tinytorch_workspace).",
 )
+verbose_option = click.option("--verbose", "-v", is_flag=True, help="Show the whole test output, not only its end.")
+exitfirst_option = click.option("--exitfirst", "-x", is_flag=True, help="Stop at the first failing test.")
+
+# Without --verbose a failing run shows about this many characters from the end of pytest's output.
+TAIL_CHARACTERS = 6000
+
+
+def output_tail(output: str, limit: int = TAIL_CHARACTERS) -> str:
+    """The end of `output`, cut at a line boundary and saying how much was left out."""
+    if len(output) <= limit:
+        return output
+    lines = output.splitlines()
+    kept, size = [], 0
+    for line in reversed(lines):
+        if kept and size + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    omitted = len(lines) - len(kept)
+    return f"... {omitted} earlier lines left out; --verbose shows everything ...\n" + "\n".join(reversed(kept))
 
 
 class TitoGroup(click.Group):
@@ -145,7 +166,7 @@ def module_start(number, workspace):
 
 def _report(outcome, verbose: bool, source: Path | None = None) -> None:
     if verbose or not outcome.ok:
-        console.print(outcome.output[-6000:], markup=False, highlight=False)
+        console.print(outcome.output if verbose else output_tail(outcome.output), markup=False, highlight=False)
         if source is not None and not outcome.ok:
             # Tests import a temporary package built from the learner's file, so tracebacks name that copy.
             console.print(f"(tracebacks show a temporary export of your code; the functions they name are in {source})",
@@ -156,29 +177,31 @@ def _report(outcome, verbose: bool, source: Path | None = None) -> None:
 @module.command("test")
 @click.argument("number", type=int)
 @click.option("--reference", is_flag=True, help="Test the reference solution instead of your workspace.")
-@click.option("--verbose", "-v", is_flag=True)
+@verbose_option
+@exitfirst_option
 @workspace_option
-def module_test(number, reference, verbose, workspace):
+def module_test(number, reference, verbose, exitfirst, workspace):
     """Run module NUMBER's tests against your implementation."""
     ws = Workspace(workspace)
     if reference:
         from tito.workspace import run_pytest
 
-        outcome = run_pytest(ws.module(number).tests, None)
+        outcome = run_pytest(ws.module(number).tests, None, exitfirst)
     else:
-        outcome = ws.test(number)
+        outcome = ws.test(number, exitfirst)
     _report(outcome, verbose, None if reference else ws.module_folder(number) / ws.module(number).source.name)
     raise SystemExit(0 if outcome.ok else 1)
 
 
 @module.command("complete")
 @click.argument("number", type=int)
-@click.option("--verbose", "-v", is_flag=True)
+@verbose_option
+@exitfirst_option
 @workspace_option
-def module_complete(number, verbose, workspace):
+def module_complete(number, verbose, exitfirst, workspace):
     """Test module NUMBER; on success export it into your package and record progress."""
     ws = Workspace(workspace)
-    outcome = ws.complete(number)
+    outcome = ws.complete(number, exitfirst)
     _report(outcome, verbose, ws.module_folder(number) / ws.module(number).source.name)
     if outcome.ok:
         console.print(f"[green]module {ws.module(number).label} completed[/] and exported to {ws.package_dir}")
@@ -274,7 +297,7 @@ def milestone_run(name, quick, reference, workspace):
         env["PYTHONPATH"] = os.pathsep.join([str(ws.package_dir), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         console.print(f"using your package in {ws.package_dir}", markup=False, highlight=False)
     else:
-        reason = "--reference" if reference else f"no workspace at {ws.root}"
+        reason = "--reference" if reference else f"no workspace at {ws.root}, nor in {Path.cwd()} or its parents"
         console.print(f"using the reference package ({reason})", markup=False, highlight=False)
     command = [sys.executable, "-m", "tito.run_milestone", chosen.__file__] + (["--quick"] if quick else [])
     raise SystemExit(subprocess.call(command, env=env))
@@ -294,21 +317,29 @@ def benchmark(quick):
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @workspace_option
 def grade_command(as_json, workspace):
-    """Auto-grade a workspace: each started module's tests against the reference package."""
+    """Auto-grade a workspace: each started module alone (reference code for the others) and on your own package."""
     ws = Workspace(workspace)
     ws.require_initialised()
     rows = grade(ws)
-    passed, total = sum(r["passed"] for r in rows), sum(r["total"] for r in rows)
     completed_modules = sum(1 for r in rows if r["status"] == "passed")
-    summary = {"modules": rows, "tests_passed": passed, "tests_total": total,
-               "modules_passed": completed_modules, "score_percent": round(100.0 * completed_modules / len(rows), 1)}
+    summary = {"modules": rows, "modules_passed": completed_modules,
+               "score_percent": round(100.0 * completed_modules / len(rows), 1)}
+    for kind in ("isolated", "own_package"):
+        summary[f"tests_passed_{kind}"] = sum(r[kind]["passed"] for r in rows)
+        summary[f"tests_total_{kind}"] = sum(r[kind]["total"] for r in rows)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
+
+    def cell(result: dict) -> str:
+        return f"{result['status']} {result['passed']}/{result['total']}" if result["total"] else result["status"]
+
     table = Table(title=f"TinyTorch grade for {ws.root}")
-    for column in ("#", "module", "status", "tests"):
+    for column in ("#", "module", "alone (reference for other modules)", "on your package", "note"):
         table.add_column(column)
     for r in rows:
-        table.add_row(f"{r['module']:02d}", r["name"], r["status"], f"{r['passed']}/{r['total']}" if r["total"] else "-")
+        table.add_row(f"{r['module']:02d}", r["name"], cell(r["isolated"]), cell(r["own_package"]), r["note"])
     console.print(table)
-    console.print(f"score: {completed_modules}/{len(rows)} modules passing ({summary['score_percent']}%), tests {passed}/{total}")
+    console.print(f"score: {completed_modules}/{len(rows)} modules passing both ways ({summary['score_percent']}%); "
+                  f"tests alone {summary['tests_passed_isolated']}/{summary['tests_total_isolated']}, "
+                  f"on your package {summary['tests_passed_own_package']}/{summary['tests_total_own_package']}")

@@ -5,9 +5,15 @@ Layout::
     <workspace>/modules/NN_name/{name.py, name.ipynb, test_name.py}
     <workspace>/package/tinytorch/...            exported from completed modules
     <workspace>/.tito/progress.json              written atomically (survives interruption)
+    <workspace>/.tito/sync.json                  fingerprints of each module's .py and .ipynb at the last sync
+
+The workspace is found like git finds a repository: $TITO_WORKSPACE, else the current folder or the
+nearest parent that holds `.tito/progress.json` (or a `tinytorch_workspace/` that does), else
+`./tinytorch_workspace` (where `tito setup` creates one).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -26,17 +32,38 @@ from tito.student import from_notebook, make_student_source, to_notebook
 DEFAULT_WORKSPACE = "tinytorch_workspace"
 
 
+def find_workspace(start: Path | None = None) -> Path | None:
+    """The initialised workspace at or above `start` (the current folder), or None."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        for candidate in (folder, folder / DEFAULT_WORKSPACE):
+            if (candidate / ".tito" / "progress.json").is_file():
+                return candidate
+    return None
+
+
 def default_workspace() -> Path:
-    return Path(os.environ.get("TITO_WORKSPACE", DEFAULT_WORKSPACE)).resolve()
+    if "TITO_WORKSPACE" in os.environ:
+        return Path(os.environ["TITO_WORKSPACE"]).resolve()
+    return find_workspace() or Path(DEFAULT_WORKSPACE).resolve()
 
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _default_file_mode() -> int:
+    """The mode open() would give a new file: 0o666 less the process umask (mkstemp always uses 0o600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    # Learner files must be readable like any file they create themselves (by a group of students or a grader).
+    os.chmod(temporary, _default_file_mode())
     with os.fdopen(handle, "w") as stream:
         stream.write(text)
         stream.flush()
@@ -176,6 +203,10 @@ class Workspace:
     def module_folder(self, number: int) -> Path:
         return self.root / "modules" / self.module(number).slug
 
+    def _files(self, number: int) -> tuple[Path, Path]:
+        module, folder = self.module(number), self.module_folder(number)
+        return folder / module.source.name, folder / f"{module.name}.ipynb"
+
     def start(self, number: int) -> Path:
         self.module(number)
         self.require_initialised()
@@ -183,46 +214,101 @@ class Workspace:
         module = self.module(number)
         folder = self.module_folder(number)
         folder.mkdir(parents=True, exist_ok=True)
-        source = folder / module.source.name
+        source, notebook = self._files(number)
         if not source.exists():
             student = make_student_source(module.source.read_text(), label=module.slug)
             write_atomically(source, student)
-            write_atomically(folder / f"{module.name}.ipynb", to_notebook(student))
+            write_atomically(notebook, to_notebook(student))
+            self._record_sync(number)
         shutil.copyfile(module.tests, folder / module.tests.name)
         progress = self.progress()
         progress["started"].setdefault(f"{number:02d}", now())
         self.save_progress(progress)
         return source
 
+    # ----- keeping name.py and name.ipynb in step, by content -------------------------------------
+    @property
+    def sync_file(self) -> Path:
+        return self.root / ".tito" / "sync.json"
+
+    @staticmethod
+    def _fingerprint(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def _fingerprints(self, number: int) -> dict:
+        script, notebook = self._files(number)
+        return {"script": self._fingerprint(script.read_text()),
+                "notebook": self._fingerprint(from_notebook(notebook.read_text())) if notebook.exists() else None}
+
+    def _record_sync(self, number: int) -> None:
+        records = json.loads(self.sync_file.read_text()) if self.sync_file.exists() else {}
+        records[f"{number:02d}"] = self._fingerprints(number)
+        write_atomically(self.sync_file, json.dumps(records, indent=2, sort_keys=True) + "\n")
+
     def learner_source(self, number: int) -> str:
-        """The learner's current source; a notebook edited more recently than the .py wins."""
+        """The learner's current source: the .py, or the notebook's code if only the notebook was edited.
+
+        Which file was edited is decided by content (fingerprints taken at the last sync), never by file
+        times: writing both files at `tito module start`, an editor's autosave or a copy can all reorder those.
+        """
         module = self.module(number)
-        folder = self.module_folder(number)
-        script, notebook = folder / module.source.name, folder / f"{module.name}.ipynb"
+        script, notebook = self._files(number)
         if not script.exists():
             raise CourseError(f"module {module.label} is not started in {self.root}; fix: tito module start {number}")
-        if notebook.exists() and notebook.stat().st_mtime > script.stat().st_mtime:
-            converted = from_notebook(notebook.read_text())
-            if converted != script.read_text():
-                # A notebook saved after the script (an editor's autosave, say) must not silently eat script edits.
-                shutil.copyfile(script, script.with_name(script.name + ".bak"))
-                write_atomically(script, converted)
+        if not notebook.exists():
+            return script.read_text()
+        records = json.loads(self.sync_file.read_text()) if self.sync_file.exists() else {}
+        last, current = records.get(f"{number:02d}"), self._fingerprints(number)
+        if last is None:  # a workspace from an older tito: take the script as it stands as the synced state
+            self._record_sync(number)
+            return script.read_text()
+        script_edited, notebook_edited = current["script"] != last["script"], current["notebook"] != last["notebook"]
+        if notebook_edited and script_edited:
+            raise CourseError(
+                f"both {script.name} and {notebook.name} of module {module.label} were edited since tito last synced "
+                f"them, so tito cannot tell which one to test; fix: keep one version, e.g. delete {notebook} to test the "
+                f"script (tito writes a fresh notebook), or copy your notebook code into {script}"
+            )
+        if notebook_edited:
+            write_atomically(script, from_notebook(notebook.read_text()))
+            self._record_sync(number)
+        elif script_edited:
+            pass  # the script is what gets tested; the notebook keeps the learner's outputs until they edit it
         return script.read_text()
 
-    def test(self, number: int, stop_first: bool = False) -> TestOutcome:
-        """Test the learner's module on top of the package exported from completed modules."""
-        self.require_initialised()
-        self.require_prerequisites(number)
-        source = self.learner_source(number)
-        with tempfile.TemporaryDirectory() as overlay:
-            overlay_dir = Path(overlay)
-            if (self.package_dir / "tinytorch").exists():
-                shutil.copytree(self.package_dir / "tinytorch", overlay_dir / "tinytorch")
-            export_source(self.module_folder(number), source, overlay_dir, self.modules)
-            return run_pytest(self.module_folder(number) / self.module(number).tests.name, overlay_dir, stop_first)
+    def ensure_notebook(self, number: int) -> None:
+        """Recreate a deleted notebook from the script (the documented way out of a both-edited conflict)."""
+        script, notebook = self._files(number)
+        if script.exists() and not notebook.exists():
+            write_atomically(notebook, to_notebook(script.read_text()))
+            self._record_sync(number)
 
-    def complete(self, number: int) -> TestOutcome:
-        outcome = self.test(number)
+    # ----- testing ------------------------------------------------------------------------------
+    def _overlay(self, number: int, base_package: Path | None, overlay_dir: Path) -> None:
+        """A package in overlay_dir: base_package's tinytorch (if any) plus this module's current source."""
+        if base_package is not None and (base_package / "tinytorch").exists():
+            shutil.copytree(base_package / "tinytorch", overlay_dir / "tinytorch")
+        export_source(self.module_folder(number), self.learner_source(number), overlay_dir, self.modules)
+
+    def test(self, number: int, stop_first: bool = False, check_prerequisites: bool = True) -> TestOutcome:
+        """Test the learner's module on top of the package exported from their completed modules."""
+        self.require_initialised()
+        if check_prerequisites:
+            self.require_prerequisites(number)
+        with tempfile.TemporaryDirectory() as overlay:
+            self._overlay(number, self.package_dir, Path(overlay))
+            outcome = run_pytest(self.module_folder(number) / self.module(number).tests.name, Path(overlay), stop_first)
+        self.ensure_notebook(number)
+        return outcome
+
+    def test_in_isolation(self, number: int, reference_package: Path, stop_first: bool = False) -> TestOutcome:
+        """Test the learner's module with the reference solution for every other module."""
+        with tempfile.TemporaryDirectory() as overlay:
+            self._overlay(number, reference_package, Path(overlay))
+            return run_pytest(self.module(number).tests, Path(overlay), stop_first)
+
+    def complete(self, number: int, stop_first: bool = False) -> TestOutcome:
+        outcome = self.test(number, stop_first)
         if outcome.ok:
             export_source(self.module_folder(number), self.learner_source(number), self.package_dir, self.modules)
             progress = self.progress()
@@ -231,23 +317,43 @@ class Workspace:
         return outcome
 
 
+def _status(outcome: TestOutcome) -> dict:
+    return {"status": "passed" if outcome.ok else ("error" if outcome.total == 0 else "failed"),
+            "passed": outcome.passed, "total": outcome.total}
+
+
 def grade(workspace: Workspace) -> list[dict]:
-    """Score every started module: its tests run against the reference package plus the learner's module."""
+    """Score every started module twice, so that the two can never disagree silently:
+
+    - "isolated": its tests with the reference solution for every other module (is this module right?);
+    - "own_package": its tests on the learner's own package, exactly as `tito module test` runs them
+      (does it work with the learner's earlier modules?).
+    A module counts as passed only when both pass; `note` explains a disagreement.
+    """
     rows = []
     with tempfile.TemporaryDirectory() as reference:
         reference_dir = Path(reference) / "reference"
         export_all(reference_dir)
         for module in workspace.modules:
-            folder = workspace.module_folder(module.number)
-            if not (folder / module.source.name).exists():
-                rows.append({"module": module.number, "name": module.name, "status": "not started", "passed": 0, "total": 0})
+            row = {"module": module.number, "name": module.name}
+            if not workspace.is_started(module.number):
+                empty = {"status": "not started", "passed": 0, "total": 0}
+                rows.append({**row, "status": "not started", "isolated": empty, "own_package": empty, "note": ""})
                 continue
-            with tempfile.TemporaryDirectory() as overlay:
-                overlay_dir = Path(overlay)
-                shutil.copytree(reference_dir / "tinytorch", overlay_dir / "tinytorch")
-                export_source(folder, workspace.learner_source(module.number), overlay_dir, workspace.modules)
-                outcome = run_pytest(module.tests, overlay_dir)
-            status = "passed" if outcome.ok else ("error" if outcome.total == 0 else "failed")
-            rows.append({"module": module.number, "name": module.name, "status": status,
-                         "passed": outcome.passed, "total": outcome.total})
+            isolated = _status(workspace.test_in_isolation(module.number, reference_dir))
+            missing = workspace.missing_prerequisites(module.number)
+            if missing:
+                own = {"status": "blocked", "passed": 0, "total": 0}
+                note = f"needs module(s) {', '.join(m.label for m in missing)} completed before it runs on your package"
+            else:
+                own = _status(workspace.test(module.number))
+                note = ""
+                if isolated["status"] == "passed" and own["status"] != "passed":
+                    note = ("passes with the reference modules but fails on your package: an earlier module of yours "
+                            f"breaks it; run `tito module test {module.number}` to see which function")
+                elif own["status"] == "passed" and isolated["status"] != "passed":
+                    note = "passes on your package but not with the reference modules: it relies on a quirk of your earlier modules"
+            both = isolated["status"] == "passed" and own["status"] == "passed"
+            rows.append({**row, "status": "passed" if both else "failed", "isolated": isolated, "own_package": own,
+                         "note": note})
     return rows
