@@ -1,6 +1,8 @@
 import re
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +12,9 @@ from kits_host.export import QuantizedModel
 from kits_host.native import core as load_core
 
 MODELS = KITS_ROOT / "models"
+
+# Test helpers that are modules of their own (tflite_builder) import from this folder.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(scope="session")

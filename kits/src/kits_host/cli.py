@@ -261,6 +261,34 @@ def export_cmd(manifest: Path, out: Path | None) -> None:
                f"{model.arena_bytes} B arena) to {folder}")
 
 
+@main.command("import-tflite")
+@click.argument("tflite_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default=None, help="Model name, a C identifier (default: the file name).")
+@click.option("--labels", default=None, help="Comma-separated class labels (default: 0, 1, ...).")
+@click.option("--kind", type=click.Choice(["image", "imu", "audio"]), default="image", show_default=True,
+              help="The front end that feeds the model on the board.")
+@click.option("--input-shift", default=0, show_default=True, help="IMU models: raw >> shift -> int8.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the C model library (default: kits/models/<name>).")
+def import_tflite(tflite_file: Path, name: str | None, labels: str | None, kind: str, input_shift: int,
+                  out: Path | None) -> None:
+    """Import an int8 TensorFlow Lite model (.tflite, as the TFLite converter or Edge Impulse
+    export it) and write the C model library for PlatformIO."""
+    from .export import ExportError, write_model_library
+    from .protocol import InputKind
+    from .tflite_import import TFLiteImportError, load_tflite
+
+    kinds = {"image": InputKind.IMAGE, "imu": InputKind.IMU, "audio": InputKind.AUDIO}
+    try:
+        model = load_tflite(tflite_file, name, labels=labels.split(",") if labels else None,
+                            input_kind=kinds[kind], input_shift=input_shift)
+        folder = write_model_library(model, out or MODELS_DIR / model.name)
+    except (TFLiteImportError, ExportError) as exc:
+        fail(f"{tflite_file}: {exc}")
+    click.echo(f"imported {tflite_file.name}: {len(model.layers)} layers, {model.weight_bytes()} B constants, "
+               f"{model.arena_bytes} B arena -> {folder}")
+
+
 @main.command()
 @click.argument("name", type=click.Choice(["kws", "motion", "digits"]))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
