@@ -1,8 +1,9 @@
-"""Milestone 2 (1969/1986): XOR needs a hidden layer.
+"""Milestone 2 (1986): a hidden layer solves XOR.
 
 Minsky and Papert showed in 1969 that a single perceptron cannot compute XOR; backpropagation through a
-hidden layer (Rumelhart, Hinton and Williams, 1986) solves it. We show both halves: the best linear
-model stays at 75% on the four points, while a 2-8-1 tanh network reaches 100%.
+hidden layer (Rumelhart, Hinton and Williams, 1986) solves it. We show both halves: a linear model stays
+at or below 75% on the four points (3 of 4 is the most a line can get), while a 2-8-1 tanh network
+reaches 100%.
 """
 import numpy as np
 

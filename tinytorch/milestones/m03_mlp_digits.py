@@ -1,4 +1,4 @@
-"""Milestone 3 (1986-1989): a multilayer perceptron reads handwritten digits.
+"""Milestone 3 (1989): a multilayer perceptron reads handwritten digits.
 
 scikit-learn's bundled 8×8 digits (1,797 images, no download), 25% held out per class. An MLP with two
 hidden ReLU layers, dropout and Adam reaches the target on the held-out split.

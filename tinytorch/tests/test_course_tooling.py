@@ -110,3 +110,15 @@ def test_framework_imports_numpy_only():
             "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]", f"importing tinytorch pulled in {out}"
+
+
+def test_milestone_years_agree_between_docstring_cli_and_site(course_root):
+    import re
+
+    from tito.milestones import list_milestones
+
+    site = (course_root / "site" / "milestones.qmd").read_text()
+    for milestone in list_milestones():
+        first_line = milestone.__doc__.strip().splitlines()[0]
+        assert re.match(rf"Milestone \d \({milestone.YEAR}[,)]", first_line), f"{milestone.NAME}: docstring says {first_line!r}"
+        assert f"| `{milestone.NAME}` | {milestone.YEAR} | {milestone.TITLE} |" in site

@@ -255,10 +255,11 @@ def student_command(out, notebooks):
 
 @cli.command("site")
 def site_command():
-    """Regenerate the site's module summary pages (tinytorch/site/module-NN-*.qmd) from the sources."""
+    """Regenerate the site's module pages (site/module-NN-*.qmd) and milestone table from the sources."""
     from tito.site import write_pages
 
-    console.print(f"wrote {len(write_pages())} module pages")
+    pages = write_pages()
+    console.print(f"wrote {len(pages) - 1} module pages and the milestone table in {pages[-1].name}")
 
 
 # ----- milestones ---------------------------------------------------------------------------------
