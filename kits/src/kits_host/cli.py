@@ -261,6 +261,49 @@ def export_cmd(manifest: Path, out: Path | None) -> None:
                f"{model.arena_bytes} B arena) to {folder}")
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--model", "manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=MODELS_DIR / "kws" / "kws.kmodel.json", show_default=True, help="Keyword model manifest.")
+@click.option("--index", default=0, show_default=True, help="Recording index inside a capture .npz.")
+@click.option("--hop-ms", default=250, show_default=True, help="Spacing of the model windows.")
+@click.option("--window", default=2, show_default=True, help="Windows averaged before deciding.")
+@click.option("--threshold", default=0.59, show_default=True, help="Average probability that reports a keyword.")
+@click.option("--suppress", default=4, show_default=True, help="Windows ignored after a detection.")
+@click.option("--background", default="silence", show_default=True, help="Label never reported.")
+def spot(file: Path, manifest: Path, index: int, hop_ms: int, window: int, threshold: float, suppress: int,
+         background: str) -> None:
+    """Find keywords in a long recording (.wav, .npy or a `kits capture` .npz): the model runs
+    on overlapping windows and kits_kws_post's smoothing and suppression decide (the same
+    arithmetic as the C core's kits_kws_post)."""
+    from .export import QuantizedModel
+    from .kws_post import KeywordPostprocessor, detect, stream_scores
+
+    model = QuantizedModel.load(manifest)
+    if model.input_kind != InputKind.AUDIO:
+        fail(f"{manifest} is not an audio model")
+    if file.suffix.lower() == ".wav":
+        try:
+            audio = datasets.load_wav_int16(file, length=None)
+        except (OSError, ValueError) as exc:
+            fail(f"cannot read {file}: {exc}")
+    else:
+        audio = np.asarray(_load_input(file, index)).reshape(-1)
+    if audio.size < model.input_samples:
+        fail(f"{file} is shorter than the model's window ({model.input_samples} samples)")
+    hop = int(datasets.SAMPLE_RATE * hop_ms / 1000)
+    try:
+        post = KeywordPostprocessor(len(model.labels), window=window, threshold=round(threshold * 256),
+                                    suppress=suppress,
+                                    background=model.labels.index(background) if background in model.labels else -1)
+    except ValueError as exc:
+        fail(str(exc))
+    found = detect(stream_scores(model, audio, hop), post)
+    for start, label in found:
+        click.echo(f"{start * hop / datasets.SAMPLE_RATE:7.2f} s  {model.labels[label]}")
+    click.echo(f"{len(found)} keyword(s) in {audio.size / datasets.SAMPLE_RATE:.1f} s")
+
+
 @main.command("import-tflite")
 @click.argument("tflite_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name", default=None, help="Model name, a C identifier (default: the file name).")

@@ -144,15 +144,18 @@ def download_speech_commands(dest: Path) -> Path:
     return dest
 
 
-def load_wav_int16(path: Path) -> np.ndarray:
-    """A mono 16-bit WAV at 16 kHz, padded or cut to one second."""
+def load_wav_int16(path: Path, length: int | None = KWS_SAMPLES) -> np.ndarray:
+    """A mono 16-bit WAV at 16 kHz, padded or cut to `length` samples (one second; None keeps
+    the whole recording)."""
     with wave.open(str(path), "rb") as handle:
         if handle.getnchannels() != 1 or handle.getsampwidth() != 2 or handle.getframerate() != SAMPLE_RATE:
             raise ValueError(f"{path}: need mono 16-bit {SAMPLE_RATE} Hz audio, got {handle.getnchannels()} ch, "
                              f"{8 * handle.getsampwidth()} bit, {handle.getframerate()} Hz")
         audio = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2").astype(np.int16)
-    out = np.zeros(KWS_SAMPLES, np.int16)
-    out[:min(audio.size, KWS_SAMPLES)] = audio[:KWS_SAMPLES]
+    if length is None:
+        return audio
+    out = np.zeros(length, np.int16)
+    out[:min(audio.size, length)] = audio[:length]
     return out
 
 

@@ -305,6 +305,26 @@ class CImuWindow:
         return out
 
 
+class CKwsPost:
+    """kits_kws_post (keyword decisions on a stream of scores), driven from Python."""
+
+    def __init__(self, native: Core, n_classes: int, window: int, threshold: int, suppress: int, background: int):
+        self.lib = native.lib
+        self.n_classes = n_classes
+        self.state = ctypes.create_string_buffer(4096)  # kits_kws_post_t is about 530 bytes
+        self.lib.kits_kws_post_init.restype = ctypes.c_int
+        self.lib.kits_kws_post_push.restype = ctypes.c_int32
+        self.status = self.lib.kits_kws_post_init(self.state, ctypes.c_uint8(n_classes), ctypes.c_uint8(window),
+                                                  ctypes.c_uint8(threshold), ctypes.c_uint16(suppress),
+                                                  ctypes.c_int8(background))
+
+    def push(self, scores) -> tuple[int, np.ndarray]:
+        s = _c(scores, np.int8).reshape(-1)
+        averages = np.zeros(self.n_classes, np.uint8)
+        label = self.lib.kits_kws_post_push(self.state, _ptr(s, ctypes.c_int8), _ptr(averages, ctypes.c_uint8))
+        return label, averages
+
+
 def image_downsample(native: Core, gray: np.ndarray, side: int, invert: bool) -> np.ndarray:
     g = _c(gray, np.uint8)
     out = np.zeros(side * side, np.int16)
