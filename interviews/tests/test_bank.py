@@ -9,11 +9,13 @@ import pytest
 import yaml
 from conftest import make_question, write_bank
 
-from staffml.bank import Bank, BankError, book_chapters, default_questions_dir, known_labs, parse_file
+from staffml.bank import (Bank, BankError, book_chapters, default_questions_dir, known_labs, parse_file,
+                          parse_questions)
 from staffml.checks import CheckError, evaluate
-from staffml.schema import Area, Level, Track
+from staffml.schema import VOLUME2_AREAS, Area, Format, Level, Track
 
 QUESTION_FILES = sorted(default_questions_dir().glob("*/*.yaml"))
+VOLUME1_AREAS = [a for a in Area if a not in VOLUME2_AREAS]
 
 
 @pytest.fixture(scope="module")
@@ -22,20 +24,23 @@ def bank() -> Bank:
 
 
 def test_bank_loads_without_problems(bank):
-    assert len(bank) == len(QUESTION_FILES)
+    assert len(bank) == sum(len(parse_questions(path)[0]) for path in QUESTION_FILES)
 
 
-@pytest.mark.parametrize("path", QUESTION_FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", QUESTION_FILES, ids=lambda p: p.name.removesuffix(".yaml"))
 def test_every_check_recomputes_within_tolerance(path: Path):
-    question = parse_file(path)
-    _, results = evaluate(question)
-    failures = [r.describe() for r in results if not r.ok]
+    questions, problems = parse_questions(path)
+    assert not problems, problems
+    failures = []
+    for question in questions:
+        _, results = evaluate(question)
+        failures += [f"{question.id}: {r.describe()}" for r in results if not r.ok]
     assert not failures, f"{path}:\n" + "\n".join(failures)
 
 
 def test_bank_size_and_balance(bank):
     questions = [lq.question for lq in bank]
-    assert len(questions) >= 200
+    assert len(questions) >= 500
     tracks = Counter(q.track for q in questions)
     areas = Counter(q.area for q in questions)
     levels = Counter(q.level for q in questions)
@@ -43,7 +48,22 @@ def test_bank_size_and_balance(bank):
     assert set(areas) == set(Area) and min(areas.values()) >= 14, areas
     assert set(levels) == set(Level) and min(levels.values()) >= 35, levels
     cells = Counter((q.track, q.area) for q in questions)
-    assert all(cells[(t, a)] >= 2 for t in Track for a in Area), "every track needs questions in every area"
+    assert all(cells[(t, a)] >= 2 for t in Track for a in VOLUME1_AREAS), "every track needs every Volume I area"
+    formats = Counter(q.format for q in questions)
+    assert formats[Format.design_review] >= 40, formats
+
+
+def test_every_question_is_a_distinct_scenario(bank):
+    """Parametric families must not repeat a scenario: every rendered scenario and title is unique."""
+    scenarios = Counter(lq.text("scenario") for lq in bank)
+    titles = Counter(lq.text("title") for lq in bank)
+    assert max(scenarios.values()) == 1, [s[:80] for s, n in scenarios.items() if n > 1]
+    assert max(titles.values()) == 1, [t for t, n in titles.items() if n > 1]
+
+
+def test_volume2_questions_link_the_section_that_teaches_them(bank):
+    volume2 = [lq.question for lq in bank if lq.question.area in VOLUME2_AREAS]
+    assert volume2 and all(q.sections and all(c.startswith("vol2/") for c in q.chapters) for q in volume2)
 
 
 def test_chains_grow_from_one_device_to_a_fleet(bank):
@@ -397,3 +417,61 @@ def test_llama70b_int8_verdict_is_fixed(bank):
     solution = lq.text("solution")
     assert "INT8 weights (71 GB) do fit on one device" in solution
     assert "still do not fit" not in solution
+
+
+# ----- parametric families -----------------------------------------------------------------------
+
+def _family(**template_overrides) -> dict:
+    template = make_question(**template_overrides)
+    del template["id"]
+    template["title"] = "Time to stream {weights_gb} GB of weights"
+    template["checks"] = [{k: v for k, v in c.items() if k != "value"} for c in template["checks"]]
+    return {"family": "stream-weights", "template": template, "instances": [
+        {"id": "stream-weights-16", "given": {"weights_gb": 16}, "expect": {"step_ms": 8.0, "tokens_per_s": 125}},
+        {"id": "stream-weights-32", "given": {"weights_gb": 32}, "expect": {"step_ms": 16.0, "tokens_per_s": 62.5}},
+    ]}
+
+
+def _write_family(root: Path, family: dict) -> Path:
+    folder = root / family["template"]["area"]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{family['family']}.family.yaml"
+    path.write_text(yaml.safe_dump(family, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def test_family_instances_are_questions_with_their_own_answers(tmp_path):
+    _write_family(tmp_path / "q", _family())
+    bank = Bank(tmp_path / "q")
+    assert len(bank) == 2
+    assert "16.0 ms" in bank.get("stream-weights-32").text("solution")
+    assert bank.get("stream-weights-16").text("title") == "Time to stream 16 GB of weights"
+
+
+def test_family_instance_with_a_wrong_stated_value_fails_its_check(tmp_path):
+    family = _family()
+    family["instances"][1]["expect"]["step_ms"] = 8.0
+    path = _write_family(tmp_path / "q", family)
+    questions, problems = parse_questions(path)
+    assert not problems
+    failing = [r.describe() for q in questions for r in evaluate(q)[1] if not r.ok]
+    assert failing == ["step_ms: stated 8 ms, recomputed 16 (+100.0%, tolerance ±1.0%) from `weights_gb / bw_gbps * 1e3`"]
+
+
+def test_family_instance_missing_a_stated_value_is_named(tmp_path):
+    family = _family()
+    del family["instances"][1]["expect"]["tokens_per_s"]
+    _write_family(tmp_path / "q", family)
+    with pytest.raises(BankError) as info:
+        Bank(tmp_path / "q")
+    assert "[instance 2: stream-weights-32]" in str(info.value) and "missing: ['tokens_per_s']" in str(info.value)
+    lenient = Bank(tmp_path / "q", strict=False)
+    assert len(lenient) == 1 and lenient.skipped_files
+
+
+def test_family_file_name_must_match_the_family(tmp_path):
+    family = _family()
+    path = _write_family(tmp_path / "q", family)
+    path.rename(path.with_name("other.family.yaml"))
+    with pytest.raises(BankError, match="must match the file name"):
+        Bank(tmp_path / "q")

@@ -64,8 +64,9 @@ def test_chapter_and_lab_links_are_site_relative(real_site):
     hrefs = set(re.findall(r'href="([^"]+)"', text))
     assert any(h.startswith("../vol1/") for h in hrefs) and any(h.startswith("../vol2/") for h in hrefs)
     for href in hrefs:
-        assert re.fullmatch(r"\.\./vol[12]/(\w+)/\1\.html|\.\./labs/\w+\.html|browse\.css"
+        assert re.fullmatch(r"\.\./vol[12]/(\w+)/\1\.html(#sec-\1(-[a-z0-9-]+)?)?|\.\./labs/\w+\.html|browse\.css"
                             r"|track-[a-z]+\.html#[a-z0-9-]+", href), href
+    assert any("#sec-" in h for h in hrefs), "Volume II questions link the section that teaches them"
 
 
 def test_chain_steps_link_to_each_other(real_site):

@@ -197,6 +197,9 @@ class LoadedQuestion:
             "common_mistakes": self.items("common_mistakes"),
             "follow_ups": self.items("follow_ups"),
             "chapters": list(q.chapters),
+            "sections": list(q.sections),
+            "format": q.format.value,
+            "sources": dict(q.sources),
             "lab": q.lab,
         }
 
@@ -211,19 +214,84 @@ def _describe(err: dict[str, Any]) -> str:
     return message
 
 
-def parse_file(path: Path) -> Question:
-    """Parse and schema-validate one YAML file; errors name the file."""
+FAMILY_SUFFIX = ".family.yaml"
+_FAMILY_KEYS = {"family", "template", "instances"}
+_INSTANCE_KEYS = {"id", "given", "expect", "level", "title", "chain"}
+
+
+def _read_mapping(path: Path) -> dict:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except UnicodeDecodeError as exc:
+        raise BankError(f"{path}: not UTF-8 text (byte offset {exc.start}); save the file as UTF-8") from exc
     except yaml.YAMLError as exc:
         raise BankError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise BankError(f"{path}: expected a mapping of question fields, got {type(raw).__name__}")
+    return raw
+
+
+def _validate(raw: dict, where: str) -> Question:
     try:
         return Question.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(_describe(err) for err in exc.errors())
-        raise BankError(f"{path}: {problems}") from exc
+        raise BankError(f"{where}: {problems}") from exc
+
+
+def parse_file(path: Path) -> Question:
+    """Parse and schema-validate one single-question YAML file; errors name the file."""
+    return _validate(_read_mapping(path), str(path))
+
+
+def expand_family(path: Path, raw: dict) -> tuple[list[Question], list[str]]:
+    """Questions of a parametric family file, and the problems of instances that do not validate.
+
+    A family is one template (every question field but ``id``) and a list of instances, each with
+    its own ``id``, ``given`` values and ``expect``: the stated value of every check for that
+    instance. Every instance is a question in its own right, held to the same schema and checks.
+    """
+    unknown = set(raw) - _FAMILY_KEYS
+    if unknown or not isinstance(raw.get("template"), dict) or not isinstance(raw.get("instances"), list):
+        raise BankError(f"{path}: a family file has exactly `family:`, `template:` (a question without `id`) and "
+                        f"`instances:` (a list); unexpected: {sorted(unknown) or 'missing template/instances'}")
+    if path.name != f"{raw.get('family')}{FAMILY_SUFFIX}":
+        raise BankError(f"{path}: family {raw.get('family')!r} must match the file name ({path.name})")
+    template = raw["template"]
+    questions, problems = [], []
+    for number, instance in enumerate(raw["instances"], 1):
+        where = f"{path} [instance {number}: {instance.get('id', '?') if isinstance(instance, dict) else '?'}]"
+        if not isinstance(instance, dict) or set(instance) - _INSTANCE_KEYS or "id" not in instance:
+            problems.append(f"{where}: an instance is a mapping with `id`, `given`, `expect` "
+                            f"(optional: {', '.join(sorted(_INSTANCE_KEYS - {'id', 'given', 'expect'}))})")
+            continue
+        expect = instance.get("expect") or {}
+        checks = []
+        for check in template.get("checks", []):
+            name = check.get("name") if isinstance(check, dict) else None
+            if name not in expect:
+                continue
+            checks.append({**check, "value": expect[name]})
+        missing = [c.get("name") for c in template.get("checks", []) if isinstance(c, dict) and c.get("name") not in expect]
+        extra = sorted(set(expect) - {c.get("name") for c in template.get("checks", []) if isinstance(c, dict)})
+        if missing or extra:
+            problems.append(f"{where}: expect must state every check of the template exactly once "
+                            f"(missing: {missing or 'none'}; not checks: {extra or 'none'})")
+            continue
+        question = {**template, **{k: v for k, v in instance.items() if k != "expect"},
+                    "given": {**(template.get("given") or {}), **(instance.get("given") or {})}, "checks": checks}
+        try:
+            questions.append(_validate(question, where))
+        except BankError as exc:
+            problems.append(str(exc))
+    return questions, problems
+
+
+def parse_questions(path: Path) -> tuple[list[Question], list[str]]:
+    """Every question a file defines (one, or a family's instances) and its problems."""
+    if path.name.endswith(FAMILY_SUFFIX):
+        return expand_family(path, _read_mapping(path))
+    return [parse_file(path)], []
 
 
 def structural_problems(
@@ -231,13 +299,15 @@ def structural_problems(
     sections: set[str] | None = None,
 ) -> list[str]:
     """Problems a schema alone cannot see: file naming, chapter, section and lab links, placeholders."""
-    problems = [f"{path}: {problem}" for problem in restated_catalog_numbers(question)]
+    family = path.name.endswith(FAMILY_SUFFIX)
+    where = f"{path} [{question.id}]" if family else str(path)
+    problems = [f"{where}: {problem}" for problem in restated_catalog_numbers(question)]
     for section in question.sections:
         if sections and section not in sections:
             problems.append(f"{path}: section {section!r} is not a heading id in book/vol*/*/*.qmd")
         elif not any(section.startswith(f"sec-{chapter.split('/')[1]}") for chapter in question.chapters):
             problems.append(f"{path}: section {section!r} is not in one of its chapters {question.chapters}")
-    if path.stem != question.id:
+    if not family and path.stem != question.id:
         problems.append(f"{path}: id {question.id!r} must match the file name ({path.stem}.yaml)")
     if path.parent.name != question.area.value:
         problems.append(f"{path}: area {question.area.value!r} question must live in questions/{question.area.value}/")
@@ -325,25 +395,29 @@ class Bank:
         broken: set[Path] = set()
         for path in sorted(self.root.glob("*/*.yaml")):
             try:
-                question = parse_file(path)
+                questions, instance_problems = parse_questions(path)
             except BankError as exc:
                 problems.append(str(exc))
                 broken.add(path)
                 continue
-            found = structural_problems(question, path, chapters, labs, sections)
-            if question.id in loaded:
-                found.append(f"{path}: duplicate id {question.id!r} (also {loaded[question.id].path})")
-            if not strict and not found:
-                try:
-                    LoadedQuestion(question, path).evaluation
-                except checks_mod.CheckError as exc:
-                    found.append(f"{path}: {exc}")
-            problems.extend(found)
-            if found:
+            if instance_problems:
+                problems.extend(instance_problems)
                 broken.add(path)
-                if not strict:
-                    continue
-            loaded.setdefault(question.id, LoadedQuestion(question, path))
+            for question in questions:
+                found = structural_problems(question, path, chapters, labs, sections)
+                if question.id in loaded:
+                    found.append(f"{path}: duplicate id {question.id!r} (also {loaded[question.id].path})")
+                if not strict and not found:
+                    try:
+                        LoadedQuestion(question, path).evaluation
+                    except checks_mod.CheckError as exc:
+                        found.append(f"{path}: {exc}")
+                problems.extend(found)
+                if found:
+                    broken.add(path)
+                    if not strict:
+                        continue
+                loaded.setdefault(question.id, LoadedQuestion(question, path))
         stray = [p for p in self.root.glob("*.yaml")] + [p for p in self.root.glob("*/*.yml")]
         for path in stray:
             problems.append(f"{path}: questions must be questions/<area>/<id>.yaml")

@@ -124,7 +124,11 @@ def _answer_panels(lq: LoadedQuestion, console: Console) -> None:
                         border_style="red"))
     console.print(Panel(_bullets(lq.items("follow_ups")), title="Follow-ups", title_align="left",
                         border_style="magenta"))
-    links = ", ".join(lq.question.chapters) + (f" · lab: {lq.question.lab}" if lq.question.lab else "")
+    if lq.question.sources:
+        console.print(Panel(_bullets([f"{name}: {text}" for name, text in lq.question.sources.items()]),
+                            title="Sources", title_align="left", border_style="dim"))
+    links = ", ".join([*lq.question.chapters, *(f"§ {s}" for s in lq.question.sections)])
+    links += f" · lab: {lq.question.lab}" if lq.question.lab else ""
     console.print(Text(f"Read more: {links}", style="dim"))
 
 

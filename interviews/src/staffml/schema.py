@@ -39,7 +39,23 @@ class Area(str, Enum):
     efficiency_compression = "efficiency-compression"
     cost_energy_carbon = "cost-energy-carbon"
     system_design = "system-design"
+    # Volume II: machine learning at fleet scale
+    training_layouts = "training-layouts"
+    collectives = "collectives"
+    fault_tolerance = "fault-tolerance"
+    cluster_networking_storage = "cluster-networking-storage"
+    fleet_scheduling = "fleet-scheduling"
+    fleet_inference = "fleet-inference"
+    ops_at_scale = "ops-at-scale"
+    sustainability = "sustainability"
+    security_privacy = "security-privacy"
 
+
+# Areas taught by Volume II; their questions must link the book section that teaches them.
+VOLUME2_AREAS = frozenset({
+    Area.training_layouts, Area.collectives, Area.fault_tolerance, Area.cluster_networking_storage,
+    Area.fleet_scheduling, Area.fleet_inference, Area.ops_at_scale, Area.sustainability, Area.security_privacy,
+})
 
 AREA_TITLES = {
     Area.silicon_numerics: "Silicon physics and numerics",
@@ -53,6 +69,15 @@ AREA_TITLES = {
     Area.efficiency_compression: "Efficiency and compression",
     Area.cost_energy_carbon: "Cost, energy and carbon",
     Area.system_design: "System-design cases",
+    Area.training_layouts: "Distributed training layouts",
+    Area.collectives: "Collective communication",
+    Area.fault_tolerance: "Fault tolerance and checkpointing",
+    Area.cluster_networking_storage: "Cluster networking and storage",
+    Area.fleet_scheduling: "Fleet scheduling",
+    Area.fleet_inference: "Inference at fleet scale",
+    Area.ops_at_scale: "Operations at scale",
+    Area.sustainability: "Sustainability",
+    Area.security_privacy: "Security and privacy",
 }
 
 TRACK_TITLES = {
@@ -289,6 +314,15 @@ class Question(_Strict):
             if not re.match(r"^sec-[a-z0-9_]+(?:-[a-z0-9-]+)?$", section):
                 raise ValueError(f"section {section!r} must look like 'sec-<chapter slug>-<topic>'")
         return sections
+
+    @model_validator(mode="after")
+    def _volume2_links_its_section(self) -> "Question":
+        if self.area in VOLUME2_AREAS and not self.sections:
+            raise ValueError(
+                f"a {self.area.value} question must link the book section that teaches it, "
+                f"e.g. `sections: [sec-collective_communication-ring-tree]` (or the chapter id `sec-<slug>`)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _sources_cite_givens(self) -> "Question":

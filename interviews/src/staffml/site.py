@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .bank import REPO_ROOT, Bank, LoadedQuestion
-from .schema import AREA_TITLES, LEVEL_ORDER, LEVEL_TITLES, TRACK_TITLES, Area, Level, Track
+from .schema import AREA_TITLES, FORMAT_TITLES, LEVEL_ORDER, LEVEL_TITLES, TRACK_TITLES, Area, Format, Level, Track
 from .text import blocks
 
 # browse.css styles the generated pages inside the site shell (site theme variables only);
@@ -94,12 +94,19 @@ def question_html(lq: LoadedQuestion, chains: dict[str, list[LoadedQuestion]] | 
     # does not fail on a page another component has still to deliver.
     links = [f'<a href="{_esc(chapter_href(c))}">{_esc(c)}</a>' if _chapter_written(c) else _esc(c)
              for c in q.chapters]
+    for section in q.sections:
+        chapter = next((c for c in q.chapters if section.startswith(f"sec-{c.split('/')[1]}")), None)
+        if chapter and _chapter_written(chapter):
+            links.append(f'<a href="{_esc(chapter_href(chapter))}#{_esc(section)}">§ {_esc(section)}</a>')
+    sources = "".join(f"<li>{_esc(name)}: {_esc(text)}</li>" for name, text in q.sources.items())
+    sources_html = f"<h4>Sources</h4><ul>{sources}</ul>" if sources else ""
+    fmt = f"<span>{_esc(FORMAT_TITLES[q.format])}</span>" if q.format != Format.napkin_math else ""
     if q.lab:
         lab = _esc(q.lab)
         links.append(f'<a href="../labs/{lab}.html">lab: {lab}</a>' if _lab_written(q.lab) else f"lab: {lab}")
     return f"""<section class="staffml-question" id="{_esc(q.id)}">
 <h3>{_esc(data['title'])}</h3>
-<p class="staffml-tags"><span>{_esc(TRACK_TITLES[q.track])}</span><span>{_esc(AREA_TITLES[q.area])}</span><span>{_esc(LEVEL_TITLES[q.level])}</span>{chain}<span><code>{_esc(q.id)}</code></span></p>
+<p class="staffml-tags"><span>{_esc(TRACK_TITLES[q.track])}</span><span>{_esc(AREA_TITLES[q.area])}</span><span>{_esc(LEVEL_TITLES[q.level])}</span>{fmt}{chain}<span><code>{_esc(q.id)}</code></span></p>
 {_prose(data['scenario'])}
 <details>
 <summary>Reveal the answer</summary>
@@ -111,6 +118,7 @@ def question_html(lq: LoadedQuestion, chains: dict[str, list[LoadedQuestion]] | 
 {_list(data['common_mistakes'])}
 <h4>Follow-ups</h4>
 {_list(data['follow_ups'])}
+{sources_html}
 <p>Read more: {' · '.join(links)}</p>
 {_chain_nav(lq, chains or {})}
 </details>
