@@ -6,21 +6,12 @@
 local here = pandoc.path.directory(PANDOC_SCRIPT_FILE)
 local terms = dofile(pandoc.path.join({ here, "terms.lua" }))
 local chapter_source = dofile(pandoc.path.join({ here, "chapter_source.lua" }))
-local source_file
-
-local function read_file(path)
-  local fh = io.open(path, "r")
-  if not fh then return nil end
-  local text = fh:read("a")
-  fh:close()
-  return text
-end
 
 local function chapter_files(volume_dir)
   local found = {}
   for _, name in ipairs(pandoc.system.list_directory(volume_dir)) do
     local candidate = pandoc.path.join({ volume_dir, name, name .. ".qmd" })
-    if not name:match("^[_.]") and read_file(candidate) then
+    if not name:match("^[_.]") and chapter_source.read(candidate) then
       table.insert(found, { slug = name, path = candidate })
     end
   end
@@ -28,15 +19,10 @@ local function chapter_files(volume_dir)
   return found
 end
 
--- Executable cells are not evaluated here; an inline `{python} x` inside a definition shows its code.
-local function strip_cells(text)
-  return (text:gsub("```+%s*{python}.-\n```+", ""))
-end
-
 local function collect(volume_dir)
   local entries = {}
   for _, chapter in ipairs(chapter_files(volume_dir)) do
-    local doc = pandoc.read(strip_cells(read_file(chapter.path)), "markdown")
+    local doc = chapter_source.parse(chapter.path)
     local chapter_title = chapter.slug
     local name = terms.namer()
     doc:walk({
@@ -67,15 +53,9 @@ local function collect(volume_dir)
   return entries
 end
 
-local function Div(div)
-  if not div.classes:includes("glossary") then return nil end
-  if source_file == nil then
-    error("glossary.lua: cannot tell which volume this page belongs to (no input file); "
-      .. "render it with quarto or pass -M source-file=<path of glossary.qmd>")
-  end
-  local entries = collect(pandoc.path.directory(source_file))
+local function glossary(volume_dir)
   local items = {}
-  for _, e in ipairs(entries) do
+  for _, e in ipairs(collect(volume_dir)) do
     local first = e.blocks[1]
     local body = first and (first.t == "Para" or first.t == "Plain") and first.content or pandoc.Inlines({})
     table.insert(items, pandoc.Div({
@@ -87,12 +67,7 @@ local function Div(div)
   if #items == 0 then
     table.insert(items, pandoc.Para({ pandoc.Emph(pandoc.Str("No definitions in this volume yet.")) }))
   end
-  div.content = items
-  return div
+  return items
 end
 
-local function Meta(meta)
-  source_file = chapter_source.path(meta)
-end
-
-return { { Meta = Meta }, { Div = Div } }
+return chapter_source.volume_div_filter("glossary.lua", "glossary", glossary)

@@ -31,14 +31,6 @@ local function tinytorch_page(meta, nn)
   return "module-" .. nn
 end
 
-local function read_text(path)
-  local handle = io.open(path, "r")
-  if not handle then return nil end
-  local text = handle:read("a")
-  handle:close()
-  return text
-end
-
 -- The repository root, three folders above book/<volume>/<slug>/<slug>.qmd.
 local function repo_root(meta)
   local source = chapter_source.path(meta)
@@ -57,14 +49,14 @@ end
 -- titles come from labs/labs.yml and from the front matter of the kit and TinyTorch pages.
 local function lab_title(meta, name)
   local root = repo_root(meta)
-  local labs = root and yaml_meta(read_text(pandoc.path.join({ root, "labs", "labs.yml" })))
+  local labs = root and yaml_meta(chapter_source.read(pandoc.path.join({ root, "labs", "labs.yml" })))
   local entry = labs and labs.labs and labs.labs[name]
   return entry and entry.title and pandoc.utils.stringify(entry.title) or nil
 end
 
 local function page_title(meta, folder, stem)
   local root = repo_root(meta)
-  local page = root and yaml_meta(read_text(pandoc.path.join({ root, folder, "site", stem .. ".qmd" })))
+  local page = root and yaml_meta(chapter_source.read(pandoc.path.join({ root, folder, "site", stem .. ".qmd" })))
   return page and page.title and pandoc.utils.stringify(page.title) or nil
 end
 

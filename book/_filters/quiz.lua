@@ -5,14 +5,6 @@
 local chapter_source = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "chapter_source.lua" }))
 local source_file
 
-local function read_file(path)
-  local fh = io.open(path, "r")
-  if not fh then return nil end
-  local text = fh:read("a")
-  fh:close()
-  return text
-end
-
 local function html_of(value)
   if value == nil then return "" end
   local t = pandoc.utils.type(value)
@@ -89,7 +81,7 @@ local function Div(div)
   local dir = pandoc.path.directory(source_file)
   local slug = pandoc.path.split_extension(pandoc.path.filename(source_file))
   local quiz_path = pandoc.path.join({ dir, slug .. "_quiz.yml" })
-  local text = read_file(quiz_path)
+  local text = chapter_source.read(quiz_path)
   if text == nil then
     error(source_file .. ": has a ::: {.quiz} div but " .. quiz_path .. " does not exist; create it or remove the div")
   end

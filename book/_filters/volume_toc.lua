@@ -4,25 +4,15 @@
 -- `appendices:`), so real Quarto and the embedded renderer show the same list.
 
 local chapter_source = dofile(pandoc.path.join({ pandoc.path.directory(PANDOC_SCRIPT_FILE), "chapter_source.lua" }))
-local source_file
-
-local function read_file(path)
-  local fh = io.open(path, "r")
-  if not fh then return nil end
-  local text = fh:read("a")
-  fh:close()
-  return text
-end
 
 -- The first level-1 heading of a chapter: its title, and whether it is `.unnumbered`.
 local function heading_of(path)
-  local text = read_file(path)
-  if text == nil then
+  local doc = chapter_source.parse(path)
+  if doc == nil then
     error("volume_toc.lua: " .. path .. " is listed in _quarto.yml but does not exist")
   end
-  text = text:gsub("```+%s*{python}.-\n```+", "")
   local found
-  pandoc.read(text, "markdown").blocks:walk({
+  doc.blocks:walk({
     Header = function(h)
       if found == nil and h.level == 1 then found = h end
     end,
@@ -54,7 +44,7 @@ local function counter(format)
 end
 
 local function toc(volume_dir)
-  local text = read_file(pandoc.path.join({ volume_dir, "_quarto.yml" }))
+  local text = chapter_source.read(pandoc.path.join({ volume_dir, "_quarto.yml" }))
   if text == nil then error("volume_toc.lua: no _quarto.yml in " .. volume_dir) end
   local book = pandoc.read("---\n" .. text .. "\n---\n", "markdown").meta.book or {}
   local blocks = pandoc.Blocks({})
@@ -90,18 +80,4 @@ local function toc(volume_dir)
   return blocks
 end
 
-local function Div(div)
-  if not div.classes:includes("volume-toc") then return nil end
-  if source_file == nil then
-    error("volume_toc.lua: cannot tell which volume this page belongs to (no input file); "
-      .. "render it with quarto or pass -M source-file=<path of index.qmd>")
-  end
-  div.content = toc(pandoc.path.directory(source_file))
-  return div
-end
-
-local function Meta(meta)
-  source_file = chapter_source.path(meta)
-end
-
-return { { Meta = Meta }, { Div = Div } }
+return chapter_source.volume_div_filter("volume_toc.lua", "volume-toc", toc)

@@ -107,6 +107,8 @@ def test_navigation_sidebar_pager_and_sections(built_fixture):
     assert '<span class="card-subtitle">Interactive notebooks</span>' in landing  # the section's subtitle
     assert '<span class="card-subtitle">Modules.</span>' in landing  # no subtitle: its index's first sentence
     volume = article(built_fixture, "vol1/index.html")
+    # the book's title and subtitle head its index page, as Quarto's title block does
+    assert '<h1 class="title">Fixture Volume</h1><p class="subtitle">Two chapters</p>' in volume
     # filled by book/_filters/volume_toc.lua from _quarto.yml and each page's heading, as under Quarto
     assert ('<a href="alpha/alpha.html"><span class="chapter-number">1</span> '
             '<span class="chapter-title">Alpha Chapter</span></a>') in volume

@@ -84,3 +84,15 @@ def test_demonstrated_errors_are_not_findings(site_copy):
     _inject(site_copy, "vol1/alpha/alpha.html",
             '<pre class="cell-output cell-output-error cell-error-allowed"><code>ValueError</code></pre>')
     assert check_site(site_copy, site_copy / "_site") == []
+
+
+def test_missing_quiz_questions_script_and_glossary_terms_are_found(site_copy):
+    alpha = site_copy / "_site/vol1/alpha/alpha.html"
+    text = alpha.read_text()
+    alpha.write_text(text.replace('class="quiz-question"', 'class="quiz-q"', 1).replace("quiz.js", "other.js"))
+    glossary = site_copy / "_site/vol1/glossary.html"
+    glossary.write_text(glossary.read_text().replace('class="glossary-entry"', 'class="entry"', 1))
+    problems = "\n".join(check_site(site_copy, site_copy / "_site"))
+    assert "vol1/alpha/alpha.html: the quiz shows 2 of the 3 questions in alpha_quiz.yml" in problems
+    assert "vol1/alpha/alpha.html: has a quiz but does not load quiz.js" in problems
+    assert "vol1/glossary.html: the glossary lists 1 terms but the chapters of vol1 define 2" in problems

@@ -168,4 +168,41 @@ def check_site(root: Path, site: Path) -> list[str]:
         for page in part.pages:
             if not (site / page.out).is_file():
                 problems.append(f"{page.source}: listed in the TOC but {page.out} is missing from the site")
+        problems += _check_book_features(part, site)
+    return problems
+
+
+_QUIZ_DIV = re.compile(r"^:{3,}\s*\{[^}]*\.quiz\b[^}]*\}", re.M)
+_GLOSSARY_DIV = re.compile(r"^:{3,}\s*\{[^}]*\.glossary\b[^}]*\}", re.M)
+_DEFINITION = re.compile(r"^:{3,}\s*\{[^}]*\.definition\b[^}]*\}", re.M)
+_QUESTION = re.compile(r"^\s*-\s+type\s*:", re.M)
+
+
+def _check_book_features(part, site: Path) -> list[str]:
+    """What the book's Lua filters must have put on the pages, whichever renderer ran them: every quiz
+    with all its questions and its script, and a glossary entry for every definition of the volume."""
+    problems: list[str] = []
+    built = {page.out: (site / page.out) for page in part.pages if (site / page.out).is_file()}
+    definitions = 0
+    for page in part.pages:
+        text = page.source.read_text(encoding="utf-8")
+        if page.kind == "chapter":
+            definitions += len(_DEFINITION.findall(text))
+        html = built[page.out].read_text(encoding="utf-8", errors="replace") if page.out in built else None
+        if html is None:
+            continue
+        quiz = page.source.with_name(page.source.stem + "_quiz.yml")
+        if _QUIZ_DIV.search(text) and quiz.is_file():
+            expected = len(_QUESTION.findall(quiz.read_text(encoding="utf-8")))
+            shown = html.count('class="quiz-question"')
+            if shown != expected:
+                problems.append(f"{page.out}: the quiz shows {shown} of the {expected} questions in {quiz.name}")
+            if not re.search(r'<script[^>]+src="[^"]*quiz\.js"', html):
+                problems.append(f"{page.out}: has a quiz but does not load quiz.js (answers cannot be checked)")
+    for page in part.pages:
+        if page.out in built and _GLOSSARY_DIV.search(page.source.read_text(encoding="utf-8")):
+            entries = built[page.out].read_text(encoding="utf-8", errors="replace").count('class="glossary-entry"')
+            if entries != definitions:
+                problems.append(f"{page.out}: the glossary lists {entries} terms but the chapters of {part.key} "
+                                f"define {definitions}")
     return problems

@@ -100,3 +100,33 @@ def check(root, site):
         click.echo(f"check: {len(problems)} problem(s) in {site}", err=True)
         sys.exit(1)
     click.echo(f"check: {site} is clean")
+
+
+@click.command()
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--only", default="vol1,vol2", show_default=True, help="Comma-separated volumes to compare.")
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep both renderings in this folder (<keep>/embedded/_site, <keep>/quarto/_site).")
+def parity(root, only, keep):
+    """Render the volumes with real Quarto and with the embedded renderer, and list every difference in
+    pages, chapter/section/figure/table numbers, cross-references, numbers in the prose, quiz and glossary."""
+    from .errors import BuildFailed
+    from .parity import parity as run_parity
+    from .quarto import quarto_binary
+
+    if quarto_binary() is None:
+        raise click.ClickException("`quarto` is not on PATH; parity compares Quarto's rendering with the embedded one")
+    root = (root or _repo_root()).resolve()
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        differences = run_parity(root, sorted(_parts(only) or []), keep=keep, console=console)
+    except BuildFailed as failed:
+        for error in failed.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException("a renderer failed; fix the build first")
+    for difference in differences:
+        click.echo(difference)
+    if differences:
+        click.echo(f"parity: {len(differences)} difference(s) between quarto and the embedded renderer", err=True)
+        sys.exit(1)
+    click.echo(f"parity: {only} render the same with quarto and the embedded renderer")

@@ -345,6 +345,13 @@ class Builder:
         if errors:
             return errors
         doc["blocks"] = transform.auto_table_widths(doc["blocks"])
+        if page.kind == "volume-index":
+            # As Quarto does on a book's index page: the book's title and subtitle head the page, above
+            # the page's own `# Title`.
+            part = self.site.part(page.part)
+            subtitle = f'<p class="subtitle">{html.escape(part.subtitle)}</p>' if part.subtitle else ""
+            doc["blocks"].insert(0, transform.el("RawBlock", ["html", f'<header class="title-block"><h1 class="title">'
+                                                                      f'{html.escape(part.title)}</h1>{subtitle}</header>']))
         wants_refs = any(b["t"] == "Div" and b["c"][0][0] == "refs" for b in doc["blocks"])
         if wants_refs and page.kind == "appendix" and not volume_keys:
             # An empty list under "The works cited in this volume" reads as a broken page; say why.
