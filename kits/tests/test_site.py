@@ -57,5 +57,16 @@ def test_board_overview_lists_every_board_and_platformio_names_match():
     for board in MCU_BOARDS.values():
         assert board.name in text
         ini = (KITS_ROOT / "boards" / board.key / "platformio.ini").read_text()
-        assert f"platform = {board.platform}" in ini and f"board = {board.board}" in ini
+        assert f"platform = {board.platform_pin}" in ini and f"board = {board.board}" in ini
+        assert board.platform_pin in text and board.framework_pin in text  # the pins table
         assert f"framework = {board.framework}" in ini and f"[env:{board.key}]" in ini
+
+
+def test_kit_pages_say_which_models_are_synthetic():
+    text = (SITE / "index.qmd").read_text()
+    for model in ("kws", "motion", "digits"):
+        assert f"`{model}`" in text
+    assert text.count("**synthetic") == 2 and "**real handwriting**" in text
+    for page in ("keyword-spotting", "motion"):
+        assert "trained on synthetic" in (SITE / f"{page}.qmd").read_text(), page
+    assert "SHA-256" in (SITE / "keyword-spotting.qmd").read_text()
