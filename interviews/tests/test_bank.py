@@ -40,7 +40,7 @@ def test_every_check_recomputes_within_tolerance(path: Path):
 
 def test_bank_size_and_balance(bank):
     questions = [lq.question for lq in bank]
-    assert len(questions) >= 500
+    assert len(questions) >= 700
     tracks = Counter(q.track for q in questions)
     areas = Counter(q.area for q in questions)
     levels = Counter(q.level for q in questions)
@@ -50,7 +50,7 @@ def test_bank_size_and_balance(bank):
     cells = Counter((q.track, q.area) for q in questions)
     assert all(cells[(t, a)] >= 2 for t in Track for a in VOLUME1_AREAS), "every track needs every Volume I area"
     formats = Counter(q.format for q in questions)
-    assert formats[Format.design_review] >= 40, formats
+    assert formats[Format.diagnosis] >= 20 and formats[Format.design_review] >= 40, formats
 
 
 def test_every_question_is_a_distinct_scenario(bank):
