@@ -125,44 +125,37 @@ def linux_rows():
              f"{eight.throughput_per_s / one.throughput_per_s:.2f}x")]
 
 
+def _print_table(console: Console, title: str, columns: tuple[str, ...], rows) -> None:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
 def main() -> None:
     console = Console(width=120)
     rng = np.random.default_rng(0)
-    table = Table(title="C kernels (host build) vs the NumPy reference of the same INT8 arithmetic")
-    for col in ("operation", "NumPy ms", "C ms", "C speed-up"):
-        table.add_column(col)
-    for row in kernel_rows(rng):
-        table.add_row(*row)
-    console.print(table)
+    _print_table(console, "C kernels (host build) vs the NumPy reference of the same INT8 arithmetic",
+                 ("operation", "NumPy ms", "C ms", "C speed-up"), kernel_rows(rng))
     try:
         kernel_rows_m4 = kernel_emulation_rows()
         rows = emulation_rows()
     except ToolchainError as exc:  # the emulator is optional for a benchmark run; say why it is missing
         console.print(f"[yellow]emulation skipped: {exc}[/yellow]")
     else:
-        table = Table(title="Cortex-M4 kernels (QEMU -icount): instructions per MAC, both outputs bit-exact "
-                            "against NumPy")
-        for col in ("layer", "MACs", "portable", "DSP (SMLAD)", "DSP speed-up"):
-            table.add_column(col)
-        for row in kernel_rows_m4:
-            table.add_row(*row)
-        console.print(table)
-        console.print("Per-output requantization (about 25 instructions) dominates layers with few MACs per "
-                      "output (the shipped models' first convolutions, depthwise 3x3).")
-        table = Table(title="Cortex-M4 whole inference (QEMU -icount): instructions per model MAC")
-        for col in ("model", "MACs", "portable", "DSP (SMLAD)", "DSP speed-up"):
-            table.add_column(col)
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
+        columns = ("MACs", "portable", "DSP (SMLAD)", "DSP speed-up")
+        _print_table(console, "Cortex-M4 kernels (QEMU -icount): instructions per MAC, both outputs bit-exact "
+                              "against NumPy", ("layer", *columns), kernel_rows_m4)
+        console.print("Each output also costs a fixed requantization (tens of instructions), which dominates "
+                      "layers with few MACs per output (the shipped models' first convolutions, depthwise 3x3).")
+        _print_table(console, "Cortex-M4 whole inference (QEMU -icount): instructions per model MAC",
+                     ("model", *columns), rows)
         console.print("Whole-inference ratios include the front ends (the keyword model's 49 FFTs), pooling "
                       "and softmax.")
-    table = Table(title="Linux-board harness on this CPU: throughput relative to batch 1")
-    for col in ("workload", "items/s", "vs batch 1"):
-        table.add_column(col)
-    for row in linux_rows():
-        table.add_row(*row)
-    console.print(table)
+    _print_table(console, "Linux-board harness on this CPU: throughput relative to batch 1",
+                 ("workload", "items/s", "vs batch 1"), linux_rows())
 
 
 if __name__ == "__main__":

@@ -10,8 +10,11 @@ refused with the operator names listed.
 The integer arithmetic is TFLite's: requantization multipliers are computed from the
 flatbuffer's float32 scales exactly as TFLite's QuantizeMultiplier does, padding as in
 ComputePaddingHeightWidth, and fused activations as CalculateActivationRangeQuantized, so
-convolution, depthwise, fully connected and pooling outputs match the TFLite reference
-kernels bit for bit. Softmax uses the kits kernel (a Q16 exp table), which can differ from
+convolution, depthwise and pooling outputs match the TFLite interpreter's reference kernels
+bit for bit. Fully connected outputs match too except on exact rounding ties: the LiteRT
+interpreter's int8 fully connected kernel rounds the requantization once, while kits (like
+gemmlowp, CMSIS-NN, TFLite Micro and LiteRT's own convolutions) rounds twice, so a tie can
+land one step apart. Softmax uses the kits kernel (a Q16 exp table), which can differ from
 TFLite's by one step of the 1/256 output scale.
 """
 
@@ -119,8 +122,16 @@ def _activation_range(fused: int, scale: float, zero_point: int) -> tuple[int, i
 
 
 def _requant(input_scale: float, weight_scales: np.ndarray, output_scale: float, channels: int):
-    scales = np.broadcast_to(np.asarray(weight_scales, np.float32), (channels,))
-    pairs = [quantize_multiplier(float(input_scale) * float(s) / float(output_scale)) for s in scales]
+    weight_scales = np.asarray(weight_scales, np.float32)
+    if weight_scales.size == 1:
+        # Per-tensor weights: TFLite's GetQuantizedConvolutionMultipler multiplies the two
+        # scales in float32 before widening to double; one rounding step can matter.
+        product = float(np.float32(input_scale) * weight_scales[0])
+        real = [product / float(output_scale)] * channels
+    else:
+        # Per-channel: PopulateConvolutionQuantizationParams works in double throughout.
+        real = [float(input_scale) * float(s) / float(output_scale) for s in weight_scales]
+    pairs = [quantize_multiplier(r) for r in real]
     return (np.array([m for m, _ in pairs], np.int32), np.array([s for _, s in pairs], np.int32))
 
 
