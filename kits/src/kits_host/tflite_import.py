@@ -122,15 +122,10 @@ def _activation_range(fused: int, scale: float, zero_point: int) -> tuple[int, i
 
 
 def _requant(input_scale: float, weight_scales: np.ndarray, output_scale: float, channels: int):
-    weight_scales = np.asarray(weight_scales, np.float32)
-    if weight_scales.size == 1:
-        # Per-tensor weights: TFLite's GetQuantizedConvolutionMultipler multiplies the two
-        # scales in float32 before widening to double; one rounding step can matter.
-        product = float(np.float32(input_scale) * weight_scales[0])
-        real = [product / float(output_scale)] * channels
-    else:
-        # Per-channel: PopulateConvolutionQuantizationParams works in double throughout.
-        real = [float(input_scale) * float(s) / float(output_scale) for s in weight_scales]
+    # As TFLite's GetQuantizedConvolutionMultipler / PopulateConvolutionQuantizationParams:
+    # the float32 scales widened to double, multiplied and divided in double.
+    scales = np.broadcast_to(np.asarray(weight_scales, np.float32), (channels,))
+    real = [float(input_scale) * float(s) / float(output_scale) for s in scales]
     pairs = [quantize_multiplier(r) for r in real]
     return (np.array([m for m, _ in pairs], np.int32), np.array([s for _, s in pairs], np.int32))
 
