@@ -3,7 +3,7 @@
 // Each question has its own countdown, redrawn four times a second; at zero the interview moves on.
 // Afterwards every answer is shown beside the worked solution and self-scored; only answers with
 // notes AND a score count as answered, and scores feed the practice page's FSRS schedule.
-// Question text is only ever inserted with textContent.
+// Question text is only ever inserted with textContent (practice.js's DOM helpers).
 (function () {
   "use strict";
 
@@ -13,36 +13,9 @@
   var LEVELS = ["junior", "mid", "senior", "staff"];
   var GRADES = [["Again", 1], ["Hard", 2], ["Good", 3], ["Easy", 4]];
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function prose(text) {
-    var box = el("div", "prose");
-    text.split(/\n\s*\n/).forEach(function (block) {
-      var ul = null;
-      block.split("\n").forEach(function (line) {
-        if (!line.trim()) return;
-        if (/^\s*- /.test(line)) {
-          if (!ul) { ul = el("ul"); box.appendChild(ul); }
-          ul.appendChild(el("li", null, line.replace(/^\s*- /, "")));
-        } else {
-          ul = null;
-          box.appendChild(el("p", null, line));
-        }
-      });
-    });
-    return box;
-  }
-
-  function list(items) {
-    var ul = el("ul");
-    items.forEach(function (item) { ul.appendChild(el("li", null, item)); });
-    return ul;
-  }
+  // Loaded after practice.js, whose DOM helpers (textContent only) and scheduler it shares.
+  var dom = window.StaffMLPractice.dom;
+  var el = dom.el, prose = dom.prose, list = dom.list;
 
   function clockText(ms) {
     var s = Math.max(0, Math.ceil(ms / 1000));
@@ -106,7 +79,6 @@
   // Feed self-scores into the practice page's schedule (same storage and FSRS code).
   function schedule(answers, at) {
     var practice = window.StaffMLPractice;
-    if (!practice) return;
     var key = practice.storageKey;
     var state;
     try { state = JSON.parse(window.localStorage.getItem(key)); } catch (e) { state = null; }

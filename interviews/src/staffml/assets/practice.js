@@ -300,7 +300,9 @@
     return { state: function () { return state; }, next: next };
   }
 
-  window.StaffMLPractice = { scheduler: scheduler, start: start, storageKey: STORAGE_KEY };
+  // The mock-interview page (mock.js) reuses the scheduler, the storage key and these DOM helpers.
+  window.StaffMLPractice = { scheduler: scheduler, start: start, storageKey: STORAGE_KEY,
+    dom: { el: el, prose: prose, list: list } };
 
   document.addEventListener("DOMContentLoaded", function () {
     var root = document.getElementById("practice");
