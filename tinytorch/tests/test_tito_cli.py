@@ -159,17 +159,21 @@ def test_editing_both_the_script_and_the_notebook_is_refused_not_guessed(tmp_pat
     assert result.exit_code == 1 and "both tensor.py and tensor.ipynb" in result.output and "fix:" in result.output
     source.with_suffix(".ipynb").unlink()
     rerun = invoke("module", "test", "1", "-w", str(ws))
-    assert "both" not in rerun.output and source.with_suffix(".ipynb").exists()  # the notebook is written afresh
+    assert "last synced" not in rerun.output and source.with_suffix(".ipynb").exists()  # the notebook is written afresh
 
 
 def test_verbose_shows_everything_and_exitfirst_stops_early(tmp_path):
     ws = tmp_path / "ws"
     assert invoke("setup", "-w", str(ws)).exit_code == 0
     assert invoke("module", "start", "1", "-w", str(ws)).exit_code == 0
+    tail = invoke("module", "test", "1", "-w", str(ws))
     everything = invoke("module", "test", "1", "--verbose", "-w", str(ws))
     first_only = invoke("module", "test", "1", "-x", "-w", str(ws))
-    assert "left out" not in everything.output and "test session starts" in everything.output
-    assert "tests: 0 passed, 1 failed" in first_only.output
+    assert "earlier lines left out; --verbose shows everything" in tail.output  # a stub module 1 fails at length
+    assert "earlier lines left out" not in everything.output and len(everything.output) > len(tail.output)
+    first_failure = everything.output.split("FAILED ", 1)[1].split(" - ", 1)[0]
+    assert first_failure in everything.output and first_failure not in tail.output
+    assert ", 1 failed, 0 errors" in first_only.output  # it stopped at the first failure
 
 
 def test_output_tail_cuts_at_line_boundaries():
@@ -179,3 +183,13 @@ def test_output_tail_cuts_at_line_boundaries():
     tail = output_tail(text, limit=600)
     first, *rest = tail.splitlines()
     assert "earlier lines left out" in first and rest[0].startswith("line ") and rest[-1].startswith("line 0999")
+
+
+def test_a_traceback_into_an_earlier_module_names_that_modules_file(tmp_path):
+    from tito.cli import _traceback_sources
+
+    source = tmp_path / "ws" / "modules" / "05_autograd" / "autograd.py"
+    output = 'File "/tmp/x/tinytorch/core/tensor.py", line 3, in sum\nFile "/tmp/x/tinytorch/core/autograd.py", line 9'
+    named = _traceback_sources(output, source)
+    assert f"tinytorch/core/tensor.py is module 01 (tensor), {tmp_path / 'ws' / 'modules' / '01_tensor' / 'tensor.py'}" in named
+    assert "tinytorch/core/autograd.py is module 05 (autograd)" in named

@@ -164,12 +164,24 @@ def module_start(number, workspace):
     console.print(f"module {ws.module(number).label}: edit {source} (or the .ipynb next to it), then `tito module test {number}`")
 
 
+def _traceback_sources(output: str, source: Path) -> str:
+    """Map each `tinytorch/<target>.py` a traceback names to the learner's module file it was exported from."""
+    workspace_modules = source.parent.parent
+    found = []
+    for m in list_modules():
+        exported = "tinytorch/" + m.export_target.replace(".", "/") + ".py"
+        if exported in output.replace(os.sep, "/"):
+            found.append(f"{exported} is module {m.label}, {workspace_modules / m.slug / m.source.name}")
+    return "; ".join(found) if found else f"the functions they name are in {source}"
+
+
 def _report(outcome, verbose: bool, source: Path | None = None) -> None:
     if verbose or not outcome.ok:
         console.print(outcome.output if verbose else output_tail(outcome.output), markup=False, highlight=False)
         if source is not None and not outcome.ok:
-            # Tests import a temporary package built from the learner's file, so tracebacks name that copy.
-            console.print(f"(tracebacks show a temporary export of your code; the functions they name are in {source})",
+            # Tests import a temporary package built from the learner's files, so tracebacks name that copy:
+            # say which module's file each named package file comes from (it may be an earlier module's bug).
+            console.print(f"(tracebacks show a temporary export of your code: {_traceback_sources(outcome.output, source)})",
                           markup=False, highlight=False)
     console.print(f"tests: {outcome.passed} passed, {outcome.failed} failed, {outcome.errors} errors")
 
