@@ -38,13 +38,23 @@ def test_size_report_counts_model_and_arena(qemu_images, models, name):
     assert report.selftest_bytes >= qemu_images[name].clips.nbytes  # kept out of the flash figure
 
 
+def _fp_arch(elf):
+    import subprocess
+
+    attrs = subprocess.run(["arm-none-eabi-readelf", "-A", str(elf)], capture_output=True, text=True).stdout
+    return next(line for line in attrs.splitlines() if "Tag_FP_arch" in line)
+
+
 def test_size_rows_build_each_cpu_and_mark_estimates(qemu_images, models, tmp_path):
     rows = {row["board"]: row for row in firmware.board_size_rows(models["digits"], tmp_path)}
     assert set(rows) == set(MCU_BOARDS)
     m4 = firmware.size_report(qemu_images["digits"])
     # The Nano 33 BLE row is the Cortex-M4 image the emulator runs.
     assert (rows["nano33ble"]["flash_bytes"], rows["nano33ble"]["ram_bytes"]) == (m4.flash_bytes, m4.ram_bytes)
-    # The Nicla Vision row is its own Cortex-M7 build (see test_m7_build_uses_the_m7_fpu).
+    # The Nicla Vision row is its own Cortex-M7 build: the STM32H747's double-precision FPU,
+    # where the Nano's nRF52840 has a single-precision one.
+    assert "FPv5" in _fp_arch(next((tmp_path / "cortex-m7_dsp").rglob("*.elf")))
+    assert "VFPv4" in _fp_arch(qemu_images["digits"].elf)
     assert rows["nicla_vision"]["measured"] and rows["nicla_vision"]["method"].endswith("-mcpu=cortex-m7, DSP kernels")
     # No Xtensa compiler: the ESP32-S3 row says it is an estimate and how it was made.
     assert not rows["xiao_esp32s3"]["measured"] and rows["xiao_esp32s3"]["method"].startswith("estimate:")
@@ -53,18 +63,6 @@ def test_size_rows_build_each_cpu_and_mark_estimates(qemu_images, models, tmp_pa
     for row in rows.values():
         assert row["fits"], row
         assert row["app_flash_limit"] <= row["mcu_flash"] * 1.05 + 8 * 2**20
-
-
-def test_m7_build_uses_the_m7_fpu(tmp_path, models, qemu_images):
-    import subprocess
-
-    def fp_arch(elf):
-        attrs = subprocess.run(["arm-none-eabi-readelf", "-A", str(elf)], capture_output=True, text=True).stdout
-        return next(line for line in attrs.splitlines() if "Tag_FP_arch" in line)
-
-    m7 = firmware.build_qemu_image(models["motion"], tmp_path, cpu="cortex-m7")
-    assert "FPv5" in fp_arch(m7.elf)  # the STM32H747's double-precision FPU
-    assert "VFPv4" in fp_arch(qemu_images["motion"].elf)  # the nRF52840's single-precision FPU
 
 
 def test_model_of_another_format_version_fails_to_compile(tmp_path, models):
