@@ -35,6 +35,18 @@ def test_every_toc_chapter_is_built_with_its_number(real_site):
                 assert f'<span class="chapter-number">{page.number}</span>' in html, page.out
 
 
+def test_volume_index_lists_every_chapter_with_its_number(real_site):
+    """Filled by book/_filters/volume_toc.lua, so Quarto's rendering of the index lists them too."""
+    site = project.load_site(REPO)
+    for part in (p for p in site.parts if p.kind == "volume"):
+        index = (real_site / part.index.out).read_text()
+        toc = index[index.index('<div class="volume-toc">'):]
+        for page in part.pages[1:]:
+            href = project.relative_url(part.index.out, page.out)
+            number = f'<span class="chapter-number">{page.number}</span> ' if page.number else ""
+            assert f'<a href="{href}">{number}<span class="chapter-title">' in toc, page.out
+
+
 def test_landing_and_navigation_reach_every_part(real_site):
     site = project.load_site(REPO)
     landing = (real_site / "index.html").read_text()

@@ -20,7 +20,9 @@ def make_project(target: Path) -> Path:
 
 
 def run_build(root: Path, *args: str, cache: Path | None = None) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "mlsysbook.cli", "build", "--root", str(root), "--jobs", "2", *args]
+    """`mlsysbook build` with the embedded renderer (what these tests check), even where quarto is on PATH."""
+    renderer = [] if "--renderer" in args else ["--renderer", "embedded"]
+    command = [sys.executable, "-m", "mlsysbook.cli", "build", "--root", str(root), "--jobs", "2", *renderer, *args]
     if cache is not None:
         command += ["--cache", str(cache)]
     return subprocess.run(command, capture_output=True, text=True, cwd=root)
