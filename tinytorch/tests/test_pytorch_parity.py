@@ -21,6 +21,13 @@ def close(ours, theirs, rtol=1e-6, atol=1e-8):
     np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
 
 
+def backward_both(out_ours, out_theirs):
+    """Backpropagate the same random projection <out, r> through both frameworks."""
+    projection = RNG.standard_normal(out_ours.shape)
+    (out_ours * tt.Tensor(projection)).sum().backward()
+    (out_theirs * torch.tensor(projection)).sum().backward()
+
+
 # ----- attention masks --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("lengths", [(4, 4), (3, 5), (5, 3)])
 def test_sdpa_boolean_float_and_causal_masks_mean_what_they_mean_in_pytorch(lengths):
@@ -128,9 +135,7 @@ def test_batchnorm_train_and_eval_match_torch_including_running_statistics(ours_
         xo, xt = tt.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         out_ours, out_theirs = ours(xo), theirs(xt)
         close(out_ours, out_theirs, rtol=1e-9, atol=1e-10)
-        projection = RNG.standard_normal(out_ours.shape)
-        (out_ours * tt.Tensor(projection)).sum().backward()
-        (out_theirs * torch.tensor(projection)).sum().backward()
+        backward_both(out_ours, out_theirs)
         close(xo.grad, xt.grad, rtol=1e-7, atol=1e-9)
         close(ours.weight.grad, theirs.weight.grad, rtol=1e-7, atol=1e-9)
     close(ours.running_mean, theirs.running_mean, rtol=1e-6)
@@ -207,9 +212,7 @@ def test_tensor_method_values_and_gradients_match_torch(name, call):
     ours, theirs = tt.Tensor(X.copy(), requires_grad=True), torch.tensor(X.copy(), requires_grad=True)
     out_ours, out_theirs = call(ours), call(theirs)
     close(out_ours, out_theirs, rtol=1e-6, atol=1e-7)
-    projection = RNG.standard_normal(out_ours.shape)
-    (out_ours * tt.Tensor(projection)).sum().backward()
-    (out_theirs * torch.tensor(projection)).sum().backward()
+    backward_both(out_ours, out_theirs)
     close(ours.grad, theirs.grad, rtol=1e-6, atol=1e-7)
 
 
