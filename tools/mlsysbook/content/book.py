@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from mlsysbook.content.bar import bar_for
 from mlsysbook.content.bib import BibReport, check_bib
 from mlsysbook.content.conventions import check_conventions
 from mlsysbook.content.chapter import CROSSREF_PREFIXES, ChapterStats, check_citation_count, parse_chapter
@@ -98,7 +99,7 @@ def check_book(book_dir: Path, volumes=VOLUMES, only: set[str] | None = None, jo
         for key in sorted(ch.citations - known):
             ch.errors.append(f"cites [@{key}] but references.bib has no entry `{key}`")
         ch.citations &= known
-        check_citation_count(ch)
+        check_citation_count(ch, bar_for(ch.volume))
 
     report.errors += check_conventions(book_dir, [v for v in volumes if (book_dir / v / "_quarto.yml").is_file()])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from mlsysbook.content.bar import BAR, COMPLETE, ChapterBar
+from mlsysbook.content.bar import BAR, COMPLETE, ChapterBar, bar_for
 from mlsysbook.content.pandoc import PandocError, to_ast
 from mlsysbook.content.quiz import QuizStats, check_quiz
 
@@ -420,7 +420,7 @@ def parse_chapter(path: Path, slug: str | None = None, volume: str = "") -> Chap
         stats.errors.append(str(exc))
         return stats
     _Walker(stats).blocks(doc["blocks"])
-    _finish(stats)
+    _finish(stats, bar_for(volume))
     return stats
 
 

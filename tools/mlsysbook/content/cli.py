@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from mlsysbook.content.bar import BAR
+from mlsysbook.content.bar import BARS
 from mlsysbook.content.book import VOLUMES, BookReport, check_book
 from mlsysbook.content.execute import run_chapter
 
@@ -86,10 +86,11 @@ def content_report(book_dir, volumes, chapters, show_shortfalls, execute, as_jso
         sys.exit(1 if report.failed else 0)
 
     console = Console(width=max(120, Console().width))
-    table = Table(title=f"Book content (bar for complete chapters: {BAR.words_min} words, "
-                        f"{BAR.figures_min} figures/{BAR.computed_figures_min} computed, {BAR.tables_min} tables, "
-                        f"{BAR.worked_examples_min} worked examples, {BAR.quiz_questions_min} quiz questions, "
-                        f"{BAR.exercises_min} exercises, {BAR.citations_min} citations)")
+    bars = "; ".join(f"{vol}: {bar.words_min} words, {bar.figures_min} figures/{bar.computed_figures_min} computed, "
+                     f"{bar.tables_min} tables, {bar.worked_examples_min} worked examples, "
+                     f"{bar.quiz_questions_min} quiz questions/{bar.quiz_calc_min} calc, {bar.exercises_min} exercises, "
+                     f"{bar.citations_min} citations" for vol, bar in BARS.items())
+    table = Table(title=f"Book content (bar for complete chapters, {bars})")
     for col in ("chapter", "words", "figs (computed)", "tables", "worked", "defs",
                 "quiz (mcq/short/calc)", "exercises", "citations", "status"):
         table.add_column(col, justify="left" if col in ("chapter", "status") else "right",
