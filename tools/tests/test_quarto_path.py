@@ -23,7 +23,8 @@ if code:
 out = pathlib.Path(args[args.index("--output-dir") + 1])
 out.mkdir(parents=True, exist_ok=True)
 (source / "alpha.html").unlink()
-(out / "index.html").write_text("<html><body><h1 id='quarto'>rendered by quarto</h1></body></html>")
+unresolved = "<p><strong>?@fig-nowhere</strong></p>" if pathlib.Path(__file__).with_name("unresolved").exists() else ""
+(out / "index.html").write_text(f"<html><body><h1 id='quarto'>rendered by quarto</h1>{unresolved}</body></html>")
 (out / "search.json").write_text('[{"objectID": "index.html", "href": "index.html#quarto", "title": "Fixture Volume", '
                                  '"section": "rendered by quarto", "text": "a page quarto indexed", "crumbs": []}]')
 """
@@ -82,3 +83,12 @@ def test_renderer_quarto_without_quarto_is_a_clear_error(project, shared_cache):
                                                   if not (Path(p) / "quarto").exists())}
     result = _build(project, env, shared_cache, "--renderer", "quarto")
     assert result.returncode == 1 and "`quarto` is not on PATH" in result.stderr
+
+
+def test_reference_quarto_left_unresolved_fails_the_build(project, tmp_path, shared_cache):
+    env = _fake_quarto(tmp_path / "bin")
+    (tmp_path / "bin/unresolved").write_text("")
+    result = _build(project, env, shared_cache)
+    assert result.returncode == 1
+    assert "book/vol1/index.qmd: unresolved cross-reference @fig-nowhere (line 1 of the page Quarto rendered)" \
+        in result.stderr, result.stderr

@@ -51,6 +51,20 @@ def render_volume(quarto: str, volume_dir: Path, output_dir: Path) -> None:
         raise BuildFailed([SourceError(volume_dir / "_quarto.yml", 0, f"quarto render failed:\n{tail}")])
 
 
+def unresolved(part, site: Path) -> list[SourceError]:
+    """Cross-references and citations Quarto could not resolve (it warns and renders `?@fig-x` or
+    `key?`), as errors against the page's source, like the embedded renderer reports them."""
+    from .check import _scan
+
+    errors = []
+    for page in part.pages:
+        built = site / page.out
+        if built.is_file():
+            errors += [SourceError(page.source, 0, f"{message} (line {line} of the page Quarto rendered)")
+                       for message, line in _scan(built).unresolved]
+    return errors
+
+
 def search_docs(output_dir: Path, part_key: str, part_title: str) -> list[dict]:
     """The site-wide search entries of a volume Quarto rendered, from Quarto's own `search.json`."""
     index = output_dir / "search.json"

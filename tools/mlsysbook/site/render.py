@@ -29,6 +29,7 @@ from .errors import BuildFailed, SourceError, line_of
 from .project import Page, Part, Site, relative_url
 from .quarto import quarto_binary, render_volume
 from .quarto import search_docs as quarto_search_docs
+from .quarto import unresolved as quarto_unresolved
 from .template import Shell, page_label, render_shell
 
 RENDERER_VERSION = "2"  # bump to invalidate every cache entry when the pipeline's output changes
@@ -147,6 +148,7 @@ class Builder:
         self.cache = Cache(options.cache)
         self.stats = BuildStats()
         self.staged: dict[str, Staged] = {}
+        self.quarto_pages: set[str] = set()  # site paths of the book pages Quarto rendered
         self.site: Site = project.load_site(options.root, options.build_dir, options.only)
         unknown = sorted((options.only or set()) - {p.key for p in self.site.parts})
         if unknown:
@@ -470,7 +472,8 @@ class Builder:
                 raise BuildFailed(errors)
             if self.o.check_links:
                 from .check import check_links
-                problems = check_links(tmp, rendered={p.out for p in pages}, cache_dir=self.o.cache / "linkscan")
+                rendered = {p.out for p in pages} | self.quarto_pages
+                problems = check_links(tmp, rendered=rendered, cache_dir=self.o.cache / "linkscan")
                 if problems:
                     found = [self._link_error(page_out, url, message) for page_out, url, message in problems]
                     raise BuildFailed(list({str(e): e for e in found}.values()))
@@ -521,6 +524,11 @@ class Builder:
             if self.quarto and part.kind == "volume":
                 self.console.print(f"quarto render {part.root} (quarto found at {self.quarto})")
                 render_volume(self.quarto, part.root, tmp / part.key)
+                # held to what the embedded path enforces: every reference and citation resolves
+                unresolved = quarto_unresolved(part, tmp)
+                if unresolved:
+                    raise BuildFailed(unresolved)
+                self.quarto_pages |= {p.out for p in part.pages}
                 search_docs += quarto_search_docs(tmp / part.key, part.key, part.title)
                 continue
             part_pages = [staged[p.out] for p in part.pages]
