@@ -17,12 +17,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "For Llama-3-8B, the weight matmuls cost about 2 FLOPs per parameter per token whatever the "
-        "context. At what context length does the attention term (scores and weighted sum over all "
-        "previous tokens) cost as much as all the weight matmuls: 2K, 16K, 64K or 1M tokens?"
+    prediction_spec = lk.Pick(
+        (
+            'For Llama-3-8B, the weight matmuls cost about 2 FLOPs per parameter per token whatever the '
+            'context. At what context length does the attention term (scores and weighted sum over all '
+            'previous tokens) cost as much as all the weight matmuls?'
+        ),
+        ['about 2K', 'about 16K', 'about 64K', 'about 1M'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -105,6 +110,19 @@ def _(attention_share, crossover, hw, kv_bytes, model, params, weights_bytes):
         f"{lk.fmt_bytes(model.kv_bytes_per_token('bf16'))} per token × {params['seq_len']:,} tokens × "
         f"{params['batch']} sequences = {lk.fmt_bytes(kv_bytes)}, against {lk.fmt_bytes(weights_bytes)} of weights.",
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec):
+    _m = ms.model("Llama-3-8B")
+    _linear = 2.0 * _m.matmul_params
+    _equal_at = _linear / (_m.flops_per_token(1) - _linear)
+    lk.reveal(prediction_spec, prediction,
+              lk.closest({"about 2K": 2**11, "about 16K": 2**14, "about 64K": 2**16, "about 1M": 2**20}, _equal_at),
+              f"the two are equal at about {_equal_at:,.0f} tokens for Llama-3-8B",
+              "Attention per token grows with the context while the matmul term is fixed, so long contexts "
+              "eventually spend most of their FLOPs on attention.")
     return
 
 

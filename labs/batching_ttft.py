@@ -17,11 +17,16 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "Decoding Llama-3-70B on 8 H100s: going from batch 1 to batch 64, does the time per output "
-        "token grow by about 64×, 8×, or barely at all? And what happens to tokens per second?"
+    prediction_spec = lk.Pick(
+        (
+            'Decoding Llama-3-70B on 8 H100s (2,048-token prompts): going from batch 1 to batch 64, by about'
+            ' how much does the time per output token grow?'
+        ),
+        ['about 64×', 'about 8×', 'barely at all (under 2×)'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -113,6 +118,21 @@ def _(batch_sweep, params, serving):
         serving.explain(),
     )
     return (best_batch,)
+
+
+@app.cell(hide_code=True)
+def _(output_len, prediction, prediction_spec):
+    def _tpot(batch):
+        return ms.serve("Llama-3-70B", "H100-SXM", batch, 2048, output_len, dtype="bf16", n_devices=8)
+    _one, _many = _tpot(1), _tpot(64)
+    _growth = _many.tpot_s / _one.tpot_s
+    lk.reveal(prediction_spec, prediction,
+              lk.closest({"about 64×": 64, "about 8×": 8, "barely at all (under 2×)": 1.0}, _growth),
+              f"time per token goes from {lk.fmt_time(_one.tpot_s)} to {lk.fmt_time(_many.tpot_s)} ({_growth:.2f}×) "
+              f"while throughput goes from {lk.fmt_count(_one.tokens_per_s)} to {lk.fmt_count(_many.tokens_per_s)} tokens/s",
+              "A decode step streams every weight once whatever the batch, so extra sequences ride almost free "
+              "until their KV-cache reads and FLOPs catch up with the weight traffic.")
+    return
 
 
 @app.cell(hide_code=True)

@@ -20,12 +20,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "You can move a training run to another region or start it at a cleaner hour of the day. For a "
-        "3-hour fine-tuning job and for a 3-week pre-training run, which of the two choices matters, "
-        "and by roughly how much?"
+    prediction_spec = lk.Pick(
+        (
+            'A training run on the US grid can move to another region or start at a cleaner hour of the day '
+            '(assume grid intensity swings ±30% over a day). For a 3-hour fine-tuning job and for a 3-week '
+            'pre-training run, which of the two choices cuts emissions more?'
+        ),
+        ['the region, for both runs', 'the start hour for the short job, the region for the long run', 'the start hour, for both runs'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -68,22 +73,30 @@ def _(controls):
 
 
 @app.cell
-def _(controls, regions, training_run):
+def _():
+    def average_intensity_factor(start_hour, hours, swing):
+        """Average grid-intensity factor seen by a run of ``hours`` starting at ``start_hour``.
+
+        Assumed daily profile (the learner's swing): cleanest at 13:00 (solar peak), dirtiest at 01:00,
+        averaging to 1 over a day."""
+        steps = max(1, math.ceil(hours * 4))
+        width = hours / steps
+        return sum(1 - swing * math.cos(2 * math.pi * (start_hour + (i + 0.5) * width - 13) / 24)
+                   for i in range(steps)) / steps
+
+    return (average_intensity_factor,)
+
+
+@app.cell
+def _(average_intensity_factor, controls, regions, training_run):
     params = controls.value
     run = lk.engine_call(training_run, params["model"], params["tokens"], params["gpus"], round(params["pue"], 2),
                          context="training run")
     hours = run.seconds / 3600
     swing = params["swing"] / 100
 
-    def hourly_factor(hour):
-        # assumed daily profile: cleanest at 13:00 (solar peak), dirtiest at 01:00, averaging to 1
-        return 1 - swing * math.cos(2 * math.pi * (hour - 13) / 24)
-
     def schedule_factor(start_hour):
-        """Average intensity factor seen by a run of ``hours`` starting at ``start_hour``."""
-        steps = max(1, math.ceil(hours * 4))
-        width = hours / steps
-        return sum(hourly_factor(start_hour + (i + 0.5) * width) for i in range(steps)) / steps
+        return average_intensity_factor(start_hour, hours, swing)
 
     def emissions(region, start_hour):
         return ms.carbon(run.energy_j, region) * schedule_factor(start_hour)
@@ -129,6 +142,27 @@ def _(best_hour, by_hour, by_region, current, hours, params, run):
         "your assumption: MLSys·im's catalog holds yearly averages per grid.",
         run.explain(),
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(average_intensity_factor, prediction, prediction_spec, regions):
+    _us = ms.grid_intensity("us")
+    _cleanest = min(regions, key=ms.grid_intensity)
+    _region_gain = 1 - ms.grid_intensity(_cleanest) / _us
+    def _hour_gain(hours):
+        _factors = [average_intensity_factor(h, hours, 0.30) for h in range(24)]
+        return 1 - min(_factors) / max(_factors)
+    _short, _long = _hour_gain(3), _hour_gain(21 * 24)
+    _answer = {(True, True): prediction_spec.options[0], (False, True): prediction_spec.options[1],
+               (False, False): prediction_spec.options[2]}.get((_region_gain > _short, _region_gain > _long),
+                                                               prediction_spec.options[0])
+    lk.reveal(prediction_spec, prediction, _answer,
+              f"moving from the US grid ({_us:.0f} g/kWh) to {_cleanest} ({ms.grid_intensity(_cleanest):.0f} g/kWh) "
+              f"cuts {_region_gain:.0%}; the best start hour against the worst cuts {_short:.0%} for the 3-hour job "
+              f"and {_long:.1%} for the 3-week run",
+              "Grids differ by an order of magnitude over a year; the daily swing is a fraction of the mean, "
+              "and a run lasting whole days averages it away.")
     return
 
 

@@ -17,12 +17,16 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "Meta's Llama 3 405B run saw 419 unexpected interruptions in 54 days on 16,384 H100s. "
-        "About how often did the job fail, and should it checkpoint every few minutes, every hour or "
-        "every day?"
+    prediction_spec = lk.Pick(
+        (
+            "Meta's Llama 3 405B run saw 419 unexpected interruptions in 54 days on 16,384 H100s, and its "
+            'checkpoint (weights plus Adam state) is written at 500 GB/s. How often should it checkpoint?'
+        ),
+        ['every few minutes', 'about every hour', 'about once a day'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -122,6 +126,21 @@ def _(checkpoint_bytes, cluster_mtbf_s, interval_s, params, plan, tau_daly, wast
         "δ/τ + (τ + δ)/(2M) + R/M: checkpointing more often costs writes, less often costs rework.",
         plan.explain(),
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec):
+    _state = ms.training_memory(ms.model("Llama-3.1-405B"), batch=1, seq_len=1024, optimizer="adam", precision="bf16")
+    _write_s = (_state.weights_bytes + _state.optimizer_bytes) / 500e9
+    _mtbf_s = ms.job_mtbf(16384, device_mtbf_s=16384 * 54 * 24 * 3600 / 419)
+    _tau = ms.checkpoint_interval(_write_s, _mtbf_s, restart_s=600).daly_interval_s
+    _answer = ("every few minutes" if _tau < 20 * 60 else "about every hour" if _tau < 6 * 3600 else "about once a day")
+    lk.reveal(prediction_spec, prediction, _answer,
+              f"the job fails every {lk.fmt_time(_mtbf_s)}; with a {lk.fmt_time(_write_s)} write and a 10-minute "
+              f"restart the Daly-optimal interval is {lk.fmt_time(_tau)}",
+              "The optimum balances the time spent writing checkpoints against the work redone after each "
+              "failure: τ ≈ √(2 · write time · MTBF).")
     return
 
 

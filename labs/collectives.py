@@ -17,11 +17,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "An all-reduce of a 1 KB message and of a 1 GB message across 256 GPUs. For which one does "
-        "the choice between ring and tree matter, and which algorithm wins it?"
+    prediction_spec = lk.Pick(
+        (
+            'An all-reduce across 256 GPUs of DGX-H100 servers, once for a 1 KB message and once for a 1 GB '
+            'message. For which message does the choice between ring and tree matter more, and which '
+            'algorithm wins it?'
+        ),
+        ['the 1 KB message; the tree wins', 'the 1 KB message; the ring wins', 'the 1 GB message; the ring wins', 'the 1 GB message; the tree wins'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -116,6 +122,24 @@ def _(current, fastest, link, node, params):
         _ring.explain(),
     )
     return (latency_bound,)
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec):
+    _link = ms.node("DGX-H100").inter_link
+    def _times(size):
+        return {a: ms.collective("all_reduce", size, 256, _link, algorithm=a).time_s for a in ("ring", "tree")}
+    _small, _large = _times(1e3), _times(1e9)
+    def _gap(times):
+        return max(times.values()) / min(times.values())
+    _which, _times_at = ("the 1 KB message", _small) if _gap(_small) > _gap(_large) else ("the 1 GB message", _large)
+    _winner = min(_times_at, key=_times_at.get)
+    lk.reveal(prediction_spec, prediction, f"{_which}; the {_winner} wins",
+              f"1 KB: ring {lk.fmt_time(_small['ring'])}, tree {lk.fmt_time(_small['tree'])} ({_gap(_small):.1f}× apart); "
+              f"1 GB: ring {lk.fmt_time(_large['ring'])}, tree {lk.fmt_time(_large['tree'])} ({_gap(_large):.2f}× apart)",
+              "A small message is all latency: the ring's 2(n − 1) steps against the tree's 2·log₂(n) decide it. "
+              "A large message is all bandwidth, where both move about twice the message per GPU.")
+    return
 
 
 @app.cell(hide_code=True)

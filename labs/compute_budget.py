@@ -19,12 +19,16 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "Training a 70-billion-parameter model on its compute-optimal 1.4 trillion tokens: on 1,024 "
-        "H100s, does it take about 2 days, 2 weeks, 2 months or 2 years? And what does doubling the GPUs "
-        "buy you?"
+    prediction_spec = lk.Pick(
+        (
+            'Training a 70-billion-parameter model (Llama-3-70B) on its compute-optimal tokens (20 per '
+            'parameter) on 1,024 H100s: how long does it take?'
+        ),
+        ['about 2 days', 'about 2 weeks', 'about 2 months', 'about 2 years'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -118,6 +122,17 @@ def _(current, model, params, tokens, total_flop):
         "the gap to the ideal line in the chart is the price of scaling out.",
         current.explain(),
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec, run):
+    _tokens = ms.chinchilla_tokens(ms.model("Llama-3-70B").params)
+    _days = run("Llama-3-70B", _tokens, "DGX-H100", 1024).seconds / 86400
+    lk.reveal(prediction_spec, prediction,
+              lk.closest({"about 2 days": 2, "about 2 weeks": 14, "about 2 months": 61, "about 2 years": 730}, _days),
+              f"{_days:.0f} days for {_tokens / 1e12:.2f} trillion tokens on 1,024 H100s",
+              "Training FLOPs are about 6 × parameters × tokens; divide by the fleet's sustained FLOP/s.")
     return
 
 

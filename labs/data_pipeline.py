@@ -19,12 +19,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "Training ResNet-50 on an H100 from JPEG files: the GPU can consume thousands of images per "
-        "second. If one CPU core decodes and augments about 400 images per second, how many data-loader "
-        "workers keep the GPU busy: 2, 10, 30 or 100?"
+    prediction_spec = lk.Pick(
+        (
+            'Training ResNet-50 on an H100 from JPEG files: the GPU can consume thousands of images per '
+            'second. If one CPU core decodes and augments about 400 images per second, how many data-loader '
+            'workers keep the GPU busy?'
+        ),
+        ['about 2', 'about 10', 'about 30', 'about 100'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -54,15 +59,23 @@ def _(controls):
 
 
 @app.cell
-def _(batch, controls):
+def _():
+    def accelerator_step(model, hw, batch):
+        """One training step on a batch as a roofline: forward + backward = 3 x forward FLOPs; weights,
+        gradients and the batch's activations cross HBM once (a lower bound on traffic)."""
+        flop = 3 * model.flops_per_sample * batch
+        traffic = 3 * model.weight_bytes("bf16") + 2 * batch * model.peak_activation_elements * 2
+        return ms.roofline(hw, flop, traffic, dtype="bf16")
+
+    return (accelerator_step,)
+
+
+@app.cell
+def _(accelerator_step, batch, controls):
     params = controls.value
     model = lk.engine_call(ms.model, params["model"])
     hw = lk.engine_call(ms.hardware, params["hardware"])
-    # one training step on a batch: forward + backward = 3 x forward FLOPs; weights, gradients and the
-    # batch's activations cross HBM (a lower bound on traffic)
-    _flop = 3 * model.flops_per_sample * batch
-    _bytes = 3 * model.weight_bytes("bf16") + 2 * batch * model.peak_activation_elements * 2
-    step = lk.engine_call(ms.roofline, hw, _flop, _bytes, dtype="bf16", context="accelerator step")
+    step = lk.engine_call(accelerator_step, model, hw, batch, context="accelerator step")
     capacity = {
         "storage read": params["storage_gbps"] * 1e9 / (params["sample_kb"] * 1e3),
         "CPU decode": params["workers"] * params["decode_rate"],
@@ -105,6 +118,20 @@ def _(bottleneck, capacity, params, step, workers_needed):
         "training step reaches a fraction of it, so treat the worker count as the most you could need.",
         step.explain(),
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(accelerator_step, batch, prediction, prediction_spec):
+    _step = accelerator_step(ms.model("ResNet-50"), ms.hardware("H100-SXM"), batch)
+    _rate = batch / _step.time_s
+    _workers = math.ceil(_rate / 400)
+    lk.reveal(prediction_spec, prediction,
+              lk.closest({"about 2": 2, "about 10": 10, "about 30": 30, "about 100": 100}, _workers),
+              f"{_workers} workers: the H100 can take up to {lk.fmt_count(_rate)} images/s (a roofline upper "
+              "bound) and each worker supplies 400",
+              "The accelerator got faster far quicker than CPU cores did; decoding is often what a training "
+              "job waits on, which is why pipelines move decode to the GPU or store preprocessed data.")
     return
 
 

@@ -17,13 +17,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "You have 3 trillion tokens for an 8B model and can score every document with a small proxy "
-        "model, then drop the worst half. Does pruning 50% save close to 50% of the compute once the "
-        "scoring pass is paid for? How far can you prune before the model sees fewer tokens than the "
-        "compute-optimal budget?"
+    prediction_spec = lk.Pick(
+        (
+            'You have 20× the compute-optimal tokens for Llama-3-8B and score every document with GPT-2, '
+            'then drop the worst half. Once the scoring pass is paid for, how much of the training compute '
+            'does pruning 50% save?'
+        ),
+        ['close to 50%', 'about 25%', 'almost nothing'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -116,6 +120,23 @@ def _(baseline, current, optimal_tokens, params, run, scoring_flop):
         "unless the kept data is much better than average.",
         run.explain(),
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec):
+    _model, _scorer = ms.model("Llama-3-8B"), ms.model("GPT-2")
+    _corpus = ms.chinchilla_tokens(_model.params) * 20
+    _seq = min(4096, _model.max_seq_len)
+    _full = ms.training_flop(_model, _corpus, _seq)
+    _pruned = ms.training_flop(_model, _corpus / 2, _seq) + _scorer.flops_per_token(1024) * _corpus
+    _saving = 1 - _pruned / _full
+    lk.reveal(prediction_spec, prediction,
+              lk.closest({"close to 50%": 0.5, "about 25%": 0.25, "almost nothing": 0.02}, max(_saving, 1e-3)),
+              f"a {lk.fmt_pct(_saving)} saving: scoring costs {lk.fmt_pct(_scorer.flops_per_token(1024) * _corpus / _full)} "
+              "of the unpruned training compute",
+              "A forward pass of a small proxy costs a tiny fraction of training the large model (forward and "
+              "backward), so the scoring pass barely dents the saving.")
     return
 
 

@@ -17,12 +17,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "MobileNetV2 classifies one camera frame. Rank these by latency the user sees: an H100 in a "
-        "data centre 50 ms away, a Jetson Orin Nano on the robot, a Raspberry Pi 5, an ESP32-S3 "
-        "microcontroller. Which of them cannot run the model at all?"
+    prediction_spec = lk.Pick(
+        (
+            'MobileNetV2 in INT8 classifies one camera frame on an H100 in a data centre, a Jetson Orin '
+            'Nano, a Raspberry Pi 5 and an ESP32-S3 microcontroller. Which of them cannot run the model at '
+            'all?'
+        ),
+        ['all four can run it', 'only the ESP32-S3 cannot', 'the ESP32-S3 and the Raspberry Pi 5 cannot'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -99,6 +104,23 @@ def _(devices, fits, params, seen_latency):
         "SRAM for the activations, not FLOP/s.",
         _why,
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec, tiers):
+    _devices = dict(tiers, tiny="ESP32-S3")
+    _fits = {hw: ms.edge_fit(ms.model("MobileNetV2"), hw, "int8") for hw in _devices.values()}
+    _cannot = sorted(hw for hw, f in _fits.items() if not f.fits)
+    _answer = {(): "all four can run it", ("ESP32-S3",): "only the ESP32-S3 cannot",
+               ("ESP32-S3", "RPi5"): "the ESP32-S3 and the Raspberry Pi 5 cannot"}[tuple(_cannot)]
+    _esp = _fits["ESP32-S3"]
+    lk.reveal(prediction_spec, prediction, _answer,
+              f"{', '.join(_cannot) or 'none'} cannot; on the ESP32-S3 the model needs {lk.fmt_bytes(_esp.flash_bytes)} "
+              f"of {lk.fmt_bytes(_esp.flash_capacity_bytes)} flash and {lk.fmt_bytes(_esp.sram_bytes)} of "
+              f"{lk.fmt_bytes(_esp.sram_capacity_bytes)} SRAM",
+              "Microcontrollers are limited first by memory, not arithmetic: the weights must fit in flash and "
+              "the largest pair of activations in SRAM.")
     return
 
 

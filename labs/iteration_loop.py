@@ -19,12 +19,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "A team shares 64 H100s to fine-tune a 7-8B model on 2 billion tokens per experiment. Is it "
-        "better to give each experiment 64 GPUs and run them one after another, or 8 GPUs each and run "
-        "8 at once? Which choice gives more experiments per week, and which gives the fastest answer?"
+    prediction_spec = lk.Pick(
+        (
+            'A team shares 64 H100s to fine-tune Llama-3-8B on 2 billion tokens per experiment (ZeRO-3). '
+            'Which gives more experiments per week: 64 GPUs per experiment, one at a time, or 8 GPUs each, 8'
+            ' at once?'
+        ),
+        ['64 GPUs each, one at a time', '8 GPUs each, 8 at once', 'about the same'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -122,6 +127,19 @@ def _(current, params, weekly):
         "minimises the time to the next decision. Too few GPUs and the model state no longer fits.",
         current.explain(),
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(experiment, prediction, prediction_spec):
+    _wide = 7 * 24 * 3600 / experiment("Llama-3-8B", 2e9, 64, True).seconds
+    _narrow = 8 * 7 * 24 * 3600 / experiment("Llama-3-8B", 2e9, 8, True).seconds
+    _answer = ("about the same" if abs(_narrow / _wide - 1) < 0.1 else
+               "8 GPUs each, 8 at once" if _narrow > _wide else "64 GPUs each, one at a time")
+    lk.reveal(prediction_spec, prediction, _answer,
+              f"{_wide:.1f} experiments per week at 64 GPUs each against {_narrow:.1f} at 8 GPUs each",
+              "Splitting the pool avoids paying data-parallel communication across many nodes, so the "
+              "narrow jobs use each GPU better; the wide job still returns its single answer sooner.")
     return
 
 

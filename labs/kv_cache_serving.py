@@ -19,11 +19,16 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "Llama-3-8B in BF16 on one 80 GB H100 leaves about 64 GB after the weights. With 8K-token "
-        "conversations, how many can be in flight at once: about 8, 60, 500 or 5,000?"
+    prediction_spec = lk.Estimate(
+        (
+            'Llama-3-8B in BF16 on one 80 GB H100 leaves about 64 GB after the weights. With 8K-token '
+            'conversations (4,096 prompt + 4,096 output tokens), how many can be in flight at once?'
+        ),
+        'concurrent requests',
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -73,29 +78,54 @@ def _(controls):
 
 
 @app.cell
-def _(controls, queue_at, replica):
+def _(control_spec, controls, queue_at, replica):
     params = controls.value
     model = lk.engine_call(ms.model, params["model"])
     hw = lk.engine_call(ms.hardware, params["hardware"])
-    context = params["prompt_len"] + params["output_len"]
-    _key = (params["model"], params["hardware"], params["n_devices"], params["prompt_len"], params["output_len"],
-            params["kv_dtype"])
+    notes = []
+    # dependent controls are derived, not rejected: the context is cut to what the model can read and the
+    # replica grows until the weights and one request fit
+    prompt_len, output_len = params["prompt_len"], params["output_len"]
+    while prompt_len + output_len > model.max_seq_len:
+        prompt_len, output_len = max(1, prompt_len // 2), max(1, output_len // 2)
+    if (prompt_len, output_len) != (params["prompt_len"], params["output_len"]):
+        notes.append(f"{model.name} reads at most {model.max_seq_len:,} tokens, so the conversation is cut to "
+                     f"{prompt_len:,} prompt + {output_len:,} output tokens.")
+    context = prompt_len + output_len
+
+    def _fits(n):
+        _outcome = lk.attempt(replica, params["model"], params["hardware"], n, prompt_len, output_len, params["kv_dtype"])
+        return _outcome.ok and _outcome.value[0].max_concurrency >= 1
+
+    n_devices = next((n for n in control_spec["n_devices"].values if n >= params["n_devices"] and _fits(n)),
+                     params["n_devices"])
+    if n_devices != params["n_devices"]:
+        notes.append(f"{model.name} in {params['kv_dtype']} does not fit with a single request on "
+                     f"{params['n_devices']}× {hw.name}; the replica uses {n_devices} GPUs.")
+    _key = (params["model"], params["hardware"], n_devices, prompt_len, output_len, params["kv_dtype"])
     kv_per_request = lk.engine_call(ms.kv_cache_bytes, model, 1, context, dtype=params["kv_dtype"])
     probe, serving = lk.engine_call(replica, *_key, context="serving")
     max_concurrency = probe.max_concurrency
     mo.stop(max_concurrency < 1, lk.limit(True, "the weights alone fill the GPUs",
                                           f"{params['model']} in {params['kv_dtype']} leaves no room for a single "
-                                          f"{context}-token KV cache on {params['n_devices']}× {hw.name}. "
-                                          "Add GPUs to the replica or lower the precision.", probe.explain()))
-    requests_per_s = serving.tokens_per_s / params["output_len"]
+                                          f"{context}-token KV cache on {n_devices}× {hw.name}, the largest replica "
+                                          "offered. Lower the precision.", probe.explain()))
+    requests_per_s = serving.tokens_per_s / output_len
     queue = lk.engine_call(queue_at, *_key, params["load"], context="queue simulation")
     weights_bytes = model.weight_bytes(params["kv_dtype"])
-    return context, hw, kv_per_request, max_concurrency, model, params, queue, requests_per_s, serving, weights_bytes
+    return (context, hw, kv_per_request, max_concurrency, model, n_devices, notes, params, queue, requests_per_s,
+            serving, weights_bytes)
 
 
 @app.cell(hide_code=True)
-def _(hw, kv_per_request, max_concurrency, params, weights_bytes):
-    _capacity = params["n_devices"] * hw.memory_bytes
+def _(notes):
+    lk.adjusted(notes)
+    return
+
+
+@app.cell(hide_code=True)
+def _(hw, kv_per_request, max_concurrency, n_devices, params, weights_bytes):
+    _capacity = n_devices * hw.memory_bytes
     _xs = [max(1, round(max_concurrency * f / 20)) for f in range(0, 31)]
     lk.line_chart(
         {"weights + KV cache": (_xs, [(weights_bytes + c * kv_per_request) / 1e9 for c in _xs])},
@@ -104,7 +134,7 @@ def _(hw, kv_per_request, max_concurrency, params, weights_bytes):
                 (_capacity * (1 - ms.assumptions.SERVING_MEMORY_RESERVE) / 1e9, "usable after runtime reserve")],
         vlines=[(max_concurrency, f"max {max_concurrency}")],
         current=(max_concurrency, (weights_bytes + max_concurrency * kv_per_request) / 1e9, "full"),
-        title=f"{params['model']} ({params['kv_dtype']}) on {params['n_devices']}× {hw.name}",
+        title=f"{params['model']} ({params['kv_dtype']}) on {n_devices}× {hw.name}",
     )
     return
 
@@ -124,8 +154,8 @@ def _(context, kv_per_request, max_concurrency, queue, requests_per_s, serving, 
 
 
 @app.cell(hide_code=True)
-def _(context, hw, kv_per_request, max_concurrency, model, params, weights_bytes):
-    _capacity = params["n_devices"] * hw.memory_bytes
+def _(context, hw, kv_per_request, max_concurrency, model, n_devices, params, weights_bytes):
+    _capacity = n_devices * hw.memory_bytes
     lk.limit(
         True,
         f"HBM caps the batch at {max_concurrency} concurrent requests",
@@ -140,10 +170,22 @@ def _(context, hw, kv_per_request, max_concurrency, model, params, weights_bytes
 
 
 @app.cell(hide_code=True)
+def _(prediction, prediction_spec, replica):
+    _probe, _ = replica("Llama-3-8B", "H100-SXM", 1, 4096, 4096, "bf16")
+    _per_request = ms.kv_cache_bytes(ms.model("Llama-3-8B"), 1, 8192, dtype="bf16")
+    lk.reveal(prediction_spec, prediction, _probe.max_concurrency,
+              f"{_probe.max_concurrency} requests, each holding {lk.fmt_bytes(_per_request)} of KV cache",
+              "Every token of every conversation keeps a key and a value vector per layer and KV head; at 8K "
+              "tokens a single conversation needs about a gigabyte.")
+    return
+
+
+@app.cell(hide_code=True)
 def _():
     lk.reflections([
-        ("Llama-2-7B has fewer parameters than Llama-3-8B. Switch between them: why does the smaller "
-         "model hold about four times fewer concurrent requests?",
+        ("Llama-2-7B has fewer parameters than Llama-3-8B, but it reads at most 4,096 tokens. Set the prompt "
+         "and the output to 2,048 tokens each, so both models serve the same conversations, and switch between "
+         "them: why does the smaller model hold about four times fewer concurrent requests?",
          "The KV cache per token is 2 · layers · kv_heads · head_dim · bytes, independent of the parameter "
          "count. Llama-2-7B uses full multi-head attention (32 KV heads) while Llama-3-8B uses grouped-query "
          "attention with 8 KV heads, so each Llama-3-8B token stores a quarter of the keys and values."),

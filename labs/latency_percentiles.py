@@ -19,12 +19,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "A server handles 100 requests/s at most. At an offered load of 50 requests/s the p99 latency "
-        "is a little above the service time. At 90 requests/s, is p99 about the same, about 2× higher, "
-        "or more than 5× higher?"
+    prediction_spec = lk.Pick(
+        (
+            'Llama-3-8B on one H100 at batch 8 serves 128-token answers. At an offered load of 50% of its '
+            'capacity the p99 latency is a little above the service time. At 90%, is p99 about the same, '
+            'about 2× higher, or more than 5× higher?'
+        ),
+        ['about the same', 'about 2× higher', 'more than 5× higher'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -116,6 +121,20 @@ def _(by_load, capacity, current, params, serving):
         current.explain(),
     )
     return (max_load,)
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec):
+    _serving = ms.serve("Llama-3-8B", "H100-SXM", 8, 512, 128, n_devices=1)
+    _capacity = _serving.tokens_per_s / 128
+    def _p99(load):
+        return ms.simulate_queue(_serving, _capacity * load, 400, 7, max_concurrency=8).p99_s
+    _ratio = _p99(0.9) / _p99(0.5)
+    _answer = "about the same" if _ratio < 1.4 else "about 2× higher" if _ratio < 5 else "more than 5× higher"
+    lk.reveal(prediction_spec, prediction, _answer,
+              f"p99 is {lk.fmt_time(_p99(0.5))} at 50% load and {lk.fmt_time(_p99(0.9))} at 90% ({_ratio:.1f}×)",
+              "Queueing delay grows like ρ/(1 − ρ): from 1 at half load to 9 at 90%, and the tail feels it first.")
+    return
 
 
 @app.cell(hide_code=True)

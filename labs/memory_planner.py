@@ -17,12 +17,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "Fine-tuning Llama-2-7B with Adam in BF16 mixed precision: weights are 14 GB. "
-        "How much memory does one GPU need before a single activation is stored: about 14 GB, "
-        "28 GB, 56 GB or over 100 GB? And which ZeRO stage first brings it under 80 GB on 8 GPUs?"
+    prediction_spec = lk.Pick(
+        (
+            'Fine-tuning Llama-2-7B with Adam in BF16 mixed precision: the weights are about 14 GB. How much'
+            ' memory does one GPU need for weights, gradients and optimizer state, before a single '
+            'activation is stored?'
+        ),
+        ['about 14 GB', 'about 28 GB', 'about 56 GB', 'over 100 GB'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -112,6 +117,19 @@ def _(fits, hw, memory, params):
              f"The largest term is **{largest}** ({lk.fmt_bytes(_parts[largest])}). {_advice}",
              memory.explain())
     return (largest,)
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec):
+    _state = ms.training_memory(ms.model("Llama-2-7B"), batch=1, seq_len=512, optimizer="adam", precision="bf16")
+    _bytes = _state.weights_bytes + _state.grads_bytes + _state.optimizer_bytes
+    lk.reveal(prediction_spec, prediction,
+              lk.closest({"about 14 GB": 14e9, "about 28 GB": 28e9, "about 56 GB": 56e9, "over 100 GB": 112e9}, _bytes),
+              f"{lk.fmt_bytes(_bytes)} of model state (weights {lk.fmt_bytes(_state.weights_bytes)}, gradients "
+              f"{lk.fmt_bytes(_state.grads_bytes)}, optimizer {lk.fmt_bytes(_state.optimizer_bytes)})",
+              "Mixed-precision Adam keeps an FP32 master copy and two FP32 moments: 12 bytes per parameter on "
+              "top of the BF16 weights and gradients.")
+    return
 
 
 @app.cell(hide_code=True)

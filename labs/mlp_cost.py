@@ -17,12 +17,16 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "An MLP classifies 28×28 images (784 inputs) into 10 classes. If you double the hidden width, "
-        "do the parameters double or quadruple? And at batch 1 on a GPU, is the first layer limited by "
-        "arithmetic or by reading its weights?"
+    prediction_spec = lk.Estimate(
+        (
+            'An MLP with three hidden layers of width 1,024 classifies 28×28 images (784 inputs) into 10 '
+            'classes. If you double the hidden width to 2,048, by what factor do its parameters grow?'
+        ),
+        '× more parameters',
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -70,20 +74,21 @@ def _(classes, controls, inputs):
 @app.cell(hide_code=True)
 def _(hw, layers, params):
     lk.bar_chart([f"L{i + 1} {l['shape']}" for i, l in enumerate(layers)],
-                 [l["op"].arithmetic_intensity for l in layers], y_title="Arithmetic intensity (FLOP/byte)",
+                 [l["op"].arithmetic_intensity for l in layers], y_title=f"Arithmetic intensity ({lk.ops_unit(params['dtype'])[:-2]}/byte)",
                  log_y=True, hlines=[(hw.ridge_point(params["dtype"]), "ridge point")],
                  title=f"Per-layer intensity at batch {params['batch']} on {hw.name}")
     return
 
 
 @app.cell(hide_code=True)
-def _(layers, total_flop, total_params, total_time):
+def _(layers, params, total_flop, total_params, total_time):
+    _per_byte = lk.ops_unit(params["dtype"])[:-2] + "/byte"
     _rows = [{"layer": f"L{i + 1}", "shape": l["shape"], "params": f"{l['params']:,}",
               "FLOPs": lk.fmt_count(l["op"].flop), "bytes moved": lk.fmt_bytes(l["op"].bytes_moved),
-              "FLOP/byte": f"{l['op'].arithmetic_intensity:.1f}", "bound": l["op"].bound,
+              _per_byte: f"{l['op'].arithmetic_intensity:.1f}", "bound": l["op"].bound,
               "time": lk.fmt_time(l["op"].time_s)} for i, l in enumerate(layers)]
     _rows.append({"layer": "total", "shape": "", "params": f"{total_params:,}", "FLOPs": lk.fmt_count(total_flop),
-                  "bytes moved": "", "FLOP/byte": "", "bound": "", "time": lk.fmt_time(total_time)})
+                  "bytes moved": "", _per_byte: "", "bound": "", "time": lk.fmt_time(total_time)})
     lk.table(_rows, caption="Each dense layer is a (batch × fan-in) @ (fan-in × fan-out) matrix multiply")
     return
 
@@ -99,9 +104,22 @@ def _(hw, layers, params, weight_bytes):
         f"A dense layer does 2 · batch · fan-in · fan-out FLOPs and must at least read its fan-in · fan-out "
         f"weights, so its intensity is roughly 2 · batch ÷ bytes per element while the batch is small. "
         f"The whole network holds {lk.fmt_bytes(weight_bytes)} of weights in {params['dtype']}. "
-        f"Ridge point of {hw.name}: {hw.ridge_point(params['dtype']):.0f} FLOP/byte.",
+        f"Ridge point of {hw.name}: {hw.ridge_point(params['dtype']):.0f} {lk.ops_unit(params['dtype'])[:-2]}/byte.",
         _first.explain(),
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(classes, inputs, prediction, prediction_spec):
+    def _params(width):
+        _dims = [inputs, width, width, width, classes]
+        return sum(a * b + b for a, b in zip(_dims[:-1], _dims[1:]))
+    _ratio = _params(2048) / _params(1024)
+    lk.reveal(prediction_spec, prediction, _ratio,
+              f"{_ratio:.2f}× ({lk.fmt_count(_params(1024))} → {lk.fmt_count(_params(2048))} parameters)",
+              "Hidden-to-hidden layers hold width² weights and quadruple; the input and output layers hold "
+              "width × 784 and width × 10 and only double, so the total lands between 2× and 4×.")
     return
 
 

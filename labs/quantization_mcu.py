@@ -7,7 +7,7 @@ with app.setup:
     import marimo as mo
     import mlsysim as ms
     import labkit as lk
-    from labkit.digits import quantized_accuracy, trained_mlp
+    from labkit.digits_table import digits_quantization
 
 
 @app.cell(hide_code=True)
@@ -18,12 +18,16 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "A keyword-spotting CNN runs on a microcontroller. Going from FP32 to INT8 weights: does the "
-        "model get 2× or 4× smaller, does inference get faster, and how much accuracy does a small "
-        "classifier lose at 8, 4 and 2 bits?"
+    prediction_spec = lk.Pick(
+        (
+            "A keyword-spotting CNN (DS-CNN) runs on a microcontroller. Going from FP32 to INT8, how much "
+            "smaller do its weights get?"
+        ),
+        ['about 2× smaller', 'about 4× smaller', 'about 8× smaller'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -58,9 +62,9 @@ def _(bit_widths, controls):
                               context=f"{params['model']} on {params['mcu']}")
     by_dtype = {d: ms.edge_fit(model, params["mcu"], d) for d in ("fp32", "int8")}
     mcu = ms.hardware(params["mcu"])
-    classifier = trained_mlp()
-    float_accuracy = quantized_accuracy(None)
-    accuracy = {b: quantized_accuracy(b) for b in bit_widths}
+    classifier = digits_quantization()
+    float_accuracy = classifier.float_accuracy
+    accuracy = {b: classifier.accuracy_by_bits[b] for b in bit_widths}
     weight_bytes = {b: model.params * b / 8 for b in bit_widths}
     return accuracy, by_dtype, classifier, deployed, float_accuracy, mcu, model, params, weight_bytes
 
@@ -70,7 +74,7 @@ def _(accuracy, bit_widths, params):
     lk.line_chart({"digits MLP test accuracy": (bit_widths, [accuracy[b] * 100 for b in bit_widths])},
                   x_title="Weight bits", y_title="Test accuracy (%)", log_x=True,
                   current=(params["bits"], accuracy[params["bits"]] * 100, f"{params['bits']} bits"),
-                  title="Accuracy of a real classifier as its weights are quantized")
+                  title="Accuracy of a real classifier (an MLP on 8×8 digits, results precomputed) as its weights are quantized")
     return
 
 
@@ -112,6 +116,20 @@ def _(accuracy, deployed, float_accuracy, params):
         "becomes comparable to the weights themselves.",
         deployed.explain(),
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec):
+    _fp32 = ms.edge_fit(ms.model("DS-CNN-KWS"), "nRF52840", "fp32")
+    _int8 = ms.edge_fit(ms.model("DS-CNN-KWS"), "nRF52840", "int8")
+    _ratio = _fp32.weights_bytes / _int8.weights_bytes
+    lk.reveal(prediction_spec, prediction,
+              lk.closest({"about 2× smaller": 2, "about 4× smaller": 4, "about 8× smaller": 8}, _ratio),
+              f"the weights take {lk.fmt_bytes(_fp32.weights_bytes)} in FP32 against {lk.fmt_bytes(_int8.weights_bytes)} "
+              f"in INT8, {_ratio:.1f}× smaller (the whole flash image, with the runtime, shrinks from "
+              f"{lk.fmt_bytes(_fp32.flash_bytes)} to {lk.fmt_bytes(_int8.flash_bytes)})",
+              "Four bytes per weight become one, but the runtime code in flash does not shrink; the accuracy chart shows what the lost precision costs.")
     return
 
 

@@ -20,12 +20,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "A production model loses accuracy as the world drifts. Retraining restores it but costs GPU "
-        "time. If drift doubles, should you retrain twice as often, about 1.4× as often, or keep the "
-        "same schedule?"
+    prediction_spec = lk.Pick(
+        (
+            'A production model loses accuracy as the world drifts; retraining restores it but costs GPU '
+            'time. If the drift rate doubles, how much more often should you retrain to keep the yearly cost'
+            ' lowest?'
+        ),
+        ['twice as often', 'about 1.4× as often', 'keep the same schedule'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -114,6 +119,21 @@ def _(current, optimum_weeks, params, retrain_usd, run, yearly):
         f"√(2 × {retrain_usd:,.0f} ÷ ({params['value']:,} × {params['drift']:g})) = {optimum_weeks:.1f} weeks.",
         run.explain(),
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec, retraining_run):
+    _cost = retraining_run("Llama-3-8B", 1e10).cost_usd
+    def _best_weeks(drift):
+        return math.sqrt(2 * _cost / (5000 * drift))
+    _ratio = _best_weeks(0.5) / _best_weeks(1.0)
+    lk.reveal(prediction_spec, prediction,
+              lk.closest({"twice as often": 2, "about 1.4× as often": 1.41, "keep the same schedule": 1}, _ratio),
+              f"the best interval moves from {_best_weeks(0.5):.1f} to {_best_weeks(1.0):.1f} weeks "
+              f"({_ratio:.2f}× as often) for a {lk.fmt_count(_cost)} USD retraining run",
+              "The optimum is the square root of 2 × retraining cost ÷ (value × drift), so doubling the drift "
+              "shortens it by √2.")
     return
 
 

@@ -17,12 +17,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "A transformer layer multiplies a (batch × hidden) activation by a (hidden × hidden) weight. "
-        "On an H100 in BF16, roughly what batch size does it take before the multiply stops waiting "
-        "on HBM and starts waiting on the tensor cores: 1, 16, 300 or 5,000?"
+    prediction_spec = lk.Pick(
+        (
+            'A transformer layer multiplies a (batch × hidden) activation by a (hidden × hidden) weight, '
+            'hidden = 8192. On an H100 in BF16, roughly what batch size does it take before the multiply '
+            'stops waiting on HBM and starts waiting on the tensor cores?'
+        ),
+        ['about 1', 'about 16', 'about 300', 'about 5,000'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -65,15 +70,14 @@ def _(batches, hw, op, params, peak_flops, sweep):
     _points = [(r.arithmetic_intensity, r.attainable_flops, "") for r in sweep[::3]]
     _points.append((op.arithmetic_intensity, op.attainable_flops, f"batch {params['batch']}"))
     lk.roofline_chart(peak_flops, hw.memory_bw_bytes_per_s, _points,
-                      title=f"{params['hidden']}×{params['hidden']} matmul on {hw.name} ({params['dtype']})",
-                      intensity_range=(0.5, 2e4))
+                      title=f"{params['hidden']}×{params['hidden']} matmul on {hw.name} ({params['dtype']})", unit=lk.ops_unit(params["dtype"]))
     return
 
 
 @app.cell(hide_code=True)
 def _(batches, op, params, sweep):
-    _rows = [{"batch": b, "intensity (FLOP/B)": f"{r.arithmetic_intensity:.1f}", "bound": r.bound,
-              "attainable": lk.fmt_rate(r.attainable_flops), "time": lk.fmt_time(r.time_s)}
+    _rows = [{"batch": b, f"intensity ({lk.ops_unit(params['dtype'])[:-2]}/B)": f"{r.arithmetic_intensity:.1f}", "bound": r.bound,
+              "attainable": lk.fmt_rate(r.attainable_flops, lk.ops_unit(params["dtype"])), "time": lk.fmt_time(r.time_s)}
              for b, r in zip(batches, sweep)]
     lk.table(_rows, caption="Batch sweep at the chosen hardware and precision",
              highlight=batches.index(params["batch"]))
@@ -86,14 +90,28 @@ def _(batches, hw, op, params, peak_flops, sweep):
     _ridge = peak_flops / hw.memory_bw_bytes_per_s
     _where = (f"The multiply turns compute-bound at batch **{crossing}** in this sweep."
               if crossing else "Within this sweep the multiply never reaches the ridge: it stays memory-bound.")
+    _unit = lk.ops_unit(params["dtype"])
     lk.limit(
         op.bound == "memory",
-        f"{'HBM bandwidth' if op.bound == 'memory' else 'peak ' + params['dtype'] + ' FLOP/s'} binds at batch {params['batch']}",
-        f"Arithmetic intensity is {op.arithmetic_intensity:.1f} FLOP/byte against a ridge point of "
-        f"{_ridge:.0f} FLOP/byte ({lk.fmt_rate(peak_flops)} ÷ {lk.fmt_rate(hw.memory_bw_bytes_per_s, 'B/s')}). {_where}",
+        f"{'HBM bandwidth' if op.bound == 'memory' else 'peak ' + params['dtype'] + ' ' + _unit} binds at batch {params['batch']}",
+        f"Arithmetic intensity is {op.arithmetic_intensity:.1f} {_unit[:-2]}/byte against a ridge point of "
+        f"{_ridge:.0f} {_unit[:-2]}/byte ({lk.fmt_rate(peak_flops, _unit)} ÷ {lk.fmt_rate(hw.memory_bw_bytes_per_s, 'B/s')}). {_where}",
         op.explain(),
     )
     return (crossing,)
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec):
+    _hw = ms.hardware("H100-SXM")
+    _batches = [2**i for i in range(0, 14)]
+    _crossing = next(b for b in _batches if ms.matmul(_hw, b, 8192, 8192, dtype="bf16").bound == "compute")
+    _ridge = _hw.peak_flops("bf16") / _hw.memory_bw_bytes_per_s
+    lk.reveal(prediction_spec, prediction,
+              lk.closest({"about 1": 1, "about 16": 16, "about 300": 300, "about 5,000": 5000}, _crossing),
+              f"the 8192×8192 multiply first turns compute-bound at batch {_crossing} (ridge {_ridge:.0f} FLOP/byte)",
+              "Below the ridge each weight byte read from HBM feeds too few FLOPs; the batch is what reuses it.")
+    return
 
 
 @app.cell(hide_code=True)

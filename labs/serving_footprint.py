@@ -20,12 +20,17 @@ def _():
 
 @app.cell(hide_code=True)
 def _():
-    lk.predict(
-        "A feature answers 10 million queries a day with 300 generated tokens each. Which change cuts "
-        "its yearly emissions most: serving at batch 32 instead of batch 1, switching to a model a tenth "
-        "the size, or moving the servers from a coal-heavy grid to a hydro-powered one?"
+    prediction_spec = lk.Pick(
+        (
+            'Llama-3-70B answers 10 million queries a day with 300 generated tokens each, at batch 1, in a '
+            'data centre on the most carbon-intensive grid in the catalog. Which single change cuts its '
+            'yearly emissions most?'
+        ),
+        ['serve at batch 32 instead of batch 1', 'switch to Llama-3-8B, about a ninth the size', 'move to the cleanest grid in the catalog'],
     )
-    return
+    prediction = prediction_spec.build()
+    lk.predict(prediction_spec, prediction)
+    return prediction, prediction_spec
 
 
 @app.cell
@@ -113,6 +118,27 @@ def _(by_region, params, per_query_j, serving):
         f"{ms.grid_intensity(_cleanest):.0f} g/kWh in {_cleanest}.",
         serving.explain(),
     )
+    return
+
+
+@app.cell(hide_code=True)
+def _(prediction, prediction_spec, regions, replica):
+    def _joules_per_token(model_name, batch):
+        _r = replica(model_name, batch, 300)
+        return _r.n_devices * ms.hardware(_r.hardware).tdp_w / _r.tokens_per_s
+    _dirty = max(regions, key=ms.grid_intensity)
+    _clean = min(regions, key=ms.grid_intensity)
+    _base = _joules_per_token("Llama-3-70B", 1) * ms.grid_intensity(_dirty)
+    _cuts = {prediction_spec.options[0]: _joules_per_token("Llama-3-70B", 32) * ms.grid_intensity(_dirty),
+             prediction_spec.options[1]: _joules_per_token("Llama-3-8B", 1) * ms.grid_intensity(_dirty),
+             prediction_spec.options[2]: _joules_per_token("Llama-3-70B", 1) * ms.grid_intensity(_clean)}
+    _factors = {k: _base / v for k, v in _cuts.items()}
+    lk.reveal(prediction_spec, prediction, max(_factors, key=_factors.get),
+              f"batch 32 cuts emissions {_factors[prediction_spec.options[0]]:.1f}×, the smaller model "
+              f"{_factors[prediction_spec.options[1]]:.1f}×, the grid ({_dirty} → {_clean}) "
+              f"{_factors[prediction_spec.options[2]]:.1f}×",
+              "Each lever multiplies: energy per token falls with batching and model size, emissions per "
+              "joule with the grid. Combine them and the savings compound.")
     return
 
 

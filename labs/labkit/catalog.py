@@ -7,7 +7,9 @@ from pathlib import Path
 
 import yaml
 
-CATALOG_PATH = Path(__file__).resolve().parent.parent / "labs.yml"
+# labs/labs.yml in the repository; an installed wheel (the browser labs) carries it inside the package
+_PACKAGED = Path(__file__).resolve().parent / "labs.yml"
+CATALOG_PATH = _PACKAGED if _PACKAGED.is_file() else Path(__file__).resolve().parent.parent / "labs.yml"
 REQUIRED_FIELDS = ("title", "volume", "chapter", "chapter_title", "goal")
 
 

@@ -36,8 +36,24 @@ def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _scale(log: bool) -> dict[str, Any]:
-    return {"type": "log"} if log else {"zero": False}
+def _scale(log: bool, domain: tuple[float, float] | None = None) -> dict[str, Any]:
+    scale: dict[str, Any] = {"type": "log"} if log else {"zero": False}
+    if domain is not None:
+        # the axis spans exactly the data: Vega's "nice" rounding would stretch a log axis by up to 10x
+        scale.update(domain=list(domain), nice=False)
+    return scale
+
+
+def _extent(values: Iterable[float]) -> tuple[float, float] | None:
+    values = list(values)
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    return (low, high) if low < high else None
+
+
+def _inside(value: float, extent: tuple[float, float] | None) -> bool:
+    return extent is None or extent[0] <= value <= extent[1]
 
 
 def _top(layers: list[dict[str, Any]], title: str) -> Chart:
@@ -89,18 +105,26 @@ def line_chart(series: Mapping[str, tuple[Sequence[float], Sequence[float]]], *,
     rows = [{"x": float(x), "y": float(y), "series": name}
             for name, (xs, ys) in series.items() for x, y in zip(xs, ys)
             if _finite(x) and _finite(y) and (not log_x or x > 0) and (not log_y or y > 0)]
+    if current and not (_finite(current[0]) and _finite(current[1]) and (not log_x or current[0] > 0)
+                        and (not log_y or current[1] > 0)):
+        current = None
+    x_extent = _extent([r["x"] for r in rows] + ([current[0]] if current else []))
+    y_extent = _extent([r["y"] for r in rows] + ([current[1]] if current else []))
+    # reference lines are drawn only where they fall inside the data, so they never stretch an axis
+    hlines = [(y, label) for y, label in hlines if _finite(y) and _inside(y, y_extent)]
+    vlines = [(x, label) for x, label in vlines if _finite(x) and _inside(x, x_extent)]
     layers = [{
         # markers only where points are few enough to read as samples, not on dense curves
         "data": {"values": rows}, "mark": {"type": "line", "strokeWidth": 2.2,
                                            "point": {"size": 18} if len(rows) <= 24 * max(1, len(series)) else False},
-        "encoding": {"x": {"field": "x", "type": "quantitative", "title": x_title, "scale": _scale(log_x)},
-                     "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": _scale(log_y)},
+        "encoding": {"x": {"field": "x", "type": "quantitative", "title": x_title, "scale": _scale(log_x, x_extent)},
+                     "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": _scale(log_y, y_extent)},
                      "color": {"field": "series", "type": "nominal", "scale": {"range": PALETTE}},
                      "tooltip": [{"field": "series", "type": "nominal"}, {"field": "x", "type": "quantitative"},
                                  {"field": "y", "type": "quantitative"}]},
     }]
     layers += _rules(hlines, vlines)
-    if current and _finite(current[0]) and _finite(current[1]) and (not log_x or current[0] > 0) and (not log_y or current[1] > 0):
+    if current:
         layers += _point(*current)
     return _top(layers, title)
 
@@ -135,17 +159,21 @@ def stacked_bar_chart(categories: Sequence[str], parts: Mapping[str, Sequence[fl
 
 
 def roofline_chart(peak_flops: float, bandwidth_bytes_per_s: float,
-                   points: Sequence[tuple[float, float, str]], *, title: str = "",
-                   intensity_range: tuple[float, float] = (0.1, 1e4)) -> Chart:
-    """The roofline min(peak, I × bandwidth) on log-log axes with the ridge and the given operating points."""
-    low, high = intensity_range
+                   points: Sequence[tuple[float, float, str]], *, title: str = "", unit: str = "FLOP/s") -> Chart:
+    """The roofline min(peak, I × bandwidth) on log-log axes with the ridge and the given operating points.
+
+    The intensity axis spans the points and the ridge (a factor of two either side); ``unit`` is
+    "FLOP/s" for floating point and "OP/s" for integer precisions (see :func:`labkit.fmt.ops_unit`)."""
     ridge = peak_flops / bandwidth_bytes_per_s
+    shown = [(x, y, label) for x, y, label in points if _finite(x) and _finite(y) and x > 0 and y > 0]
+    low = min([ridge] + [x for x, _, _ in shown]) / 2
+    high = max([ridge] + [x for x, _, _ in shown]) * 2
     xs = sorted({low, high, ridge} | {low * (high / low) ** (i / 60) for i in range(61)})
     roof = [min(peak_flops, x * bandwidth_bytes_per_s) / 1e12 for x in xs]
-    chart = line_chart({"attainable TFLOP/s": (xs, roof)}, x_title="Arithmetic intensity (FLOP/byte)",
-                       y_title="TFLOP/s", log_x=True, log_y=True,
-                       vlines=[(ridge, f"ridge {ridge:.0f} FLOP/B")], title=title)
-    for x, y, label in points:
-        if _finite(x) and _finite(y) and x > 0 and y > 0:
-            chart.spec["layer"] += _point(x, y / 1e12, label)
+    per_byte = unit.removesuffix("/s")
+    chart = line_chart({f"attainable T{unit}": (xs, roof)}, x_title=f"Arithmetic intensity ({per_byte}/byte)",
+                       y_title=f"T{unit}", log_x=True, log_y=True,
+                       vlines=[(ridge, f"ridge {ridge:.0f} {per_byte}/B")], title=title)
+    for x, y, label in shown:
+        chart.spec["layer"] += _point(x, y / 1e12, label)
     return chart

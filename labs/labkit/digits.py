@@ -62,3 +62,23 @@ def trained_mlp(hidden: int = 64, seed: int = 0) -> TrainedMLP:
 def quantized_accuracy(bits: int | None, hidden: int = 64, seed: int = 0) -> float:
     """Test accuracy of the cached digits MLP with ``bits``-bit weights (None: float), itself cached."""
     return trained_mlp(hidden, seed).accuracy(bits)
+
+
+BIT_WIDTHS = (2, 3, 4, 5, 6, 8, 16, 32)
+
+
+def accuracy_table(hidden: int = 64, seed: int = 0) -> dict:
+    """What the quantization lab shows: parameter count, float accuracy and accuracy per weight bit width."""
+    return {"hidden": hidden, "seed": seed, "params": trained_mlp(hidden, seed).params,
+            "float_accuracy": quantized_accuracy(None, hidden, seed),
+            "accuracy_by_bits": {str(b): quantized_accuracy(b, hidden, seed) for b in BIT_WIDTHS}}
+
+
+if __name__ == "__main__":
+    # regenerate the table the lab ships (the lab itself runs without NumPy or scikit-learn, e.g. in Pyodide)
+    import json
+
+    from labkit.digits_table import TABLE_PATH
+
+    TABLE_PATH.write_text(json.dumps(accuracy_table(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {TABLE_PATH}")

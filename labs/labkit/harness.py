@@ -48,11 +48,18 @@ def default_run(lab_id: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     return tuple(outputs), dict(defs)
 
 
-def run_lab(lab_id: str, **control_values: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """Run the lab with its controls set to ``control_values`` (bounds enforced as in the browser)."""
+_NO_GUESS = object()
+
+
+def run_lab(lab_id: str, guess: Any = _NO_GUESS, **control_values: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Run the lab with its controls set to ``control_values`` (bounds enforced as in the browser)
+    and, when ``guess`` is given, with that answer typed or picked in its prediction widget."""
     _, defaults = default_run(lab_id)
-    widgets = controls(defaults["control_spec"], **control_values)
-    outputs, defs = load_app(lab_id).run(defs={"controls": widgets})
+    overrides: dict[str, Any] = {"controls": controls(defaults["control_spec"], **control_values)}
+    if guess is not _NO_GUESS:
+        spec = defaults["prediction_spec"]
+        overrides.update(prediction_spec=spec, prediction=spec.build(guess))
+    outputs, defs = load_app(lab_id).run(defs=overrides)
     return tuple(outputs), dict(defs)
 
 

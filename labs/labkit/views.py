@@ -1,6 +1,7 @@
 """Page furniture shared by every lab: header, predict-first prompt, limit callout, reflections, tables."""
 from __future__ import annotations
 
+import html
 from typing import Any, Iterable, Mapping, Sequence
 
 import marimo as mo
@@ -23,22 +24,25 @@ def header(lab_id: str) -> mo.Html:
     )
 
 
-def predict(question: str, hint: str = "") -> mo.Html:
-    """The predict-first prompt shown above the controls."""
-    text = f"**Predict first.** {question}"
-    if hint:
-        text += f"\n\n*Write your guess down, then use the controls below to check it. {hint}*"
-    else:
-        text += "\n\n*Write your guess down, then use the controls below to check it.*"
-    return mo.callout(mo.md(text), kind="info")
-
-
 def limit(hit: bool, headline: str, explanation: str, formula: str = "") -> mo.Html:
     """Explain which resource binds; ``hit`` turns the callout into a warning."""
     parts = [f"**{'Limit hit: ' if hit else 'Within limits: '}{headline}**", explanation]
     if formula:
-        parts.append(f"```text\n{formula.strip()}\n```")
+        parts.append(formula_box(formula))
     return mo.callout(mo.md("\n\n".join(parts)), kind="warn" if hit else "success")
+
+
+def formula_box(formula: str) -> str:
+    """A monospace block whose long lines wrap inside the page instead of overflowing it."""
+    return ('<pre class="lab-formula" style="white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%;'
+            'font-size:0.85em;margin:0">' + html.escape(formula.strip()) + "</pre>")
+
+
+def adjusted(notes: Sequence[str]) -> mo.Html:
+    """Say which dependent controls the lab moved to the nearest valid value (and why), or nothing."""
+    if not notes:
+        return mo.md("")
+    return mo.callout(mo.md("**Adjusted to a valid combination.** " + " ".join(notes)), kind="neutral")
 
 
 def reflections(pairs: Sequence[tuple[str, str]]) -> mo.Html:

@@ -197,3 +197,32 @@ def test_exported_page_says_it_is_a_snapshot(tmp_path):
     assert html.count("lab-snapshot-notice") == 1
     assert html.index("lab-snapshot-notice") < html.index("id='root'")
     assert "marimo run labs/roofline.py" in html and 'href="running.html"' in html
+
+
+def test_shipped_digits_table_matches_a_fresh_training_run():
+    """The quantization lab reads a precomputed table (it must run without NumPy in the browser);
+    retraining the classifier here must reproduce it."""
+    import json
+
+    from labkit.digits import accuracy_table
+    from labkit.digits_table import TABLE_PATH, digits_quantization
+
+    assert json.loads(TABLE_PATH.read_text()) == json.loads(json.dumps(accuracy_table()))
+    table = digits_quantization()
+    assert table.accuracy_by_bits[2] < table.accuracy_by_bits[8] <= table.float_accuracy + 0.01
+
+
+def test_lab_code_imports_no_numpy():
+    """Labs and the labkit modules they import run in Pyodide, which has no NumPy wheel from a registry."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    offline_only = {"digits.py", "harness.py", "bench.py", "export.py", "wasm.py"}
+    files = sorted(root.glob("*.py")) + [p for p in (root / "labkit").glob("*.py") if p.name not in offline_only]
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert name.split(".")[0] not in {"numpy", "sklearn", "pandas"}, f"{path.name} imports {name}"
+                assert name not in {"labkit.digits"}, f"{path.name} imports the NumPy trainer {name}"

@@ -61,13 +61,6 @@ def test_parallelism_3d_deeper_pipeline_grows_the_bubble_and_tp_cuts_memory():
     assert tp8["memory"].total_bytes < tp2["memory"].total_bytes
 
 
-def test_parallelism_3d_impossible_split_shows_the_engine_message():
-    outputs, _ = run_lab("parallelism_3d", gpus=8, tp=8, pp=32)
-    assert any("must be a multiple of tp x pp" in m for m in error_messages(outputs))
-    outputs, _ = run_lab("parallelism_3d", model="Llama-3.1-405B", pp=4)
-    assert any("must divide layers=126" in m for m in error_messages(outputs))
-
-
 def test_collectives_tree_wins_small_messages_and_bandwidth_binds_large_ones():
     _, small = run_lab("collectives", message=2.0**10, n=256)
     _, large = run_lab("collectives", message=2.0**32, n=256)
@@ -88,11 +81,6 @@ def test_kv_cache_serving_gqa_and_context_set_concurrency():
     _, calm = run_lab("kv_cache_serving", prompt_len=512, output_len=256, load=30)
     _, busy = run_lab("kv_cache_serving", prompt_len=512, output_len=256, load=95)
     assert busy["queue"].p99_s > calm["queue"].p99_s
-
-
-def test_kv_cache_serving_context_beyond_the_model_shows_the_engine_message():
-    outputs, _ = run_lab("kv_cache_serving", model="Llama-2-7B", prompt_len=16384, output_len=4096)
-    assert any("exceeds Llama-2-7B's context" in m for m in error_messages(outputs))
 
 
 def test_batching_ttft_raises_throughput_and_tpot():
@@ -263,9 +251,29 @@ def test_data_pipeline_bottleneck_moves_as_stages_grow():
     assert b200["workers_needed"] > a100["workers_needed"]
 
 
+def test_design_study_traffic_precision_and_latency_move_the_bill():
+    _, base = run_lab("design_study")
+    _, busy = run_lab("design_study", requests_per_day=2e7)
+    assert busy["gpus"] > base["gpus"] and busy["serving_usd"] > base["serving_usd"]
+    _, int4 = run_lab("design_study", dtype="int4")
+    assert int4["serving_usd"] < base["serving_usd"]
+    assert base["serving_usd"] > 10 * base["finetune_usd"]
+    outputs, tight = run_lab("design_study", tpot_slo_ms=10)
+    assert not tight["meets_slo"] and "latency target binds" in output_text(outputs)
+    # a 70B model on A100s needs several GPUs per replica and still shows every output
+    outputs, big = run_lab("design_study", model="Llama-3-70B", hardware="A100-80GB")
+    assert error_messages(outputs) == [] and big["serving"].n_devices > 1
+
+
 def test_every_lab_has_a_physics_test():
+    """Each lab id has a test named test_<lab id>_… here or in another file of this suite."""
+    import re
+    from pathlib import Path
+
     import labkit as lk
 
-    names = [name for name in globals() if name.startswith("test_")]
+    names = set()
+    for path in Path(__file__).parent.glob("test_*.py"):
+        names.update(re.findall(r"^def (test_\w+)", path.read_text(), flags=re.M))
     for lab_id in lk.load_catalog():
         assert any(name.startswith(f"test_{lab_id}_") for name in names), f"no physics test for {lab_id}"
