@@ -92,3 +92,23 @@ def test_reference_quarto_left_unresolved_fails_the_build(project, tmp_path, sha
     assert result.returncode == 1
     assert "book/vol1/index.qmd: unresolved cross-reference @fig-nowhere (line 1 of the page Quarto rendered)" \
         in result.stderr, result.stderr
+
+
+def test_frozen_results_are_dropped_when_the_engine_changed(project, tmp_path, shared_cache):
+    env = _fake_quarto(tmp_path / "bin")
+    freeze = project / "book/vol1/_freeze"
+    (freeze / "alpha").mkdir(parents=True)
+    (freeze / "alpha/results.json").write_text("{}")
+    (freeze / ".mlsysbook-engine").write_text("fingerprint of an older mlsysim\n")
+    assert _build(project, env, shared_cache).returncode == 0
+    assert not (freeze / "alpha/results.json").exists()  # made with another engine: executed again
+    (freeze / "alpha").mkdir(parents=True)
+    (freeze / "alpha/results.json").write_text("{}")
+    (freeze / ".mlsysbook-engine").write_text(_current_stamp(project))
+    assert _build(project, env, shared_cache).returncode == 0
+    assert (freeze / "alpha/results.json").exists()  # same engine: Quarto's freeze is kept
+
+
+def _current_stamp(project: Path) -> str:
+    from mlsysbook.site.render import _tree_fingerprint
+    return _tree_fingerprint(project / "mlsysim" / "src") + "\n"

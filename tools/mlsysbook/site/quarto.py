@@ -34,8 +34,28 @@ def _render_leftovers(volume_dir: Path) -> set[Path]:
     return found
 
 
-def render_volume(quarto: str, volume_dir: Path, output_dir: Path) -> None:
+FREEZE_STAMP = ".mlsysbook-engine"
+
+
+def _thaw_if_engine_changed(volume_dir: Path, engine_fingerprint: str) -> None:
+    """Quarto's `freeze: auto` re-executes a chapter only when the chapter changes, but its numbers also
+    come from the engine (mlsysim); when the engine's sources changed since the frozen results were
+    made, they are dropped so every chapter runs again (the embedded renderer keys its cache the same way)."""
+    freeze = volume_dir / "_freeze"
+    stamp = freeze / FREEZE_STAMP
+    if freeze.is_dir() and (not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != engine_fingerprint):
+        shutil.rmtree(freeze)
+
+
+def _stamp_freeze(volume_dir: Path, engine_fingerprint: str) -> None:
+    freeze = volume_dir / "_freeze"
+    if freeze.is_dir():
+        (freeze / FREEZE_STAMP).write_text(engine_fingerprint + "\n", encoding="utf-8")
+
+
+def render_volume(quarto: str, volume_dir: Path, output_dir: Path, engine_fingerprint: str = "") -> None:
     """`quarto render <volume> --output-dir <dir>`; Quarto's own message names the file on failure."""
+    _thaw_if_engine_changed(volume_dir, engine_fingerprint)
     before = _render_leftovers(volume_dir)
     try:
         proc = subprocess.run([quarto, "render", str(volume_dir), "--output-dir", str(output_dir)],
@@ -49,6 +69,7 @@ def render_volume(quarto: str, volume_dir: Path, output_dir: Path) -> None:
     if proc.returncode != 0:
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-25:])
         raise BuildFailed([SourceError(volume_dir / "_quarto.yml", 0, f"quarto render failed:\n{tail}")])
+    _stamp_freeze(volume_dir, engine_fingerprint)
 
 
 def unresolved(part, site: Path) -> list[SourceError]:

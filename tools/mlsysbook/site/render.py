@@ -523,7 +523,7 @@ class Builder:
         for part in parts:
             if self.quarto and part.kind == "volume":
                 self.console.print(f"quarto render {part.root} (quarto found at {self.quarto})")
-                render_volume(self.quarto, part.root, tmp / part.key)
+                render_volume(self.quarto, part.root, tmp / part.key, self.deps_hash)
                 # held to what the embedded path enforces: every reference and citation resolves
                 unresolved = quarto_unresolved(part, tmp)
                 if unresolved:
