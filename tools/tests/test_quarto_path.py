@@ -9,10 +9,11 @@ from pathlib import Path
 
 FAKE_QUARTO = """#!/usr/bin/env python3
 # Records its arguments and writes a minimal book where --output-dir says, as `quarto render` would.
-import pathlib, sys
+import os, pathlib, sys
 args = sys.argv[1:]
 log = pathlib.Path(__file__).with_name("calls.log")
 log.write_text(log.read_text() + " ".join(args) + "\\n" if log.exists() else " ".join(args) + "\\n")
+pathlib.Path(__file__).with_name("python.log").write_text(os.environ.get("QUARTO_PYTHON", ""))
 # Like Quarto, it first writes a page and its _files/ next to the source, then moves them on success.
 source = pathlib.Path(args[1]) / "alpha"
 (source / "alpha.html").write_text("<html></html>")
@@ -57,6 +58,8 @@ def test_volumes_go_through_quarto_render(project, tmp_path, shared_cache):
     assert {"url": "vol1/index.html#quarto", "heading": "rendered by quarto", "partkey": "vol1"}.items() <= \
         next(d for d in docs if d["partkey"] == "vol1").items()  # Quarto's index joins the site search
     assert not (project / "book/vol1/alpha/alpha_files").exists()  # nothing rendered is left by the sources
+    # cells run in this build's Python (which has mlsysim) unless QUARTO_PYTHON says otherwise
+    assert (tmp_path / "bin/python.log").read_text() == (env.get("QUARTO_PYTHON") or sys.executable)
 
 
 def test_embedded_renderer_can_be_forced(project, tmp_path, shared_cache):

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from .errors import BuildFailed, SourceError
@@ -58,8 +59,10 @@ def render_volume(quarto: str, volume_dir: Path, output_dir: Path, engine_finger
     _thaw_if_engine_changed(volume_dir, engine_fingerprint)
     before = _render_leftovers(volume_dir)
     try:
+        # cells import mlsysim: unless told otherwise, Quarto runs them in the Python running this build
+        env = {**os.environ, "QUARTO_PYTHON": os.environ.get("QUARTO_PYTHON") or sys.executable}
         proc = subprocess.run([quarto, "render", str(volume_dir), "--output-dir", str(output_dir)],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, env=env)
     finally:
         for path in sorted(_render_leftovers(volume_dir) - before, reverse=True):
             if path.is_dir():
