@@ -94,12 +94,17 @@ def check(root, site):
     root = (root or _repo_root()).resolve()
     site = (site or root / "_site").resolve()
     problems = check_site(root, site)
-    for problem in problems:
-        click.echo(problem)
-    if problems:
-        click.echo(f"check: {len(problems)} problem(s) in {site}", err=True)
+    _report(problems, f"check: {len(problems)} problem(s) in {site}", f"check: {site} is clean")
+
+
+def _report(findings: list[str], failed: str, clean: str) -> None:
+    """Print each finding, then a summary; exit 1 when there was any."""
+    for finding in findings:
+        click.echo(finding)
+    if findings:
+        click.echo(failed, err=True)
         sys.exit(1)
-    click.echo(f"check: {site} is clean")
+    click.echo(clean)
 
 
 @click.command()
@@ -124,9 +129,5 @@ def parity(root, only, keep):
         for error in failed.errors:
             click.echo(str(error), err=True)
         raise click.ClickException("a renderer failed; fix the build first")
-    for difference in differences:
-        click.echo(difference)
-    if differences:
-        click.echo(f"parity: {len(differences)} difference(s) between quarto and the embedded renderer", err=True)
-        sys.exit(1)
-    click.echo(f"parity: {only} render the same with quarto and the embedded renderer")
+    _report(differences, f"parity: {len(differences)} difference(s) between quarto and the embedded renderer",
+            f"parity: {only} render the same with quarto and the embedded renderer")
