@@ -2,7 +2,7 @@
 # Decks build with latexmk + pdflatex from Debian's texlive; `mlsysbook slides` drives the builds.
 INSTRUCTORS_DIR := $(ROOT)/instructors
 SLIDES_APT      := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
-                   lmodern poppler-utils librsvg2-bin
+                   texlive-pictures lmodern poppler-utils librsvg2-bin
 SLIDES_OUT      := $(BUILD)/instructors/slides
 
 TEST_TARGETS += test-instructors
@@ -10,13 +10,13 @@ SITE_TARGETS += site-instructors
 
 .PHONY: test-instructors slides site-instructors slides-clean
 
-test-instructors: venv ## Instructors: every deck compiles (crimson), one in all four themes, clone compiles, pages non-blank, hub links
+test-instructors: venv ## Instructors: every deck compiles (crimson); lecture decks meet the 75-minute bar; page images per theme in build/test-artifacts/slides; notes + handout; hub links
 	@$(APT) $(SLIDES_APT)
 	$(PYTEST) $(INSTRUCTORS_DIR)/tests
 
-slides: venv ## Instructors: build every deck in every theme into build/instructors/slides/<theme>/
+slides: venv ## Instructors: every deck in every theme, with speaker-notes and handout PDFs, into build/instructors/slides/<theme>/
 	@$(APT) $(SLIDES_APT)
-	$(BIN)/mlsysbook slides build --theme all --out $(SLIDES_OUT)
+	$(BIN)/mlsysbook slides build --theme all --variant all --out $(SLIDES_OUT)
 
 site-instructors: venv ## Instructors: default-theme deck PDFs into build/site/instructors/slides/ (cached)
 	@$(APT) $(SLIDES_APT)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from mlsysbook.slides import build
+from mlsysbook.slides import build, lecture
 from mlsysbook.slides.cli import slides as slides_cli
 from mlsysbook.slides.clone import parse_chapters
 
@@ -29,13 +29,14 @@ def test_one_deck_per_chapter_of_both_volumes():
 def test_every_deck_compiles_with_visible_pages(crimson_build, name):
     _, results = crimson_build
     pdf = results[name].pdf
+    deck = results[name].deck
     pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
                                                                text=True, check=True).stdout).group(1))
-    assert 8 <= pages <= 15, f"{name} has {pages} frames; decks should have 8-15"
+    if not lecture.is_lecture(deck):
+        assert 8 <= pages <= 15, f"{name} has {pages} frames; recap decks have 8-15"
     for page in (1, 2, pages):
         assert ink_fraction(page_pixels(pdf, page)) > 0.005, f"{name} page {page} renders blank"
-    deck_source = results[name].deck.source.read_text()
-    title = re.search(r"\\deck\{[^}]*\}\{([^}]*)\}", deck_source).group(1)
+    title = re.search(r"\\deck\{[^}]*\}\{([^}]*)\}", deck.source.read_text()).group(1)
     text = " ".join(pdf_text(pdf, 1, 1).split())
     # Text must be extractable (pdflatex + T1 fonts), not only drawn.
     assert title.split()[0] in text, f"{name}: title {title!r} not in the PDF text layer: {text[:200]!r}"
@@ -70,23 +71,9 @@ def test_a_changed_deck_is_rebuilt_and_an_unchanged_one_is_not(tmp_path, assets_
 def test_deck_inputs_name_only_the_figures_a_deck_uses(assets_dir):
     deck = build.select_decks(DECKS, ["vol1-serving"])[0]
     figures = sorted(p.name for p in build.deck_inputs(deck, assets_dir) if p.suffix == ".pdf")
-    assert figures == ["book-batching-timeline.pdf", "fig-serving-batch.pdf"]
-
-
-def test_one_deck_in_all_four_themes(tmp_path, assets_dir):
-    deck = build.select_decks(DECKS, ["vol1-training"])
-    results = build.build_decks(deck, list(build.THEMES), tmp_path, assets_dir, jobs=2)
-    assert sorted(r.theme for r in results) == sorted(build.THEMES)
-    content_page = {r.theme: page_pixels(r.pdf, 2) for r in results}
-    for theme, pixels in content_page.items():
-        assert ink_fraction(pixels) > 0.005, f"{theme}: page 2 renders blank"
-    # Midnight is the dark theme: its background must be dark, the others light.
-    assert content_page["midnight"].mean() < 100
-    for theme in ("crimson", "minimal", "nature"):
-        assert content_page[theme].mean() > 150
-    # Themes must actually differ from each other on the same page.
-    assert not (content_page["crimson"] == content_page["minimal"]).all()
-    assert not (content_page["crimson"] == content_page["nature"]).all()
+    # Each figure with its dark (midnight) variant.
+    assert figures == ["book-batching-timeline-dark.pdf", "book-batching-timeline.pdf",
+                       "fig-serving-batch-dark.pdf", "fig-serving-batch.pdf"]
 
 
 def test_clone_produces_a_standalone_course_copy(tmp_path):
@@ -162,3 +149,55 @@ def test_log_check_threshold():
     build.check_log(small, "deck", Path("deck.log"))
     with pytest.raises(build.SlideBuildError, match="12.5pt"):
         build.check_log("Overfull \\vbox (12.5pt too high) detected at line 9\n", "deck", Path("deck.log"))
+
+
+def test_unknown_number_key_stops_the_build_naming_key_and_line(tmp_path, assets_dir):
+    deck = _write_deck(tmp_path, "\\begin{frame}{N}\\mnum{h100-hbm-tbs} and \\mnum{no-such-key}\\end{frame}")
+    with pytest.raises(build.SlideBuildError, match=r"`no-such-key' \(line 5\).*assets\.py"):
+        build.build_one(deck, "crimson", tmp_path / "out", assets_dir)
+
+
+def test_unknown_number_key_inside_latex_is_reported_whole(tmp_path, assets_dir):
+    # A key assembled by a macro slips past the source check; LaTeX's own error must still name it in full.
+    deck = _write_deck(tmp_path, "\\newcommand{\\mykey}{no-such-key}\n\\begin{frame}{N}\\mnum{\\mykey}\\end{frame}")
+    with pytest.raises(build.SlideBuildError) as err:
+        build.build_one(deck, "crimson", tmp_path / "out", assets_dir)
+    message = str(err.value)
+    assert "Package mlsysdeck Error: Unknown mlsysim number `no-such-key'; register it in " \
+           "tools/mlsysbook/slides/assets.py" in message
+    assert "broken.tex:6: \\begin{frame}{N}\\mnum{\\mykey}\\end{frame}" in message
+    assert "Fatal error occurred" not in message
+
+
+def test_latex_error_names_the_message_and_source_line(tmp_path, assets_dir):
+    deck = _write_deck(tmp_path, "\\begin{frame}{Typo}\n\\textbff{bold}\n\\end{frame}")
+    with pytest.raises(build.SlideBuildError) as err:
+        build.build_one(deck, "crimson", tmp_path / "out", assets_dir)
+    assert "Undefined control sequence" in str(err.value) and "\\textbff{bold}" in str(err.value)
+
+
+def test_failed_rebuild_leaves_no_stale_pdf_and_says_so(tmp_path, assets_dir):
+    deck = _write_deck(tmp_path, "\\begin{frame}{Fine}Hello\\end{frame}")
+    out = tmp_path / "out"
+    good = build.build_one(deck, "crimson", out, assets_dir)
+    assert good.pdf.exists()
+    deck.source.write_text(deck.source.read_text().replace("Hello", "\\textbff{x}"))
+    with pytest.raises(build.SlideBuildError, match=r"1 deck build\(s\) failed, 0 built; failed decks have no PDF"):
+        build.build_decks([deck], ["crimson"], out, assets_dir)
+    assert not good.pdf.exists(), "a failed build must not leave the previous PDF looking current"
+
+
+def test_build_recovers_after_a_theme_file_is_deleted_and_restored(tmp_path, assets_dir):
+    themes = tmp_path / "themes"
+    shutil.copytree(build.THEME_DIR, themes)
+    deck = _write_deck(tmp_path, "\\begin{frame}{Theme}Hello\\end{frame}")
+    out = tmp_path / "out"
+    assert build.build_one(deck, "crimson", out, assets_dir, theme_dir=themes).rebuilt
+    saved = (themes / "mlsystheme-crimson.sty").read_bytes()
+    (themes / "mlsystheme-crimson.sty").unlink()
+    with pytest.raises(build.SlideBuildError, match="Unknown theme `crimson'"):
+        build.build_one(deck, "crimson", out, assets_dir, theme_dir=themes)
+    assert not (out / "crimson" / "broken.pdf").exists()
+    (themes / "mlsystheme-crimson.sty").write_bytes(saved)
+    again = build.build_one(deck, "crimson", out, assets_dir, theme_dir=themes)
+    assert again.rebuilt and "Hello" in pdf_text(again.pdf)

@@ -36,16 +36,23 @@ def slides():
 @click.option("--assets", "assets_dir", type=click.Path(path_type=Path), default=DEFAULT_ASSETS,
               show_default=True, help="Where mlsysim numbers and figures are generated.")
 @click.option("--jobs", default=2, show_default=True, help="latexmk processes at a time.")
+@click.option("--variant", "variants", multiple=True, default=["slides"], show_default=True,
+              type=click.Choice([*slide_build.VARIANTS, "all"]),
+              help="slides; notes (each slide with its speaker notes to the right, for pdfpc -n right or "
+                   "printing: <deck>-notes.pdf); handout (the handout-labelled frames on one page: "
+                   "<deck>-handout.pdf, lecture decks only); 'all' builds the three.")
 @click.option("--publish", type=click.Path(path_type=Path), default=None,
               help="Copy the PDFs of the first theme here as <deck>.pdf (the site's slides folder).")
-def build_command(themes, deck_names, volumes, out_dir, assets_dir, jobs, publish):
+def build_command(themes, deck_names, volumes, out_dir, assets_dir, jobs, variants, publish):
     """Build decks into OUT/<theme>/<deck>.pdf; unchanged decks are not rebuilt."""
     chosen_themes = list(THEMES) if "all" in themes else list(dict.fromkeys(themes))
+    chosen_variants = slide_build.VARIANTS if "all" in variants else tuple(dict.fromkeys(variants))
     try:
         decks = slide_build.select_decks(slide_build.discover_decks(volumes or slide_build.VOLUMES),
                                          list(deck_names))
         started = time.perf_counter()
-        results = slide_build.build_decks(decks, chosen_themes, out_dir, _assets(assets_dir), jobs=jobs)
+        results = slide_build.build_decks(decks, chosen_themes, out_dir, _assets(assets_dir), jobs=jobs,
+                                          variants=chosen_variants)
     except SlideBuildError as err:
         raise click.ClickException(str(err)) from err
     rebuilt = sum(r.rebuilt for r in results)
@@ -55,10 +62,41 @@ def build_command(themes, deck_names, volumes, out_dir, assets_dir, jobs, publis
         publish.mkdir(parents=True, exist_ok=True)
         for result in results:
             if result.theme == chosen_themes[0]:
-                target = publish / f"{result.deck.name}.pdf"
+                target = publish / result.pdf.name
                 if not target.exists() or target.read_bytes() != result.pdf.read_bytes():
                     shutil.copy2(result.pdf, target)
-        click.echo(f"slides: published {len(decks)} {chosen_themes[0]} PDFs to {publish}")
+        published = sum(r.theme == chosen_themes[0] for r in results)
+        click.echo(f"slides: published {published} {chosen_themes[0]} PDFs to {publish}")
+
+
+@slides.command("check")
+@click.option("--deck", "deck_names", multiple=True, help="Deck id (default: every lecture deck).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@click.option("--assets", "assets_dir", type=click.Path(path_type=Path), default=DEFAULT_ASSETS,
+              show_default=True)
+def check_command(deck_names, out_dir, assets_dir):
+    """Check lecture decks (`% lecture: true`) against the lecture bar; build them first (crimson)."""
+    from . import lecture
+
+    try:
+        every = slide_build.discover_decks()
+        decks = [d for d in slide_build.select_decks(every, list(deck_names)) if lecture.is_lecture(d)]
+        assets_dir = _assets(assets_dir)
+        results = slide_build.build_decks(decks, [DEFAULT_THEME], out_dir, assets_dir)
+    except SlideBuildError as err:
+        raise click.ClickException(str(err)) from err
+    use = lecture.figure_use(every)
+    defined = set(slide_build.defined_numbers(assets_dir))
+    failed = 0
+    for result in results:
+        problems = (lecture.source_problems(result.deck, use, defined)
+                    + lecture.build_problems(lecture.build_facts(result.pdf)))
+        failed += bool(problems)
+        click.echo(f"{result.deck.name}: " + ("ok" if not problems else "\n  " + "\n  ".join(problems)))
+    click.echo(f"slides check: {len(results) - failed} of {len(results)} lecture decks meet the bar "
+               f"({len(every) - len(results)} recap decks not checked)")
+    if failed:
+        raise click.ClickException(f"{failed} lecture deck(s) below the bar")
 
 
 @slides.command("clone")
