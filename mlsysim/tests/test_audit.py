@@ -106,7 +106,11 @@ def test_pipeline_bubble_is_p_minus_1_over_m_plus_p_minus_1(pp, micro_batches):
 
 
 def test_ring_all_reduce_is_2_n_minus_1_over_n_bytes_over_bandwidth():
+    # at the reference size (8 GiB) the bus bandwidth is the link's peak; the rest is one launch
+    from mlsysim.collective_bandwidth import REFERENCE_SIZE_BYTES, RING
     ideal = ms.interconnect("IB-NDR").replace(latency_s=0.0, peak_efficiency=1.0)
+    size = REFERENCE_SIZE_BYTES
     for n in (2, 8, 64):
-        result = ms.collective("all_reduce", 1e9, n, ideal)
-        assert result.time_s == pytest.approx(2 * (n - 1) / n * 1e9 / 50e9)
+        result = ms.collective("all_reduce", size, n, ideal)
+        assert result.algorithm == "ring"
+        assert result.time_s == pytest.approx(RING.launch_s + 2 * (n - 1) / n * size / 50e9)

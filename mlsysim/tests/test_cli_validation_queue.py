@@ -25,7 +25,7 @@ COMMANDS = [
     ["train", "--model", "Llama-3-8B", "--system", "DGX-H100", "--devices", "16", "--global-batch", "64", "--seq-len", "4096", "--tp", "2"],
     ["serve", "--model", "Llama-3-8B", "--hw", "H100-SXM", "--batch", "4"],
     ["collective", "--bytes", "1e8", "--n", "16", "--link", "DGX-H100"],
-    ["train", "--model", "Llama-3-70B", "--system", "DGX-H100", "--devices", "64", "--global-batch", "64", "--seq-len",
+    ["train", "--model", "Llama-3.1-70B", "--system", "DGX-H100", "--devices", "64", "--global-batch", "64", "--seq-len",
      "32768", "--tp", "8", "--cp", "2", "--sp", "--recompute", "full", "--zero-stage", "1"],
     ["queue", "--model", "Llama-3-8B", "--hw", "H100-SXM", "--rate", "2", "--requests", "100"],
     ["edge", "--model", "DS-CNN-KWS", "--hw", "nRF52840"],
@@ -50,34 +50,71 @@ def test_cli_errors_are_clear_and_nonzero():
     assert result.exit_code == 2 and "H100-SXM" in result.output
 
 
-def test_validation_suite_meets_accuracy_targets():
+@pytest.fixture(scope="module")
+def validation():
     outcomes = run_validation()
-    stats = summary(outcomes)
-    table = "\n".join(f"{o.name}: measured {o.measured} predicted {o.predicted:.1f} ({o.error:+.1%})" for o in outcomes)
-    assert stats["median_abs_error"] <= 0.15, table
-    assert stats["max_abs_error"] <= 0.35, table
+    table = "\n".join(f"{o.split:8s} {o.name}: measured {o.measured:.4g} predicted {o.predicted:.4g} ({o.error:+.1%})"
+                      for o in outcomes)
+    return outcomes, summary(outcomes), table
+
+
+def test_validation_suite_holds_its_measured_accuracy(validation):
+    """Non-regression at the accuracy reached when issue #13 was worked (see mlsysim/README.md)."""
+    outcomes, stats, table = validation
+    held, fit = stats["splits"]["held-out"], stats["splits"]["fit"]
+    assert held["median_abs_error"] <= 0.09, table
+    assert fit["median_abs_error"] <= 0.09, table
+    assert stats["max_abs_error"] <= 0.45, table
+    for category in ("collectives", "serving"):
+        assert held["categories"][category]["median_abs_error"] <= 0.09, table
+        assert held["categories"][category]["max_abs_error"] <= 0.25, table
+
+
+@pytest.mark.xfail(strict=True, reason="issue #13 target not met yet: held-out median 8.1% (> 8%); MPT-30B at 8K tokens on 8 "
+                   "H100 (FSDP, +34%), Megatron-Bridge Llama 3 8B FP8 on B200 (-26%) and Llama 2 13B GPU-hours (-25%) "
+                   "are above 25%; "
+                   "strict, so this fails (and must be un-marked) once the target is reached")
+def test_validation_suite_meets_issue_13_targets(validation):
+    outcomes, stats, table = validation
+    assert stats["splits"]["held-out"]["median_abs_error"] <= 0.08, table
+    assert stats["max_abs_error"] <= 0.25, table
 
 
 def test_validation_cases_cite_sources_and_conditions():
-    assert len(CASES) >= 30
+    from mlsysim.validation import CATEGORIES, SPLITS
+    assert len(CASES) >= 70
+    assert len({c.name for c in CASES}) == len(CASES)
     for case in CASES:
         assert "arXiv:" in case.source or "http" in case.source
-        # every case states its parallel layout and the hardware it ran on
-        assert "tp=" in case.conditions
+        assert case.split in SPLITS and case.category in CATEGORIES
+        # every case states the hardware it ran on and its conditions
         assert any(hw in case.name for hw in ("A100", "H100", "H200", "B200", "TPU v4"))
-        assert case.measured > 0
-    # the serving rows are H200 8B/405B rows; calibration used H100 rows and the H200 70B row only
+        assert len(case.conditions) > 40 and case.measured > 0
+    for category in CATEGORIES:
+        assert any(c.category == category and c.split == "held-out" for c in CASES), category
+    # serving: constants fitted on the H100 rows; the H200 rows are held out
     serving = [c for c in CASES if c.name.startswith("TensorRT-LLM")]
-    assert serving and all("H200" in c.name and "70B" not in c.name for c in serving)
+    assert all(("H100" in c.name) == (c.split == "fit") for c in serving)
     # FP8 training rows are B200 rows; the H100 rows of that table calibrated FP8_MATMUL_DERATE
     fp8 = [c for c in CASES if c.name.startswith("Megatron-Bridge")]
-    assert fp8 and all("B200" in c.name for c in fp8)
+    assert fp8 and all("B200" in c.name and c.split == "held-out" for c in fp8)
+    # collectives: the bus-bandwidth curves were fitted on H200 (NVLS) and A100 (ring); H100 is held out
+    assert all(c.split == "held-out" for c in CASES if c.category == "collectives" and "H100" in c.name)
 
 
 def test_validate_command_json():
     result = CliRunner().invoke(main, ["validate", "--json"])
     data = json.loads(result.output)
     assert data["summary"]["cases"] == len(CASES)
+    splits = data["summary"]["splits"]
+    assert set(splits) == {"fit", "held-out"}
+    assert splits["fit"]["cases"] + splits["held-out"]["cases"] == len(CASES)
+    assert {"median_abs_error", "p90_abs_error", "max_abs_error"} <= set(splits["held-out"])
+
+
+def test_cli_rejects_inference_tp_that_does_not_divide_heads():
+    result = CliRunner().invoke(main, ["memory", "--model", "Llama-3-8B", "--mode", "inference", "--tp", "3"])
+    assert result.exit_code == 2 and "must divide heads=32" in result.output
 
 
 def test_queue_simulation_behaves_like_a_queue():

@@ -4,6 +4,7 @@ Each test starts a fresh interpreter in which ``import numpy`` fails (tests/bloc
 NumPy cannot be un-imported from this one.
 """
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -32,7 +33,7 @@ def test_whole_scalar_suite_passes_with_numpy_blocked():
                  str(HERE)])
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     summary = done.stdout.strip().splitlines()[-1]
-    assert "passed" in summary and "failed" not in summary, summary
+    assert "passed" in summary and not re.search(r"\b\d+ failed", summary), summary
     # only tests that need NumPy themselves (sweeps; SciPy as an independent reference) and this file skip
     skipped = [line for line in done.stdout.splitlines() if line.startswith("SKIPPED")]
     assert any("test_sweep.py" in line for line in skipped), skipped

@@ -57,12 +57,42 @@ def test_activation_memory_matches_korthikanti_formula():
 
 
 def test_collective_efficiency_depends_on_message_size():
-    small = ms.collective("all_reduce", 64e3, 8, "NVLink4")
-    large = ms.collective("all_reduce", 4e9, 8, "NVLink4")
-    assert small.efficiency < 0.2 < 0.7 < large.efficiency <= ms.interconnect("NVLink4").peak_efficiency
+    from mlsysim.collective_bandwidth import RING
+    link = ms.interconnect("NVLink4")
+    small = ms.collective("all_gather", 64e3, 8, link)
+    large = ms.collective("all_gather", 4e9, 8, link)
+    assert small.algorithm == large.algorithm == "ring"
+    assert small.efficiency < 0.05 < 0.7 < large.efficiency <= link.peak_efficiency
     assert small.latency_term_s > small.bandwidth_term_s
-    # ring all-reduce moves 2(n-1)/n of the buffer per GPU
-    assert large.bandwidth_term_s == pytest.approx(2 * 7 / 8 * 4e9 / (450e9 * 0.8))
+    # ring all-gather moves (n-1)/n of the buffer per GPU at the bus bandwidth reached at that size
+    bus_bw = 450e9 * link.peak_efficiency * RING.ramp(4e9)
+    assert large.bandwidth_term_s == pytest.approx(7 / 8 * 4e9 / bus_bw)
+
+
+def test_bus_bandwidth_ramp_rises_with_size_and_reaches_the_catalog_peak_at_8_gib():
+    from mlsysim.collective_bandwidth import NVLS, REFERENCE_SIZE_BYTES, RING
+    for curve in (RING, NVLS):
+        sizes = [2.0**k for k in range(10, 34)]
+        ramps = [curve.ramp(s) for s in sizes]
+        assert all(a < b for a, b in zip(ramps, ramps[1:]))
+        assert curve.ramp(REFERENCE_SIZE_BYTES) == pytest.approx(1.0)
+    # half of the large-message bandwidth needs messages of megabytes, not kilobytes (the gap in #13)
+    assert RING.ramp(1e6) < 0.5 < RING.ramp(64e6)
+
+
+def test_all_reduce_uses_nvlink_sharp_where_nccl_does():
+    assert ms.collective("all_reduce", 64e6, 8, "NVLink4").algorithm == "nvls"
+    assert ms.collective("all_reduce", 64e6, 8, "NVLink3").algorithm == "ring"
+    assert ms.collective("all_reduce", 64e6, 2, "NVLink4").algorithm == "ring"
+    assert ms.collective("all_gather", 64e6, 8, "NVLink4").algorithm == "ring"
+    # 8x H100 NVLS measured 361.8 GB/s bus bandwidth at 64 MiB (Azure ND H100 v5); ring reaches less
+    nvls = ms.collective("all_reduce", 2**26, 8, "NVLink4")
+    ring = ms.collective("all_reduce", 2**26, 8, "NVLink4", algorithm="ring")
+    assert nvls.bus_bw == pytest.approx(361.8e9, rel=0.1) and ring.bus_bw < nvls.bus_bw
+    with pytest.raises(ms.ValidationError, match="nvls"):
+        ms.collective("all_reduce", 64e6, 8, "NVLink3", algorithm="nvls")
+    with pytest.raises(ms.ValidationError, match="nvls"):
+        ms.collective("all_gather", 64e6, 8, "NVLink4", algorithm="nvls")
 
 
 def test_hierarchical_collective_is_slower_than_in_node():
@@ -190,8 +220,8 @@ def test_every_result_explains_and_serialises(h100):
 
 def test_context_parallelism_trades_memory_for_kv_all_gathers():
     kwargs = dict(tp=8, pp=1, micro_batch=1, sp=True, check_memory=False)
-    plain = ms.train_step("Llama-3-70B", "DGX-H100", 64, 64, 32768, **kwargs)
-    split = ms.train_step("Llama-3-70B", "DGX-H100", 64, 64, 32768, cp=4, **kwargs)
+    plain = ms.train_step("Llama-3.1-70B", "DGX-H100", 64, 64, 32768, **kwargs)
+    split = ms.train_step("Llama-3.1-70B", "DGX-H100", 64, 64, 32768, cp=4, **kwargs)
     assert split.dp == plain.dp // 4 and split.cp == 4
     assert split.cp_comm_s > 0 and plain.cp_comm_s == 0
     assert split.memory.activations_bytes < plain.memory.activations_bytes / 3
@@ -200,8 +230,8 @@ def test_context_parallelism_trades_memory_for_kv_all_gathers():
 
 
 def test_causal_flash_attention_halves_attention_time_not_model_flops():
-    dense = ms.train_step("Llama-3-8B", "DGX-H100", 8, 8, 32768, flash_attention=False, check_memory=False)
-    flash = ms.train_step("Llama-3-8B", "DGX-H100", 8, 8, 32768, flash_attention=True, check_memory=False)
+    dense = ms.train_step("Llama-3.1-8B", "DGX-H100", 8, 8, 32768, flash_attention=False, check_memory=False)
+    flash = ms.train_step("Llama-3.1-8B", "DGX-H100", 8, 8, 32768, flash_attention=True, check_memory=False)
     assert flash.model_flop_per_step == dense.model_flop_per_step
     assert flash.compute_s < dense.compute_s
 
@@ -236,3 +266,59 @@ def test_host_attached_accelerator_streams_what_its_cache_cannot_hold():
     streamed = ms.model("ResNet-50").params - coral.sram_bytes
     assert big.bound == "memory" and big.memory_s > streamed / coral.memory_bw_bytes_per_s
     assert coral.sustained_fraction and "benchmarks" in coral.sustained_fraction_source
+
+
+def test_sequence_beyond_the_context_window_is_rejected():
+    with pytest.raises(ms.ValidationError, match="context of 8192"):
+        ms.train_step("Llama-3-8B", "DGX-H100", 8, 8, 65536, check_memory=False)
+    with pytest.raises(ms.ValidationError, match="seq_len"):
+        ms.training_memory("Llama-2-7B", 1, 8192)
+    longer = ms.model("Llama-3-8B").replace(max_seq_len=65536)
+    assert ms.train_step(longer, "DGX-H100", 8, 8, 65536, cp=8, check_memory=False).seq_len == 65536
+
+
+def test_inference_tensor_parallel_degree_must_divide_heads():
+    with pytest.raises(ms.ValidationError, match="n_devices=3 must divide heads=32"):
+        ms.inference_memory("Llama-3-8B", 1, 2048, n_devices=3)
+    assert ms.inference_memory("Llama-3-8B", 1, 2048, n_devices=4).n_devices == 4
+
+
+def test_state_accounting_is_selectable_and_explained():
+    zero = ms.training_memory("Llama-3-8B", 1, 2048)
+    megatron = ms.training_memory("Llama-3-8B", 1, 2048, grad_accum_fp32=True)
+    params = ms.model("Llama-3-8B").params
+    assert (zero.weights_bytes + zero.grads_bytes + zero.optimizer_bytes) / params == pytest.approx(16)
+    assert (megatron.weights_bytes + megatron.grads_bytes + megatron.optimizer_bytes) / params == pytest.approx(18)
+    assert "16 B/param" in zero.explain() and "18 B/param" in megatron.explain()
+    assert "fp32 gradient accumulation" in megatron.explain()
+
+
+def test_interleaved_schedule_holds_more_micro_batches_in_flight():
+    from mlsysim.memory import interleaved_activation_factor
+    assert interleaved_activation_factor(8, 1) == 1.0
+    assert interleaved_activation_factor(8, 4) == pytest.approx(1 + 7 / 32)
+    plain = ms.training_memory("GPT-3-175B", 1, 2048, tp=8, pp=16, sp=True, recompute="selective")
+    inter = ms.training_memory("GPT-3-175B", 1, 2048, tp=8, pp=16, sp=True, recompute="selective", virtual_stages=3)
+    logits = 4.0 * 2048 * ms.model("GPT-3-175B").vocab / 8
+    assert (inter.activations_bytes - logits) == pytest.approx((plain.activations_bytes - logits) * (1 + 15 / 48))
+    run = ms.train_step("GPT-3-175B", "DGX-A100", 1024, 1024, 2048, tp=8, pp=16, sp=True, virtual_stages=3,
+                        recompute="selective", check_memory=False)
+    assert "micro-batches in flight" in run.memory.explain()
+
+
+def test_gemm_efficiency_depends_on_shape_and_attention_on_length():
+    from mlsysim.training import gemm_shape_factor
+    assert gemm_shape_factor(16384, 16384, 16384) == pytest.approx(1.0)
+    assert gemm_shape_factor(8192, 768, 768) < gemm_shape_factor(8192, 4096, 4096) < 1.0
+    # the same model gets a lower MFU at long context (attention runs below the GEMM rate)
+    long = ms.model("Llama-3-8B").replace(max_seq_len=131072)
+    short_run = ms.train_step(long, "DGX-H100", 8, 64, 8192, check_memory=False)
+    long_run = ms.train_step(long, "DGX-H100", 64, 8, 131072, cp=8, check_memory=False)
+    assert long_run.mfu < short_run.mfu
+
+
+def test_shared_chapter_assumptions_come_from_the_catalogs():
+    from mlsysim import assumptions as a
+    assert a.GPU_HOUR_PRICE_USD == ms.cloud_price(a.GPU_HOUR_PRICE_HARDWARE) and a.GPU_HOUR_PRICE_AS_OF
+    assert a.DEFAULT_GRID_INTENSITY_GCO2_PER_KWH == ms.grid_intensity(a.DEFAULT_GRID_REGION)
+    assert 0 < a.DEFAULT_MFU < 1 and 0 < a.AVERAGE_POWER_FRACTION_OF_TDP <= 1 and 1 <= a.DEFAULT_PUE < a.INDUSTRY_AVERAGE_PUE

@@ -186,6 +186,19 @@ def interconnect(name) -> Link:
         raise UnknownNameError("interconnect", name, [l.name for l in table.values()]) from None
 
 
+def is_interconnect_name(name) -> bool:
+    """Whether ``name`` is a catalog link (a cheap test: no error, no close-match search)."""
+    return str(name).lower() in _link_table()
+
+
+def is_node_name(name) -> bool:
+    return str(name).lower() in _node_table()
+
+
+def is_hardware_name(name) -> bool:
+    return str(name).lower() in _hardware_table()
+
+
 def list_interconnects() -> list[str]:
     return [l.name for l in _link_table().values()]
 

@@ -353,8 +353,17 @@ def validate(as_json) -> None:
     if as_json:
         click.echo(json.dumps({"cases": [o.__dict__ for o in outcomes], "summary": stats}, indent=2))
         return
-    table = Table("case", "metric", "measured", "predicted", "error")
+    table = Table("case", "split", "category", "metric", "measured", "predicted", "error")
     for o in outcomes:
-        table.add_row(o.name, o.metric, f"{o.measured:.4g}", f"{o.predicted:.4g}", f"{o.error:+.1%}")
+        table.add_row(o.name, o.split, o.category, o.metric, f"{o.measured:.4g}", f"{o.predicted:.4g}", f"{o.error:+.1%}")
     console.print(table)
-    click.echo(f"median |error| {stats['median_abs_error']:.1%}, max |error| {stats['max_abs_error']:.1%} over {stats['cases']} cases")
+    summary_table = Table("split", "category", "cases", "median |error|", "p90 |error|", "worst |error|", "worst case")
+    for split, block in stats["splits"].items():
+        rows = [("all", block)] + list(block["categories"].items())
+        for category, row in rows:
+            if row["cases"]:
+                summary_table.add_row(split, category, str(row["cases"]), f"{row['median_abs_error']:.1%}",
+                                      f"{row['p90_abs_error']:.1%}", f"{row['max_abs_error']:.1%}", row["worst_case"])
+    console.print(summary_table)
+    click.echo(f"all {stats['cases']} cases: median |error| {stats['median_abs_error']:.1%}, "
+               f"max |error| {stats['max_abs_error']:.1%}; constants were fitted only on the 'fit' split")

@@ -1,10 +1,11 @@
-"""Collective communication with an alpha-beta model per link tier.
+"""Collective communication per link tier: launch + per-step latency + bytes over the achieved bus bandwidth.
 
-time = steps x alpha + bytes_on_wire / (bandwidth x peak_efficiency)
+time = launch + steps x alpha + bus_factor x bytes / bus_bw(bytes, algorithm)
 
-The alpha (per-step latency) term makes the achieved bus bandwidth depend on message size: small
-messages are latency-bound and see a small fraction of the link, large ones approach
-``peak_efficiency``, which is how NCCL's measured bus-bandwidth curves behave.
+``bus_bw`` comes from mlsysim.collective_bandwidth: it rises with message size the way NCCL's
+measured curves do (fitted on published nccl-tests runs) and reaches the link's ``peak_efficiency``
+only for the largest messages. ``algorithm="auto"`` picks what NCCL picks: NVLink SHARP (``nvls``)
+for all-reduce on NVLink4/5 switch systems, rings otherwise, and a hierarchical scheme across nodes.
 Bandwidths are per direction and per device (see the interconnect catalog).
 """
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .catalog import Cluster, Link, Node, interconnect, node as get_node
+from .catalog import Cluster, Link, Node, interconnect, is_interconnect_name, is_node_name, node as get_node
+from .collective_bandwidth import CURVES, achieved_bus_bandwidth, supports_nvls
 from .errors import ValidationError, choice, positive, positive_int
 from .results import Result
 from .units import fmt_bytes, fmt_rate, fmt_time
 
 OPS = ("all_reduce", "all_gather", "reduce_scatter", "all_to_all", "broadcast", "send_recv")
-ALGORITHMS = ("ring", "tree", "hierarchical")
+ALGORITHMS = ("auto", "ring", "tree", "nvls", "hierarchical")
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,18 @@ def _bus_factor(op: str, n: int) -> float:
 
 
 def _flat(op: str, size: float, n: int, link: Link, algorithm: str) -> tuple[float, float, str]:
-    """(latency term, bandwidth term, formula) on a single link tier."""
-    bw = link.bandwidth_bytes_per_s * link.peak_efficiency
-    alpha = link.latency_s
-    factor = _bus_factor(op, n)
+    """(latency term without the launch, bandwidth term, formula) on a single link tier."""
     if n == 1:
         return 0.0, 0.0, "n = 1: nothing to communicate"
-    if algorithm == "tree" and op in ("all_reduce", "broadcast"):
+    if algorithm == "auto":
+        algorithm = "nvls" if supports_nvls(link.name, op, n) else "ring"
+    bw = achieved_bus_bandwidth(link.bandwidth_bytes_per_s, link.peak_efficiency, size,
+                                "nvls" if algorithm == "nvls" else "ring")
+    alpha = link.latency_s
+    factor = _bus_factor(op, n)
+    if algorithm == "nvls":
+        steps = 2  # into the switch (reduce) and back out (multicast)
+    elif algorithm == "tree" and op in ("all_reduce", "broadcast"):
         steps = (2 if op == "all_reduce" else 1) * math.ceil(math.log2(n))
     elif op == "all_reduce":
         steps = 2 * (n - 1)
@@ -79,15 +86,19 @@ def _flat(op: str, size: float, n: int, link: Link, algorithm: str) -> tuple[flo
         steps = n - 1
     latency = steps * alpha
     bandwidth = factor * size / bw
-    formula = (f"time = {steps} steps x {alpha * 1e6:.3g} us + {factor:.3g} x {fmt_bytes(size)} / "
-               f"({fmt_rate(link.bandwidth_bytes_per_s, 'B/s')} x {link.peak_efficiency:g}) = "
-               f"{fmt_time(latency)} + {fmt_time(bandwidth)}")
+    formula = (f"{algorithm} on {link.name}: {steps} steps x {alpha * 1e6:.3g} us + {factor:.3g} x {fmt_bytes(size)} / "
+               f"bus bandwidth {fmt_rate(bw, 'B/s')} ({bw / link.bandwidth_bytes_per_s:.0%} of "
+               f"{fmt_rate(link.bandwidth_bytes_per_s, 'B/s')} at this size) = {fmt_time(latency)} + {fmt_time(bandwidth)}")
     return latency, bandwidth, formula
 
 
-def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "ring",
+def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "auto",
                gpus_per_node: int | None = None) -> Collective:
     """Time of a collective on ``n`` devices.
+
+    ``algorithm``: ``auto`` (what NCCL picks: NVLS all-reduce on NVLink4/5 switches, else ring),
+    ``ring``, ``tree``, ``nvls`` (NVLink SHARP; NVLink4/5 all-reduce only) or ``hierarchical``.
+    Every collective pays one launch (mlsysim.collective_bandwidth) on top of its per-step latency.
 
     ``message_bytes`` is the full buffer each rank ends with (all-reduce/all-gather output,
     reduce-scatter input, all-to-all send buffer). ``link`` is a Link (or its name) for a single tier,
@@ -103,15 +114,24 @@ def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "ri
         raise ValidationError("n", f"send_recv is between exactly 2 devices; got n={n}")
 
     tiers = _resolve_tiers(link, gpus_per_node)
+    single_tier = isinstance(tiers, Link) or n <= tiers[2]
+    first = tiers if isinstance(tiers, Link) else tiers[0]
+    if algorithm == "nvls" and not (single_tier and supports_nvls(first.name, op, n)):
+        raise ValidationError("algorithm", f"nvls (NVLink SHARP) is an all-reduce of more than 2 devices within one "
+                              f"NVLink4/5 switch domain; got {op} over {n} devices on {first.name}. Use 'auto' or 'ring'")
+    if algorithm == "hierarchical" and isinstance(tiers, Link):
+        raise ValidationError("algorithm", "hierarchical needs a Node or Cluster (two link tiers), not a single Link")
+    if algorithm == "auto":
+        algorithm = ("nvls" if supports_nvls(first.name, op, n) else "ring") if single_tier else "hierarchical"
+    elif algorithm == "hierarchical" and single_tier:
+        algorithm = "ring"
     if isinstance(tiers, Link):
-        if algorithm == "hierarchical":
-            raise ValidationError("algorithm", "hierarchical needs a Node or Cluster (two link tiers), not a single Link")
         lat, bwt, formula = _flat(op, size, n, tiers, algorithm)
         link_bw, link_name = tiers.bandwidth_bytes_per_s, tiers.name
     else:
         intra, inter, g = tiers
-        if n <= g:
-            lat, bwt, formula = _flat(op, size, n, intra, "tree" if algorithm == "tree" else "ring")
+        if single_tier:
+            lat, bwt, formula = _flat(op, size, n, intra, algorithm)
             link_bw, link_name = intra.bandwidth_bytes_per_s, intra.name
         else:
             if n % g:
@@ -126,8 +146,9 @@ def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "ri
             elif op == "all_to_all":
                 # (nodes-1)/nodes of every buffer leaves the node; each GPU's NIC carries its own share
                 cross = size * (nodes - 1) / nodes
-                inter_part = ((nodes - 1) * inter.latency_s, cross / (inter.bandwidth_bytes_per_s * inter.peak_efficiency),
-                              f"inter-node: {fmt_bytes(cross)} per GPU over {inter.name}")
+                cross_bw = achieved_bus_bandwidth(inter.bandwidth_bytes_per_s, inter.peak_efficiency, size / nodes, "ring")
+                inter_part = ((nodes - 1) * inter.latency_s, cross / cross_bw,
+                              f"inter-node: {fmt_bytes(cross)} per GPU over {inter.name} at {fmt_rate(cross_bw, 'B/s')}")
                 parts = [_flat("all_to_all", size / nodes, g, intra, "ring"), inter_part]
             else:
                 parts = [_flat(op, size, nodes, inter, "ring"), _flat(op, size, g, intra, "ring")]
@@ -137,6 +158,10 @@ def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "ri
             # compare with the node's whole scale-out bandwidth: every GPU drives its own NIC
             link_bw, link_name = g * inter.bandwidth_bytes_per_s, f"{intra.name}+{g}x {inter.name}"
             algorithm = "hierarchical"
+    launch = CURVES["nvls" if algorithm == "nvls" else "ring"].launch_s if n > 1 else 0.0
+    lat += launch
+    if n > 1:
+        formula += f"; plus one launch {fmt_time(launch)}"
     time = lat + bwt
     algo_bw = size / time if time > 0 else math.inf
     bus_bw = algo_bw * _bus_factor(op, n) if time > 0 else math.inf
@@ -152,14 +177,11 @@ def _resolve_tiers(link, gpus_per_node):
         return link.intra_link, link.inter_link, gpus_per_node or link.count
     if isinstance(link, Link):
         return link
-    try:
+    if is_interconnect_name(link):
         return interconnect(link)
-    except KeyError:
-        pass
-    try:
-        n = get_node(link)
-    except KeyError:
+    if not is_node_name(link):
         from .errors import UnknownNameError
         from .catalog import list_interconnects, list_nodes
-        raise UnknownNameError("link or node", link, list_interconnects() + list_nodes()) from None
+        raise UnknownNameError("link or node", link, list_interconnects() + list_nodes())
+    n = get_node(link)
     return n.intra_link, n.inter_link, gpus_per_node or n.count

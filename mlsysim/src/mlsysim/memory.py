@@ -71,17 +71,21 @@ class MemoryBreakdown(Result):
         return lines
 
 
-def _optimizer_bytes_per_param(optimizer: str, precision: str) -> tuple[float, float, float]:
+def _optimizer_bytes_per_param(optimizer: str, precision: str, grad_accum_fp32: bool = False) -> tuple[float, float, float]:
     """(weights, grads, optimizer) bytes per parameter before sharding.
 
     Mixed precision (bf16/fp16) keeps an fp32 master copy in the optimizer state (ZeRO paper,
-    Rajbhandari et al. 2020: 2 + 2 + 12 bytes per parameter with Adam).
+    Rajbhandari et al. 2020, arXiv:1910.02054: 2 + 2 + 12 = 16 bytes per parameter with Adam).
+    ``grad_accum_fp32`` accumulates gradients in an fp32 buffer instead, as Megatron-LM's mixed
+    precision does (its "main_grad"), which makes it 2 + 4 + 12 = 18 bytes per parameter.
     """
     low = DTYPE_BYTES[precision]
     mixed = precision in ("bf16", "fp16", "fp8")
     master = 4.0 if mixed else 0.0
     weight_bytes = low if precision != "fp8" else 2.0  # fp8 training keeps bf16 weights for non-GEMM ops
     grad_bytes = low if precision != "fp8" else 2.0
+    if grad_accum_fp32:
+        grad_bytes = 4.0
     moments = {"adam": 8.0, "adamw": 8.0, "sgd-momentum": 4.0, "sgd": 0.0}[optimizer]
     return weight_bytes, grad_bytes, master + moments
 
@@ -102,15 +106,45 @@ def activation_bytes_per_layer(m: Model, micro_batch: int, seq_len: int, dtype: 
     return tokens * per_token
 
 
+def check_context(m: Model, seq_len: int) -> None:
+    """A transformer cannot be run on sequences longer than its context window (position embeddings
+    or the RoPE range it was trained for); say so instead of extrapolating silently."""
+    if m.kind == "transformer" and m.max_seq_len and seq_len > m.max_seq_len:
+        raise ValidationError("seq_len", f"seq_len={seq_len} exceeds {m.name}'s context of {m.max_seq_len} tokens; "
+                              f"use seq_len <= {m.max_seq_len} or a model with a longer context "
+                              f"(ms.transformer(..., max_seq_len=...) or model.replace(max_seq_len=...))")
+
+
+def interleaved_activation_factor(pp: int, virtual_stages: int, n_micro_batches: int | None = None) -> float:
+    """Activations the first pipeline stage holds, relative to one micro-batch through all layers.
+
+    Plain 1F1B: the first stage keeps ``pp`` micro-batches in flight through its layers / pp layers,
+    i.e. the activations of all layers for one micro-batch (factor 1). The interleaved schedule with
+    ``virtual_stages`` = m chunks per device starts more micro-batches before the first backward, which
+    Korthikanti et al. (arXiv:2205.05198, Section 4.2.3) count as a factor 1 + (p - 1) / (p m).
+    With fewer micro-batches than stages, only those are in flight.
+    """
+    if pp == 1:
+        return 1.0
+    factor = 1.0 + (pp - 1) / (pp * virtual_stages) if virtual_stages > 1 else 1.0
+    if n_micro_batches is not None and n_micro_batches < pp:
+        factor *= n_micro_batches / pp
+    return factor
+
+
 def training_memory(model, batch: int, seq_len: int, optimizer: str = "adam", precision: str = "bf16",
                     zero_stage: int = 0, dp: int = 1, tp: int = 1, pp: int = 1, recompute: bool = False,
-                    sp: bool = False, flash_attention: bool = True) -> MemoryBreakdown:
+                    sp: bool = False, flash_attention: bool = True, virtual_stages: int = 1,
+                    grad_accum_fp32: bool = False, n_micro_batches: int | None = None) -> MemoryBreakdown:
     """Per-device memory for training. ``batch`` is the micro-batch one pipeline/data replica runs at once.
 
     ``zero_stage``: 1 shards optimizer states, 2 also gradients, 3 (= FSDP) also weights across ``dp``.
     ``recompute``: False, True/"full" (keep only each layer's input) or "selective" (recompute attention).
     With ``pp`` stages and a 1F1B schedule the first stage holds ``pp`` micro-batches in flight, so its
-    activation footprint is (layers / pp) x pp micro-batches = all layers for one micro-batch.
+    activation footprint is (layers / pp) x pp micro-batches = all layers for one micro-batch; the
+    interleaved schedule (``virtual_stages`` > 1) holds more (:func:`interleaved_activation_factor`).
+    ``grad_accum_fp32`` selects Megatron-style 18 bytes/parameter (fp32 gradients) instead of the ZeRO
+    paper's 16; ``explain()`` states which accounting was used.
     """
     m = get_model(model)
     batch = positive_int("batch", batch)
@@ -122,16 +156,18 @@ def training_memory(model, batch: int, seq_len: int, optimizer: str = "adam", pr
     zero_stage = choice("zero_stage", str(zero_stage), ("0", "1", "2", "3"))
     zero_stage = int(zero_stage)
     dp, tp, pp = positive_int("dp", dp), positive_int("tp", tp), positive_int("pp", pp)
+    virtual_stages = positive_int("virtual_stages", virtual_stages)
     recompute_mode = {False: "none", True: "full", "none": "none", "full": "full", "selective": "selective"}.get(recompute)
     if recompute_mode is None:
         raise ValidationError("recompute", f"must be False, True, 'full' or 'selective'; got {recompute!r}")
     if m.kind == "transformer":
         divides("tp", tp, "heads", m.heads)
         divides("pp", pp, "layers", m.layers)
+        check_context(m, seq_len)
     elif tp > 1 or pp > 1:
         raise ValidationError("tp", f"tensor/pipeline parallelism is modeled for transformers only; {m.name} is a {m.kind}")
 
-    w_b, g_b, o_b = _optimizer_bytes_per_param(optimizer, precision)
+    w_b, g_b, o_b = _optimizer_bytes_per_param(optimizer, precision, bool(grad_accum_fp32))
     params_per_device = m.params / (tp * pp)
     weights = params_per_device * w_b / (dp if zero_stage >= 3 else 1)
     grads = params_per_device * g_b / (dp if zero_stage >= 2 else 1)
@@ -149,11 +185,18 @@ def training_memory(model, batch: int, seq_len: int, optimizer: str = "adam", pr
             acts = m.layers * no_scores
         else:
             acts = m.layers * full
+        in_flight = interleaved_activation_factor(pp, virtual_stages, n_micro_batches)
+        acts *= in_flight
         # logits in fp32 for the loss on the last stage
         acts += 4.0 * batch * seq_len * m.vocab / tp
+        accounting = ("Megatron mixed precision with fp32 gradient accumulation" if grad_accum_fp32 else
+                      "ZeRO-paper mixed precision, gradients in the training dtype") if precision != "fp32" else "fp32"
         note = (f"activations: {m.layers} layers x micro-batch {batch} x seq {seq_len}, recompute={recompute_mode}, "
-                f"{'flash' if flash_attention else 'materialised'} attention; optimizer {optimizer} in {precision} "
-                f"({w_b:g}+{g_b:g}+{o_b:g} B/param before ZeRO-{zero_stage} sharding over dp={dp}, tp={tp}, pp={pp})")
+                f"{'flash' if flash_attention else 'materialised'} attention"
+                + (f", x {in_flight:.3g} for micro-batches in flight (pp={pp}, {virtual_stages} virtual stages)"
+                   if in_flight != 1.0 else "")
+                + f"; optimizer {optimizer} in {precision}: {w_b + g_b + o_b:g} B/param = {w_b:g} weights + {g_b:g} "
+                f"gradients + {o_b:g} optimizer ({accounting}) before ZeRO-{zero_stage} sharding over dp={dp}, tp={tp}, pp={pp}")
     elif m.kind == "cnn":
         acts = batch * sum(l.output_elements for l in m.cnn_layers) * DTYPE_BYTES[act_dtype]
         note = f"activations: every layer output of micro-batch {batch} is kept for the backward pass"
@@ -178,6 +221,10 @@ def inference_memory(model, batch: int, seq_len: int, dtype: str = "bf16", n_dev
     m = get_model(model)
     batch, seq_len = positive_int("batch", batch), positive_int("seq_len", seq_len)
     n_devices = positive_int("n_devices", n_devices)
+    if m.kind == "transformer":
+        # n_devices shards the model tensor-parallel: every device must hold whole attention heads
+        divides("n_devices", n_devices, "heads", m.heads)
+        check_context(m, seq_len)
     dtype = dtype_name(dtype)
     kv_dtype = dtype_name(kv_dtype or ("bf16" if dtype in ("int4",) else dtype), "kv_dtype")
     weights = m.weight_bytes(dtype) / n_devices

@@ -1,9 +1,11 @@
 """LLM serving: prefill (TTFT), decode (TPOT), throughput, KV-cache-limited concurrency, quantization.
 
 Decode reads every active weight and the whole KV cache once per generated token, so at small batch
-it is memory-bandwidth-bound; prefill processes the prompt as large GEMMs and is compute-bound.
-``n_devices`` shards the model tensor-parallel; each layer then pays two all-reduces whose small
-messages make decode latency-sensitive to the link's alpha.
+it is memory-bandwidth-bound; its linear layers and its attention are separate kernels, each its own
+roofline, and the step is their sum. Prefill processes the prompt as large GEMMs and is compute-bound
+at its own efficiency (assumptions.SERVING_PREFILL_EFFICIENCY), higher than decode's.
+``n_devices`` shards the model tensor-parallel; each layer then pays two all-reduces (in prefill and in
+every decode step) at the bus bandwidth NCCL reaches for that message size (mlsysim.collective_bandwidth).
 """
 from __future__ import annotations
 
@@ -64,11 +66,12 @@ class Serving(Result):
             f"TTFT {fmt_time(self.ttft_s)} ({self.prefill_bound}-bound), TPOT {fmt_time(self.tpot_s)} ({self.decode_bound}-bound)",
             f"decode step reads weights {fmt_bytes(self.weights_bytes)} + KV {fmt_bytes(self.kv_cache_bytes)} "
             f"= {fmt_bytes(self.decode_bytes_per_step)} and does {fmt_count(self.decode_flop_per_step, 'FLOP')}",
-            f"TPOT = max(bytes / sustained bandwidth, flop / sustained compute) + all-reduces = max("
-            f"{fmt_bytes(self.decode_bytes_per_step)} / {fmt_rate(self.effective_bw_bytes_per_s, 'B/s')}, "
-            f"{fmt_count(self.decode_flop_per_step, 'FLOP')} / {fmt_rate(self.effective_peak_flops)}) + "
-            f"{fmt_time(self.tp_comm_per_token_s)} = {fmt_time(self.tpot_s)} "
-            f"(sustained = {self.n_devices} devices x peak x serving efficiency)",
+            f"TPOT = linear layers max(weight bytes / bandwidth, flop / compute) + attention max(KV bytes / "
+            f"bandwidth, flop / compute) + all-reduces; in total {fmt_bytes(self.decode_bytes_per_step)} at "
+            f"{fmt_rate(self.effective_bw_bytes_per_s, 'B/s')} and {fmt_count(self.decode_flop_per_step, 'FLOP')} at "
+            f"{fmt_rate(self.effective_peak_flops)}, all-reduces {fmt_time(self.tp_comm_per_token_s)}: "
+            f"{fmt_time(self.tpot_s)} (sustained = {self.n_devices} devices x peak x decode efficiency; prefill "
+            f"runs at its own, higher compute efficiency)",
             f"throughput = batch x output / (TTFT + (output-1) x TPOT) = {self.batch} x {self.output_len} / "
             f"{fmt_time(self.latency_s)} = {fmt_count(self.tokens_per_s, 'tokens/s')}",
             f"max concurrency (KV-cache limited) = (memory x (1 - reserve) - weights) / KV per sequence = {self.max_concurrency}",
@@ -110,7 +113,9 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     if prompt_len + output_len > m.max_seq_len:
         raise ValidationError("prompt_len", f"prompt_len + output_len = {prompt_len + output_len} exceeds "
                               f"{m.name}'s context of {m.max_seq_len} tokens")
+    # decode runs small, oddly shaped kernels; prefill runs large GEMMs and sustains more of the peak
     peak = n * device.peak_flops(compute) * assumptions.SERVING_MATMUL_EFFICIENCY[device.category]
+    prefill_peak = n * device.peak_flops(compute) * assumptions.SERVING_PREFILL_EFFICIENCY[device.category]
     bw = n * device.memory_bw_bytes_per_s * assumptions.SERVING_MEMORY_EFFICIENCY[device.category]
     weights = m.weight_bytes(dtype)
     # with more devices than KV heads each KV head is replicated on n / kv_heads devices
@@ -133,7 +138,7 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     # ---- prefill: the whole prompt at once; causal attention averages prompt/2 positions
     prefill_flop = batch * prompt_len * m.flops_per_token(max(1, prompt_len // 2))
     prefill_bytes = weights + batch * prompt_len * kv_token + batch * prompt_len * m.hidden * act_b * 4 * m.layers
-    prefill_compute, prefill_memory = prefill_flop / peak, prefill_bytes / bw
+    prefill_compute, prefill_memory = prefill_flop / prefill_peak, prefill_bytes / bw
     ttft = max(prefill_compute, prefill_memory) + tp_comm(batch * prompt_len)
     prefill_bound = "compute" if prefill_compute >= prefill_memory else "memory"
 
@@ -147,9 +152,15 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
 
     context = prompt_len + output_len // 2
     def decode_step(b: int, ctx: int) -> tuple[float, float, float, float]:
-        step_bytes = expert_weight_bytes(b) + b * ctx * kv_token
-        step_flop = b * m.flops_per_token(ctx)
-        return max(step_bytes / bw, step_flop / peak) + tp_comm(b), step_bytes, step_flop, step_bytes / bw - step_flop / peak
+        # the linear layers (weights, compute) and attention (KV cache reads) are separate kernels that run
+        # one after the other, so each phase is its own roofline and the step is their sum
+        weight_bytes, kv_bytes = expert_weight_bytes(b), b * ctx * kv_token
+        linear_flop = 2.0 * b * m.matmul_params
+        attention_flop = b * m.flops_per_token(ctx) - linear_flop
+        linear = max(weight_bytes / bw, linear_flop / peak)
+        attention = max(kv_bytes / bw, attention_flop / peak)
+        step_bytes, step_flop = weight_bytes + kv_bytes, linear_flop + attention_flop
+        return linear + attention + tp_comm(b), step_bytes, step_flop, step_bytes / bw - step_flop / peak
 
     tpot, decode_bytes, decode_flop, slack = decode_step(batch, context)
     decode_bound = "memory" if slack >= 0 else "compute"

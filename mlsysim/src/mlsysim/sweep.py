@@ -78,18 +78,22 @@ def _roofline(flop, bytes_moved, peak_flops, memory_bw_bytes_per_s) -> dict:
 
 
 def training_memory(model, batch, seq_len, dp=1, tp=1, pp=1, zero_stage=0, recompute=False, sp=False,
-                    optimizer: str = "adam", precision: str = "bf16", flash_attention: bool = True) -> dict:
+                    optimizer: str = "adam", precision: str = "bf16", flash_attention: bool = True,
+                    virtual_stages=1, n_micro_batches=None) -> dict:
     """Per-device training memory for arrays of configurations (transformers).
 
-    ``recompute`` is a boolean array (full recomputation); ``zero_stage`` an integer array in 0..3.
+    ``recompute`` is a boolean array (full recomputation); ``zero_stage`` an integer array in 0..3;
+    ``virtual_stages`` and ``n_micro_batches`` set the micro-batches in flight as in the scalar function.
     """
+    n_micro = np.inf if n_micro_batches is None else n_micro_batches
     return _chunked(_training_memory, {"batch": batch, "seq_len": seq_len, "dp": dp, "tp": tp, "pp": pp,
-                                       "zero_stage": zero_stage, "recompute": recompute, "sp": sp},
+                                       "zero_stage": zero_stage, "recompute": recompute, "sp": sp,
+                                       "virtual_stages": virtual_stages, "n_micro_batches": n_micro},
                     {"model": model, "optimizer": optimizer, "precision": precision, "flash_attention": flash_attention})
 
 
-def _training_memory(model, batch, seq_len, dp, tp, pp, zero_stage, recompute, sp, optimizer, precision,
-                     flash_attention) -> dict:
+def _training_memory(model, batch, seq_len, dp, tp, pp, zero_stage, recompute, sp, virtual_stages, n_micro_batches,
+                     optimizer, precision, flash_attention) -> dict:
     m = get_model(model)
     if m.kind != "transformer":
         raise ValidationError("model", f"sweep.training_memory covers transformers; {m.name} is a {m.kind}")
@@ -115,34 +119,53 @@ def _training_memory(model, batch, seq_len, dp, tp, pp, zero_stage, recompute, s
     full_nosp = activation_bytes_per_layer(m, batch, seq, act_dtype, tp, False, flash_attention)
     full = np.where(sp, full_sp, full_nosp)
     layer_input = batch * seq * m.hidden * DTYPE_BYTES[act_dtype] / np.where(sp, tp, 1)
-    acts = np.where(recompute, m.layers * layer_input + full, m.layers * full) + 4.0 * batch * seq * m.vocab / tp
+    if m.max_seq_len and (seq > m.max_seq_len).any():
+        raise ValidationError("seq_len", f"every seq_len must be <= {m.name}'s context of {m.max_seq_len} tokens")
+    v = np.asarray(virtual_stages, dtype=np.float64)
+    in_flight = np.where((pp > 1) & (v > 1), 1.0 + (pp - 1) / (pp * v), 1.0)
+    in_flight = in_flight * np.where((pp > 1) & (n_micro_batches < pp), n_micro_batches / pp, 1.0)
+    acts = (np.where(recompute, m.layers * layer_input + full, m.layers * full) * in_flight
+            + 4.0 * batch * seq * m.vocab / tp)
     total = weights + grads + opt + acts
     return {"weights_bytes": weights, "grads_bytes": grads, "optimizer_bytes": opt, "activations_bytes": acts,
             "total_bytes": total}
 
 
 def _flat_time(op: str, size, n, link):
-    """Array version of the single-tier alpha-beta time (same formula as mlsysim.collectives)."""
+    """Array version of mlsysim.collectives on one tier with algorithm 'auto', launch included."""
+    from .collective_bandwidth import NVLS, RING, achieved_bus_bandwidth, supports_nvls
+
     n = np.asarray(n, dtype=np.float64)
-    bw = link.bandwidth_bytes_per_s * link.peak_efficiency
+    ring_bw = achieved_bus_bandwidth(link.bandwidth_bytes_per_s, link.peak_efficiency, size, "ring")
     if op == "all_reduce":
         steps, factor = 2 * (n - 1), 2 * (n - 1) / n
     elif op == "send_recv":
         steps, factor = np.ones_like(n), np.ones_like(n)
     else:
         steps, factor = n - 1, (n - 1) / n
-    return np.where(n > 1, steps * link.latency_s + factor * size / bw, 0.0)
+    ring = RING.launch_s + steps * link.latency_s + factor * size / ring_bw
+    if supports_nvls(link.name, op, 3):
+        nvls_bw = achieved_bus_bandwidth(link.bandwidth_bytes_per_s, link.peak_efficiency, size, "nvls")
+        nvls = NVLS.launch_s + 2 * link.latency_s + factor * size / nvls_bw
+        ring = np.where(n > 2, nvls, ring)
+    return np.where(n > 1, ring, 0.0)
 
 
 def _group_time(op: str, size, n, per_node, intra, inter):
     """Array version of mlsysim.collective on a cluster with ``per_node`` group members per node."""
+    from .collective_bandwidth import RING
+
     nodes = n / per_node
     inside = _flat_time(op, size, n, intra)
+    # a hierarchical collective is one kernel: one launch, not one per phase
     if op == "all_reduce":
         across = (_flat_time("reduce_scatter", size, per_node, intra) + _flat_time("all_reduce", size / per_node, nodes, inter)
                   + _flat_time("all_gather", size, per_node, intra))
+        launches = ((per_node > 1).astype(float) * 2 + (nodes > 1)) - 1
     else:
         across = _flat_time(op, size / per_node, nodes, inter) + _flat_time(op, size, per_node, intra)
+        launches = ((per_node > 1).astype(float) + (nodes > 1)) - 1
+    across = across - launches * RING.launch_s
     return np.where(n <= per_node, inside, across)
 
 
@@ -165,7 +188,7 @@ def _train_step(model, cluster, n_devices, global_batch, seq_len, tp, pp, micro_
                 virtual_stages, precision, optimizer, flash_attention) -> dict:
     from . import assumptions
     from .catalog import Cluster
-    from .training import _attention_rate, _gemm_time, _system, layer_forward_time, sustained_gemm_rate
+    from .training import _attention_rate, _gemm_time, _system, gemm_shape_factor, layer_forward_time, sustained_gemm_rate
 
     m = get_model(model)
     if m.kind != "transformer":
@@ -202,7 +225,8 @@ def _train_step(model, cluster, n_devices, global_batch, seq_len, tp, pp, micro_
     attention_peak, fp8_linear = _attention_rate(hw, precision, peak)
     fwd = layer_forward_time(m, tokens, seq, tp, sp, act_dtype, peak, bw, flash_attention, attention_peak, fp8_linear,
                              xp=np)
-    logits = 3.0 * _gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp, peak, bw, np)
+    logits = 3.0 * _gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp,
+                              peak * gemm_shape_factor(tokens, m.vocab / tp, m.hidden, np), bw, np)
     compute_mb = layers_per_stage * fwd * (3.0 + rf) + logits
     intra, inter = system.node.intra_link, system.scale_out_link
     act_bytes = tokens * m.hidden * b
@@ -222,7 +246,8 @@ def _train_step(model, cluster, n_devices, global_batch, seq_len, tp, pp, micro_
     zero3 = (zero >= 3) & (dp > 1)
     pipeline = pipeline + np.where(zero3, n_micro * np.maximum(0.0, 2 * gather - compute_mb), 0.0)
     mem = training_memory(m, mb, seq, dp=dp, tp=tp, pp=pp, zero_stage=zero, recompute=rf.astype(bool), sp=sp,
-                          optimizer=optimizer, precision=precision, flash_attention=flash_attention)
+                          optimizer=optimizer, precision=precision, flash_attention=flash_attention,
+                          virtual_stages=v, n_micro_batches=n_micro)
     optimizer_s = 2.0 * (mem["optimizer_bytes"] + mem["weights_bytes"] + mem["grads_bytes"]) / bw
     step = pipeline + dp_exposed + optimizer_s
     model_flop = 3.0 * (2.0 * m.matmul_params + 4.0 * m.layers * seq * m.q_dim) * gb * seq

@@ -11,15 +11,16 @@ Device placement follows Megatron's order: tp innermost, then dp (with ep carved
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 from . import assumptions
 from .catalog import Cluster, Hardware, Model, cluster as make_cluster, hardware, model as get_model, node as get_node
-from .catalog import single_device_cluster
+from .catalog import is_hardware_name, is_node_name, single_device_cluster
 from .collectives import collective
 from .errors import DoesNotFitError, UnknownNameError, ValidationError, divides, positive, positive_int
-from .memory import MemoryBreakdown, training_memory
+from .memory import MemoryBreakdown, check_context, interleaved_activation_factor, training_memory
 from .results import Result, dominant
 from .units import DTYPE_BYTES, SECONDS_PER_DAY, SECONDS_PER_HOUR, dtype_name, fmt_bytes, fmt_count, fmt_rate, fmt_time
 
@@ -95,16 +96,13 @@ def _system(cluster_or_hw, n_devices: int) -> Cluster:
         return cluster_or_hw
     if isinstance(cluster_or_hw, Hardware):
         return single_device_cluster(cluster_or_hw, n_devices)
-    try:
+    if is_node_name(cluster_or_hw):
         n = get_node(cluster_or_hw)
         return make_cluster(n, nodes=max(1, math.ceil(n_devices / n.count)))
-    except UnknownNameError:
-        pass
-    try:
+    if is_hardware_name(cluster_or_hw):
         return single_device_cluster(hardware(cluster_or_hw), n_devices)
-    except UnknownNameError:
-        from .catalog import list_hardware, list_nodes
-        raise UnknownNameError("hardware or node", cluster_or_hw, list_hardware() + list_nodes()) from None
+    from .catalog import list_hardware, list_nodes
+    raise UnknownNameError("hardware or node", cluster_or_hw, list_hardware() + list_nodes())
 
 
 class ScalarMath:
@@ -128,6 +126,13 @@ SCALAR_MATH = ScalarMath()
 def _gemm_time(flop, bytes_moved, peak, bw, xp=SCALAR_MATH):
     """Roofline time of one GEMM on floats, or on arrays when ``xp`` is NumPy (mlsysim.sweep)."""
     return xp.maximum(flop / peak, bytes_moved / bw)
+
+
+def gemm_shape_factor(m, n, k, xp=SCALAR_MATH):
+    """Share of the large-GEMM rate an (m x k) @ (k x n) GEMM sustains (see assumptions.GEMM_HALF_DIMENSION)."""
+    half, ref = assumptions.GEMM_HALF_DIMENSION, assumptions.GEMM_REFERENCE_DIMENSION
+    smallest = xp.minimum(xp.minimum(m, n), k)
+    return xp.minimum(smallest / (smallest + half) * (ref + half) / ref, 1.0)
 
 
 def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, dtype: str,
@@ -154,12 +159,14 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
         flop = 2.0 * tokens * out_f * in_f * copies
         touched = copies if m.experts == 1 else xp.minimum(m.experts, m.experts * (1 - (1 - m.active_experts / m.experts) ** tokens))
         weight_bytes = out_f * in_f * b * touched
-        t += _gemm_time(flop, weight_bytes + tokens * copies * (out_f + in_f) * b, peak, bw, xp)
+        # each expert sees tokens x active / experts rows; a dense layer sees every token
+        rows = tokens if m.experts == 1 else tokens * m.active_experts / m.experts
+        shape = gemm_shape_factor(rows, out_f, in_f, xp)
+        t += _gemm_time(flop, weight_bytes + tokens * copies * (out_f + in_f) * b, peak * shape, bw, xp)
     # attention scores and weighted sum; a fused (flash) kernel skips the masked upper triangle of a
     # causal decoder, so it does half the work the FLOP count (PaLM/Megatron convention) charges
     attn_flop = 4.0 * tokens * seq_len * m.q_dim / tp
-    causal_skip = 0.5 if (flash_attention and not m.encoder) else 1.0
-    t += attn_flop * causal_skip / attention_peak
+    t += attn_flop * attention_time_per_flop(m, flash_attention, attention_peak)
     # elementwise: 2 norms (read+write), 2 residual adds (2 reads + 1 write), activation, rotary
     elementwise = tokens * b * (4 * h + 6 * h) / xp.where(sp, tp, 1) + tokens * b * (
         m.active_experts * m.ffn_hidden * m.ffn_matrices + 2 * (m.q_dim + m.kv_dim)) / tp
@@ -174,10 +181,25 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
     return t
 
 
+def attention_time_per_flop(m: Model, flash_attention: bool, attention_peak: float) -> float:
+    """Seconds per counted attention FLOP: a fused (flash) kernel skips the masked half of a causal
+    decoder but runs at assumptions.FLASH_ATTENTION_EFFICIENCY of the GEMM rate; materialised attention
+    runs two batched GEMMs at the GEMM rate (its softmax traffic is counted as elementwise work)."""
+    if not flash_attention:
+        return 1.0 / attention_peak
+    causal_skip = 1.0 if m.encoder else 0.5
+    return causal_skip / (attention_peak * assumptions.FLASH_ATTENTION_EFFICIENCY)
+
+
 def sustained_gemm_rate(hw: Hardware, precision: str) -> float:
     """FLOP/s a large training GEMM sustains in ``precision`` (see mlsysim.assumptions)."""
     derate = assumptions.FP8_MATMUL_DERATE if precision == "fp8" else 1.0
-    return hw.peak_flops(precision) * assumptions.MATMUL_EFFICIENCY[hw.category] * derate
+    return hw.peak_flops(precision) * _gemm_fraction(hw) * derate
+
+
+def _gemm_fraction(hw: Hardware) -> float:
+    """A measured sustained fraction from the catalog (edge parts), else the category default."""
+    return hw.sustained_fraction or assumptions.MATMUL_EFFICIENCY[hw.category]
 
 
 def _attention_rate(hw: Hardware, precision: str, peak: float) -> tuple[float, bool]:
@@ -185,13 +207,14 @@ def _attention_rate(hw: Hardware, precision: str, peak: float) -> tuple[float, b
     if precision != "fp8":
         return peak, False
     sixteen = "bf16" if hw.supports("bf16") else "fp16"
-    return hw.peak_flops(sixteen) * assumptions.MATMUL_EFFICIENCY[hw.category], True
+    return hw.peak_flops(sixteen) * _gemm_fraction(hw), True
 
 
 def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len: int, dp: int | None = None,
                tp: int = 1, pp: int = 1, sp: bool = False, ep: int = 1, cp: int = 1, micro_batch: int = 1, zero_stage: int = 0,
                precision: str = "bf16", recompute=False, virtual_stages: int = 1, optimizer: str = "adam",
-               flash_attention: bool = True, allow_uneven_pipeline: bool = False, check_memory: bool = True) -> TrainStep:
+               flash_attention: bool = True, allow_uneven_pipeline: bool = False, check_memory: bool = True,
+               grad_accum_fp32: bool = False) -> TrainStep:
     """Time one optimizer step of a transformer on ``n_devices`` devices of a cluster, node or device type.
 
     ``global_batch`` sequences of ``seq_len`` tokens per step; ``micro_batch`` sequences per forward pass.
@@ -199,6 +222,7 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
     keys and values of the whole sequence (and reduce-scatters their gradients), as Llama 3 did.
     ``allow_uneven_pipeline`` lets ``pp`` not divide the layer count (the slowest stage then holds
     ceil(layers / pp) layers, as Llama 3 405B training did with 126 layers on 16 stages).
+    ``grad_accum_fp32`` counts Megatron-style fp32 gradient buffers (18 instead of 16 bytes/parameter).
     """
     m = get_model(model)
     if m.kind != "transformer":
@@ -222,6 +246,7 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
     if dp * tp * pp * cp != n_devices:
         raise ValidationError("dp", f"dp x tp x pp x cp = {dp}x{tp}x{pp}x{cp} = {dp * tp * pp * cp} must equal "
                               f"n_devices={n_devices}")
+    check_context(m, seq_len)
     divides("cp", cp, "seq_len", seq_len)
     divides("tp", tp, "heads", m.heads)
     if not (m.kv_heads % tp == 0 or tp % m.kv_heads == 0):
@@ -261,13 +286,13 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
     fwd_layer = float(layer_forward_time(m, tokens, seq_len, tp, sp, act_dtype, peak, bw, flash_attention,
                                          attention_peak, fp8_linear))
     # recomputation repeats the whole forward (full) or only the attention core (selective)
-    causal_skip = 0.5 if (flash_attention and not m.encoder) else 1.0
-    attn_time = 4.0 * tokens * seq_len * m.q_dim / tp * causal_skip / attention_peak
+    attn_time = 4.0 * tokens * seq_len * m.q_dim / tp * attention_time_per_flop(m, flash_attention, attention_peak)
     recompute_time = {"none": 0.0, "full": fwd_layer, "selective": attn_time}[recompute_mode]
     per_layer = 3.0 * fwd_layer + recompute_time
     attn_flop_share = 4.0 * m.layers * seq_len * m.q_dim / m.flops_per_token(seq_len)
     recompute_flop_share = {"none": 0.0, "full": 1.0, "selective": attn_flop_share}[recompute_mode]
-    logits = 3.0 * float(_gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp, peak, bw))
+    logits = 3.0 * float(_gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp,
+                                    peak * gemm_shape_factor(tokens, m.vocab / tp, m.hidden), bw))
     compute_mb = layers_per_stage * per_layer + logits
 
     # ---- tensor-parallel collectives (exposed) ----------------------------------------------------
@@ -333,10 +358,11 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
     # ---- optimizer update: streams states, master weights and gradients through memory -------------
     # with cp each device holds 1/cp of every sequence's activations and shards ZeRO states over dp x cp
     mem = training_memory(m, micro_batch, seq_len // cp, optimizer=optimizer, precision=precision, zero_stage=zero_stage,
-                          dp=replicas, tp=tp, pp=pp, recompute=recompute_mode, sp=sp,
-                          flash_attention=flash_attention) if not allow_uneven_pipeline else \
+                          dp=replicas, tp=tp, pp=pp, recompute=recompute_mode, sp=sp, flash_attention=flash_attention,
+                          virtual_stages=virtual_stages, grad_accum_fp32=grad_accum_fp32,
+                          n_micro_batches=n_micro) if not allow_uneven_pipeline else \
         _uneven_memory(m, micro_batch, seq_len // cp, optimizer, precision, zero_stage, replicas, tp, pp, recompute_mode, sp,
-                       flash_attention)
+                       flash_attention, virtual_stages, grad_accum_fp32, n_micro)
     optimizer_s = 2.0 * (mem.optimizer_bytes + mem.weights_bytes + mem.grads_bytes) / bw
 
     step = pipeline_time + dp_exposed + optimizer_s
@@ -361,10 +387,14 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
                      memory=mem, fits=fits, peak_flops=peak_nominal)
 
 
-def _uneven_memory(m, micro_batch, seq_len, optimizer, precision, zero_stage, dp, tp, pp, recompute, sp, flash):
+def _uneven_memory(m, micro_batch, seq_len, optimizer, precision, zero_stage, dp, tp, pp, recompute, sp, flash,
+                   virtual_stages=1, grad_accum_fp32=False, n_micro=None):
     """Memory of the fullest stage when ``pp`` does not divide the layers: scale a one-stage footprint."""
     full = training_memory(m, micro_batch, seq_len, optimizer=optimizer, precision=precision, zero_stage=zero_stage,
-                           dp=dp, tp=tp, pp=1, recompute=recompute, sp=sp, flash_attention=flash)
+                           dp=dp, tp=tp, pp=1, recompute=recompute, sp=sp, flash_attention=flash,
+                           grad_accum_fp32=grad_accum_fp32)
+    in_flight = interleaved_activation_factor(pp, virtual_stages, n_micro)
+    full = dataclasses.replace(full, activations_bytes=full.activations_bytes * in_flight)
     share = math.ceil(m.layers / pp) / m.layers
     return MemoryBreakdown(model=full.model, weights_bytes=full.weights_bytes * share, grads_bytes=full.grads_bytes * share,
                            optimizer_bytes=full.optimizer_bytes * share, activations_bytes=full.activations_bytes,

@@ -8,12 +8,18 @@ Where a paper leaves a condition unstated, the case says which value was assumed
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
-from .catalog import cluster, model, transformer
+from .catalog import cluster, interconnect, model, transformer
+from .collectives import collective
 from .serving import serve_max_throughput
-from .training import train_step
+from .training import time_to_train, train_step
+
+#: Every case is either ``fit`` (the constants in mlsysim.assumptions and mlsysim.collective_bandwidth
+#: were fitted on it) or ``held-out`` (never used to choose a constant).
+SPLITS = ("fit", "held-out")
+CATEGORIES = ("training", "collectives", "serving", "time-to-train")
 
 MEGATRON = ("Narayanan et al., Efficient Large-Scale Language Model Training on GPU Clusters Using Megatron-LM, "
             "SC21, arXiv:2104.04473, Table 1 (GPT, seq 2048, vocab 51200, A100-80GB DGX nodes with 8x HDR IB, "
@@ -45,6 +51,11 @@ class Case:
     predict: Callable[[], float]
     conditions: str
     source: str
+    split: str = "held-out"
+    category: str = "training"
+    #: the same conditions in plain numbers, for running the case through a peer model
+    #: (mlsysim/bench/peer_llm_analysis.py); empty where no peer comparison is made
+    peer: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,8 @@ class Outcome:
     error: float
     conditions: str
     source: str
+    split: str = "held-out"
+    category: str = "training"
 
 
 def _megatron(layers, hidden, heads, tp, pp, gpus, batch, tflops) -> Case:
@@ -69,7 +82,10 @@ def _megatron(layers, hidden, heads, tp, pp, gpus, batch, tflops) -> Case:
     return Case(name=f"Megatron-LM GPT {params} on {gpus} A100", metric="TFLOP/s per GPU", measured=tflops, predict=predict,
                 conditions=f"{layers} layers, hidden {hidden}, {heads} heads, tp={tp}, pp={pp}, dp={gpus // (tp * pp)}, "
                            f"global batch {batch}; micro-batch 1 and the non-interleaved 1F1B schedule assumed (not in the table)",
-                source=MEGATRON)
+                source=MEGATRON, split="fit", category="training",
+                peer=dict(metric="megatron_tflops", gpu="a100-sxm-80gb", layers=layers, hidden=hidden, heads=heads,
+                          vocab=51200, ffn=4 * hidden, kv_heads=heads, gated=False, seq_len=2048, gpus=gpus,
+                          global_batch=batch, micro_batch=1, tp=tp, pp=pp, zero=0, recompute="full", flash=False))
 
 
 def _llama3(gpus: int, tflops: float) -> Case:
@@ -104,7 +120,7 @@ def _trtllm(model_name: str, tp: int, isl: int, osl: int, tokens_per_s: float) -
                 predict=predict,
                 conditions=f"{model_name}, FP8 weights and KV cache, tp={tp} on H200, input {isl} / output {osl} tokens, "
                            "offline maximum load; concurrency = the KV-cache limit (about 90% of memory)",
-                source=TRTLLM)
+                source=TRTLLM, split="held-out", category="serving")
 
 
 def _mbridge(model_name: str, gpus: int, global_batch: int, micro_batch: int, tokens_per_gpu: float,
@@ -121,10 +137,119 @@ def _mbridge(model_name: str, gpus: int, global_batch: int, micro_batch: int, to
                 source=MBRIDGE)
 
 
+TRTLLM_H100 = ("NVIDIA TensorRT-LLM performance overview, Llama 3.1 FP8 tables (PyTorch backend, trtllm-bench offline "
+               "max-throughput, FP8 checkpoints nvidia/Llama-3.1-*-Instruct-FP8, H100 80GB HBM3 column), https://github.com/"
+               "NVIDIA/TensorRT-LLM/blob/main/docs/source/performance/perf-overview.md; metric: total output tokens/s")
+
+
+def _trtllm_h100(model_name: str, tp: int, isl: int, osl: int, tokens_per_s: float) -> Case:
+    def predict() -> float:
+        return serve_max_throughput(model_name, "H100-SXM", isl, osl, dtype="fp8", n_devices=tp).continuous_tokens_per_s
+    return Case(name=f"TensorRT-LLM {model_name} H100 TP{tp} {isl}/{osl}", metric="output tokens/s", measured=tokens_per_s,
+                predict=predict,
+                conditions=f"{model_name}, FP8 weights and KV cache, tp={tp} on H100 SXM, input {isl} / output {osl} tokens, "
+                           "offline maximum load; concurrency = the KV-cache limit",
+                source=TRTLLM_H100, split="fit", category="serving")
+
+
+MPT = ("MosaicML llm-foundry, MPT training benchmarks, scripts/train/benchmarking/README.md, table 'H100 80GB BF16' "
+       "(https://github.com/mosaicml/llm-foundry/blob/main/scripts/train/benchmarking/README.md): PyTorch FSDP FULL_SHARD, "
+       "amp_bf16, flash attention, 8-64 H100 80GB; metric: throughput in tokens/s per GPU")
+
+#: MPT sizes from llm-foundry's yamls (d_model, n_heads, n_layers); vocabulary 50432, ALiBi (no position
+#: embedding), no biases, tied embeddings, GELU MLP of 4 x d_model. These reproduce the NumParams column.
+_MPT_SIZES = {"760m": (1536, 12, 24), "1b": (2048, 16, 24), "3b": (2560, 20, 32), "7b": (4096, 32, 32),
+              "13b": (5120, 40, 40), "30b": (7168, 56, 48), "70b": (8192, 64, 80)}
+
+
+def mpt_model(size: str, seq_len: int):
+    hidden, heads, layers = _MPT_SIZES[size]
+    return transformer(f"MPT-{size}", layers, hidden, heads, vocab=50432, max_seq_len=seq_len, position="rope",
+                       bias=False, tied_embeddings=True, family="mpt", source=MPT)
+
+
+def _mpt(size: str, seq_len: int, gpus: int, micro_batch: int, global_batch: int, checkpointing: bool,
+         tokens_per_gpu: float, split: str) -> Case:
+    def predict() -> float:
+        run = train_step(mpt_model(size, seq_len), cluster("DGX-H100", nodes=max(1, gpus // 8)), gpus,
+                         global_batch, seq_len, micro_batch=micro_batch, zero_stage=3, recompute=checkpointing,
+                         check_memory=False)
+        return run.tokens_per_s / gpus
+    return Case(name=f"MPT-{size} seq {seq_len} on {gpus} H100", metric="tokens/s per GPU", measured=tokens_per_gpu,
+                predict=predict,
+                conditions=f"FSDP full shard (zero_stage=3) over dp={gpus}, micro-batch {micro_batch}, global batch "
+                           f"{global_batch} x {seq_len} tokens, activation checkpointing {'on' if checkpointing else 'off'}; "
+                           "gradient accumulation as the table's GradAccum column",
+                source=MPT, split=split, category="training",
+                peer=dict(metric="tokens_per_gpu", gpu="h100-sxm-80gb", layers=_MPT_SIZES[size][2],
+                          hidden=_MPT_SIZES[size][0], heads=_MPT_SIZES[size][1], vocab=50432, ffn=4 * _MPT_SIZES[size][0],
+                          kv_heads=_MPT_SIZES[size][1], gated=False, seq_len=seq_len, gpus=gpus, global_batch=global_batch,
+                          micro_batch=micro_batch, tp=1, pp=1, zero=3, recompute="full" if checkpointing else "none",
+                          flash=True))
+
+
+AZURE = ("Microsoft Azure AI benchmarking guide, https://github.com/Azure/AI-benchmarking-guide, Azure_Results/"
+         "{page} 'NCCL Bandwidth': nccl-tests all_reduce_perf, 8 GPUs of one VM, in-place bus bandwidth, {stack}")
+
+
+def _nccl(hw_label: str, node_name: str, page: str, stack: str, size_bytes: int, busbw_gbps: float, split: str) -> Case:
+    def predict() -> float:
+        from .catalog import node
+        return collective("all_reduce", size_bytes, 8, node(node_name)).bus_bw / 1e9
+    shown = f"{size_bytes / 2**20:g} MiB" if size_bytes >= 2**20 else f"{size_bytes / 2**10:g} KiB"
+    return Case(name=f"NCCL all-reduce {shown} on 8x {hw_label}", metric="bus bandwidth GB/s", measured=busbw_gbps,
+                predict=predict,
+                conditions=f"all-reduce of {size_bytes} bytes per rank over the 8 GPUs of one {node_name}-class server "
+                           "(NVSwitch), algorithm as NCCL picks it (NVLS on NVLink4, ring on NVLink3)",
+                source=AZURE.format(page=page, stack=stack), split=split, category="collectives")
+
+
+_MIB = 2**20
+#: (size, measured busbw GB/s) from the three Azure pages; sizes are the nccl-tests powers of two.
+_H200_NVLS = [(1 * _MIB, 52.96), (4 * _MIB, 138.44), (16 * _MIB, 240.41), (64 * _MIB, 368.11), (256 * _MIB, 432.24),
+              (1024 * _MIB, 467.58)]
+_A100_RING_FIT = [(1 * _MIB, 36.22), (4 * _MIB, 71.43), (16 * _MIB, 109.22), (64 * _MIB, 166.63), (256 * _MIB, 213.87),
+                  (1024 * _MIB, 228.10)]
+_A100_RING_HELD = [(2 * _MIB, 53.54), (8 * _MIB, 89.99), (32 * _MIB, 132.77), (128 * _MIB, 174.18), (512 * _MIB, 221.58)]
+_H100_NVLS = [(1 * _MIB, 43.70), (2 * _MIB, 81.93), (4 * _MIB, 128.73), (8 * _MIB, 172.13), (16 * _MIB, 234.45),
+              (32 * _MIB, 295.53), (64 * _MIB, 361.78), (128 * _MIB, 400.61), (256 * _MIB, 423.38), (512 * _MIB, 438.46),
+              (1024 * _MIB, 466.35)]
+
+LLAMA1 = ("Touvron et al., LLaMA: Open and Efficient Foundation Language Models, arXiv:2302.13971, Table 15 (GPU-hours "
+          "on A100-80GB) and Section 2 (1.0T tokens for 7B/13B, 1.4T for 65B; 4M-token batches of 2048-token "
+          "sequences); metric: pre-training GPU-hours")
+LLAMA2 = ("Touvron et al., Llama 2: Open Foundation and Fine-Tuned Chat Models, arXiv:2307.09288, Table 2 "
+          "(pre-training GPU-hours on A100-80GB; 2.0T tokens, 4M-token batches of 4096-token sequences); "
+          "metric: pre-training GPU-hours")
+
+
+def _gpu_hours(label: str, build, tokens: float, seq_len: int, gpus: int, gpu_hours: float, source: str,
+               **layout) -> Case:
+    def predict() -> float:
+        run = time_to_train(build(), tokens, "DGX-A100", gpus, (4 * 2**20) // seq_len, seq_len,
+                            usd_per_device_hour=1.0, check_memory=False, **layout)
+        return run.gpu_hours
+    shown = ", ".join(f"{k}={v}" for k, v in layout.items())
+    return Case(name=f"{label} on {gpus} A100 pre-training GPU-hours", metric="A100 GPU-hours", measured=gpu_hours, predict=predict,
+                conditions=f"{tokens:.3g} tokens of {seq_len}-token sequences in 4M-token batches on {gpus} A100-80GB "
+                           f"(DGX A100 nodes, 8x 200 Gb/s); layout not published, assumed: {shown}",
+                source=source, split="held-out", category="time-to-train",
+                peer=dict(metric="gpu_hours", gpu="a100-sxm-80gb", build=build, tokens=tokens, seq_len=seq_len, gpus=gpus,
+                          global_batch=(4 * 2**20) // seq_len, micro_batch=1, tp=layout.get("tp", 1), pp=layout.get("pp", 1),
+                          zero=layout.get("zero_stage", 0), recompute=layout.get("recompute", "none"), flash=True))
+
+
+def _llama65b():
+    return transformer("LLaMA-65B", 80, 8192, 64, ffn_hidden=22016, ffn="swiglu", vocab=32000, max_seq_len=2048,
+                       position="rope", bias=False, norm="rmsnorm", tied_embeddings=False, source=LLAMA1)
+
+
 _ISL_OSL = [(128, 128), (128, 2048), (128, 4096), (500, 2000), (1000, 1000), (1000, 2000), (2048, 128), (2048, 2048),
             (5000, 500), (20000, 2000)]
 _H200_8B = [27911, 26221, 18027, 20770, 17744, 16828, 3538, 12194, 3902, 1804]
 _H200_405B = [3814, 5348, 4741, 4724, 3330, 3722, 456, 2948, 650, 505]
+_H100_8B = [27568.68, 22003.62, 13640.35, 17794.39, 15270.02, 13850.22, 3495.05, 9653.67, 3371.16, 1340.92]
+_H100_70B_TP2 = [6183.41, 5822.02, 3714.87, 4704.31, 4191.26, 3920.44, 747.51, 2732.86, 866.77, 408.43]
 
 CASES: list[Case] = [
     _megatron(24, 2304, 24, 1, 1, 32, 512, 137),
@@ -145,6 +270,43 @@ CASES: list[Case] = [
              allow_uneven_pipeline=True),
     *[_trtllm("Llama-3.1-8B", 1, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_8B)],
     *[_trtllm("Llama-3.1-405B", 8, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_405B)],
+    *[_trtllm_h100("Llama-3.1-8B", 1, i, o, t) for (i, o), t in zip(_ISL_OSL, _H100_8B)],
+    *[_trtllm_h100("Llama-3.1-70B", 2, i, o, t) for (i, o), t in zip(_ISL_OSL, _H100_70B_TP2)],
+    # MPT on H100 (FSDP): small models, long sequences. Fit: the rows below marked "fit"; the rest held out.
+    _mpt("760m", 2048, 8, 24, 384, False, 63147, "fit"),
+    _mpt("1b", 2048, 8, 14, 112, False, 45455, "fit"),
+    _mpt("3b", 2048, 16, 10, 480, False, 24142, "fit"),
+    _mpt("7b", 2048, 8, 6, 48, False, 10643, "fit"),
+    _mpt("13b", 2048, 8, 2, 16, False, 4792, "fit"),
+    _mpt("7b", 8192, 8, 8, 128, True, 6935, "fit"),
+    _mpt("3b", 16384, 8, 1, 48, False, 11152, "fit"),
+    _mpt("7b", 65536, 8, 1, 16, True, 1956, "fit"),
+    _mpt("760m", 8192, 8, 6, 96, False, 41825, "held-out"),
+    _mpt("1b", 4096, 8, 7, 224, False, 38535, "held-out"),
+    _mpt("1b", 32768, 8, 1, 32, False, 12025, "held-out"),
+    _mpt("3b", 8192, 8, 3, 144, False, 16578, "held-out"),
+    _mpt("3b", 65536, 8, 1, 16, True, 3262, "held-out"),
+    _mpt("7b", 4096, 8, 16, 256, True, 8611, "held-out"),
+    _mpt("7b", 32768, 8, 2, 32, True, 3318, "held-out"),
+    _mpt("13b", 4096, 8, 10, 240, True, 4717, "held-out"),
+    _mpt("13b", 32768, 8, 1, 24, True, 1976, "held-out"),
+    _mpt("30b", 2048, 32, 14, 1344, True, 2308, "held-out"),
+    _mpt("30b", 8192, 8, 1, 168, True, 1384, "held-out"),
+    _mpt("70b", 2048, 64, 8, 2048, True, 1039, "held-out"),
+    *[_nccl("H200", "HGX-H200", "ND_H200_v5_results.md", "NCCL 2.20.5", s_, b, "fit") for s_, b in _H200_NVLS],
+    *[_nccl("A100-80GB", "DGX-A100", "ND_A100_v4_results.md", "NCCL 2.18.5", s_, b, "fit") for s_, b in _A100_RING_FIT],
+    *[_nccl("A100-80GB", "DGX-A100", "ND_A100_v4_results.md", "NCCL 2.18.5", s_, b, "held-out") for s_, b in _A100_RING_HELD],
+    *[_nccl("H100", "DGX-H100", "ND_H100_v5_results.md", "NCCL 2.18.5", s_, b, "held-out") for s_, b in _H100_NVLS],
+    _gpu_hours("LLaMA 7B", lambda: model("Llama-2-7B").replace(name="LLaMA-7B", max_seq_len=2048), 1.0e12, 2048, 1024,
+               82432, LLAMA1, zero_stage=3),
+    _gpu_hours("LLaMA 13B", lambda: model("Llama-2-13B").replace(name="LLaMA-13B", max_seq_len=2048), 1.0e12, 2048, 1024,
+               135168, LLAMA1, zero_stage=3),
+    _gpu_hours("LLaMA 65B", _llama65b, 1.4e12, 2048, 2048, 1022362, LLAMA1, tp=8, pp=4, sp=True, zero_stage=1,
+               recompute="selective"),
+    _gpu_hours("Llama 2 7B", lambda: model("Llama-2-7B"), 2.0e12, 4096, 1024, 184320, LLAMA2, zero_stage=3),
+    _gpu_hours("Llama 2 13B", lambda: model("Llama-2-13B"), 2.0e12, 4096, 1024, 368640, LLAMA2, zero_stage=3),
+    _gpu_hours("Llama 2 70B", lambda: model("Llama-2-70B"), 2.0e12, 4096, 2048, 1720320, LLAMA2, tp=8, pp=4, sp=True,
+               zero_stage=1, recompute="selective"),
 ]
 
 
@@ -153,10 +315,28 @@ def run_validation(cases: list[Case] | None = None) -> list[Outcome]:
     for case in cases or CASES:
         predicted = float(case.predict())
         outcomes.append(Outcome(case.name, case.metric, case.measured, predicted,
-                                (predicted - case.measured) / case.measured, case.conditions, case.source))
+                                (predicted - case.measured) / case.measured, case.conditions, case.source,
+                                case.split, case.category))
     return outcomes
 
 
+def _stats(outcomes: list[Outcome]) -> dict:
+    errors = sorted(abs(o.error) for o in outcomes)
+    if not errors:
+        return {"cases": 0}
+    p90 = errors[min(len(errors) - 1, int(round(0.9 * (len(errors) - 1))))]
+    worst = max(outcomes, key=lambda o: abs(o.error))
+    return {"cases": len(errors), "median_abs_error": statistics.median(errors), "p90_abs_error": p90,
+            "max_abs_error": errors[-1], "worst_case": worst.name}
+
+
 def summary(outcomes: list[Outcome]) -> dict:
-    errors = [abs(o.error) for o in outcomes]
-    return {"cases": len(outcomes), "median_abs_error": statistics.median(errors), "max_abs_error": max(errors)}
+    """Median, 90th percentile and worst |error| over all cases, then per split and per split x category."""
+    out = _stats(outcomes)
+    out["splits"] = {}
+    for split in SPLITS:
+        chosen = [o for o in outcomes if o.split == split]
+        out["splits"][split] = dict(_stats(chosen), categories={
+            category: _stats([o for o in chosen if o.category == category])
+            for category in CATEGORIES if any(o.category == category for o in chosen)})
+    return out
