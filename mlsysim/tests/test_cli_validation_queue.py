@@ -112,6 +112,12 @@ def test_validate_command_json():
     assert {"median_abs_error", "p90_abs_error", "max_abs_error"} <= set(splits["held-out"])
 
 
+def test_cli_rejects_a_sequence_beyond_the_context():
+    result = CliRunner().invoke(main, ["train", "--model", "Llama-3-8B", "--system", "DGX-H100", "--devices", "8",
+                                       "--global-batch", "8", "--seq-len", "65536"])
+    assert result.exit_code == 2 and "context of 8192" in result.output
+
+
 def test_cli_rejects_inference_tp_that_does_not_divide_heads():
     result = CliRunner().invoke(main, ["memory", "--model", "Llama-3-8B", "--mode", "inference", "--tp", "3"])
     assert result.exit_code == 2 and "must divide heads=32" in result.output

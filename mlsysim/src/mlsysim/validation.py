@@ -33,8 +33,8 @@ PALM = ("Chowdhery et al., PaLM: Scaling Language Modeling with Pathways, arXiv:
         "batch 2048 x 2048 tokens; rematerialization); metric: model FLOPs utilization without rematerialization FLOPs")
 TRTLLM = ("NVIDIA TensorRT-LLM performance overview (v1.0, trtllm-bench offline max-throughput, FP8 checkpoints from "
           "NVIDIA ModelOpt, H200 SXM 141GB), https://github.com/NVIDIA/TensorRT-LLM/blob/main/docs/source/performance/"
-          "perf-overview.md; metric: total output tokens/s. These H200 rows are disjoint from the H100/H200 rows used to "
-          "calibrate mlsysim.assumptions.SERVING_*")
+          "perf-overview.md; metric: total output tokens/s. Held out: mlsysim.assumptions.SERVING_* were fitted on "
+          "the H100 rows (TRTLLM_H100), never on these")
 
 
 MBRIDGE = ("NVIDIA Megatron-Bridge performance summary, 25.11 NeMo container, DGX-B200 pre-training with FP8 current "
@@ -113,14 +113,17 @@ def _palm() -> Case:
                 source=PALM)
 
 
-def _trtllm(model_name: str, tp: int, isl: int, osl: int, tokens_per_s: float) -> Case:
+def _trtllm(model_name: str, tp: int, isl: int, osl: int, tokens_per_s: float, hw: str = "H200") -> Case:
+    """A TensorRT-LLM offline-throughput row: H100 rows fitted the serving constants, H200 rows are held out."""
     def predict() -> float:
-        return serve_max_throughput(model_name, "H200", isl, osl, dtype="fp8", n_devices=tp).continuous_tokens_per_s
-    return Case(name=f"TensorRT-LLM {model_name} H200 TP{tp} {isl}/{osl}", metric="output tokens/s", measured=tokens_per_s,
-                predict=predict,
-                conditions=f"{model_name}, FP8 weights and KV cache, tp={tp} on H200, input {isl} / output {osl} tokens, "
+        return serve_max_throughput(model_name, hw, isl, osl, dtype="fp8", n_devices=tp).continuous_tokens_per_s
+    label = hw.split("-")[0]
+    return Case(name=f"TensorRT-LLM {model_name} {label} TP{tp} {isl}/{osl}", metric="output tokens/s",
+                measured=tokens_per_s, predict=predict,
+                conditions=f"{model_name}, FP8 weights and KV cache, tp={tp} on {hw}, input {isl} / output {osl} tokens, "
                            "offline maximum load; concurrency = the KV-cache limit (about 90% of memory)",
-                source=TRTLLM, split="held-out", category="serving")
+                source=TRTLLM if label == "H200" else TRTLLM_H100, split="held-out" if label == "H200" else "fit",
+                category="serving")
 
 
 def _mbridge(model_name: str, gpus: int, global_batch: int, micro_batch: int, tokens_per_gpu: float,
@@ -140,16 +143,6 @@ def _mbridge(model_name: str, gpus: int, global_batch: int, micro_batch: int, to
 TRTLLM_H100 = ("NVIDIA TensorRT-LLM performance overview, Llama 3.1 FP8 tables (PyTorch backend, trtllm-bench offline "
                "max-throughput, FP8 checkpoints nvidia/Llama-3.1-*-Instruct-FP8, H100 80GB HBM3 column), https://github.com/"
                "NVIDIA/TensorRT-LLM/blob/main/docs/source/performance/perf-overview.md; metric: total output tokens/s")
-
-
-def _trtllm_h100(model_name: str, tp: int, isl: int, osl: int, tokens_per_s: float) -> Case:
-    def predict() -> float:
-        return serve_max_throughput(model_name, "H100-SXM", isl, osl, dtype="fp8", n_devices=tp).continuous_tokens_per_s
-    return Case(name=f"TensorRT-LLM {model_name} H100 TP{tp} {isl}/{osl}", metric="output tokens/s", measured=tokens_per_s,
-                predict=predict,
-                conditions=f"{model_name}, FP8 weights and KV cache, tp={tp} on H100 SXM, input {isl} / output {osl} tokens, "
-                           "offline maximum load; concurrency = the KV-cache limit",
-                source=TRTLLM_H100, split="fit", category="serving")
 
 
 MPT = ("MosaicML llm-foundry, MPT training benchmarks, scripts/train/benchmarking/README.md, table 'H100 80GB BF16' "
@@ -270,8 +263,8 @@ CASES: list[Case] = [
              allow_uneven_pipeline=True),
     *[_trtllm("Llama-3.1-8B", 1, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_8B)],
     *[_trtllm("Llama-3.1-405B", 8, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_405B)],
-    *[_trtllm_h100("Llama-3.1-8B", 1, i, o, t) for (i, o), t in zip(_ISL_OSL, _H100_8B)],
-    *[_trtllm_h100("Llama-3.1-70B", 2, i, o, t) for (i, o), t in zip(_ISL_OSL, _H100_70B_TP2)],
+    *[_trtllm("Llama-3.1-8B", 1, i, o, t, "H100-SXM") for (i, o), t in zip(_ISL_OSL, _H100_8B)],
+    *[_trtllm("Llama-3.1-70B", 2, i, o, t, "H100-SXM") for (i, o), t in zip(_ISL_OSL, _H100_70B_TP2)],
     # MPT on H100 (FSDP): small models, long sequences. Fit: the rows below marked "fit"; the rest held out.
     _mpt("760m", 2048, 8, 24, 384, False, 63147, "fit"),
     _mpt("1b", 2048, 8, 14, 112, False, 45455, "fit"),
