@@ -322,3 +322,14 @@ def test_shared_chapter_assumptions_come_from_the_catalogs():
     assert a.GPU_HOUR_PRICE_USD == ms.cloud_price(a.GPU_HOUR_PRICE_HARDWARE) and a.GPU_HOUR_PRICE_AS_OF
     assert a.DEFAULT_GRID_INTENSITY_GCO2_PER_KWH == ms.grid_intensity(a.DEFAULT_GRID_REGION)
     assert 0 < a.DEFAULT_MFU < 1 and 0 < a.AVERAGE_POWER_FRACTION_OF_TDP <= 1 and 1 <= a.DEFAULT_PUE < a.INDUSTRY_AVERAGE_PUE
+
+
+def test_prefill_has_its_own_efficiency_and_pays_tensor_parallel_communication():
+    from mlsysim import assumptions as a
+    assert a.SERVING_PREFILL_EFFICIENCY["datacenter"] > a.SERVING_MATMUL_EFFICIENCY["datacenter"]
+    one = ms.serve("Llama-3.1-70B", "H100-SXM", 1, 4096, 16, dtype="fp8", n_devices=1)
+    two = ms.serve("Llama-3.1-70B", "H100-SXM", 1, 4096, 16, dtype="fp8", n_devices=2)
+    assert one.prefill_bound == "compute"
+    # two devices halve the compute but add 2 all-reduces per layer of 4096 x 8192 activations
+    comm = 2 * 80 * ms.collective("all_reduce", 4096 * 8192 * 1, 2, "NVLink4").time_s
+    assert two.ttft_s == pytest.approx(one.ttft_s / 2 + comm, rel=1e-6)
