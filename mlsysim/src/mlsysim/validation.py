@@ -185,16 +185,21 @@ AZURE = ("Microsoft Azure AI benchmarking guide, https://github.com/Azure/AI-ben
          "{page} 'NCCL Bandwidth': nccl-tests all_reduce_perf, 8 GPUs of one VM, in-place bus bandwidth, {stack}")
 
 
-def _nccl(hw_label: str, node_name: str, page: str, stack: str, size_bytes: int, busbw_gbps: float, split: str) -> Case:
+def _nccl(hw_label: str, fabric: str, page: str, stack: str, size_bytes: int, busbw_gbps: float, split: str,
+          n: int = 8, algorithm: str = "auto") -> Case:
+    """An nccl-tests all-reduce row; ``fabric`` is a node (NVSwitch server) or a link name."""
     def predict() -> float:
-        from .catalog import node
-        return collective("all_reduce", size_bytes, 8, node(node_name)).bus_bw / 1e9
+        from .catalog import is_node_name, node
+        where = node(fabric) if is_node_name(fabric) else fabric
+        return collective("all_reduce", size_bytes, n, where, algorithm=algorithm).bus_bw / 1e9
     shown = f"{size_bytes / 2**20:g} MiB" if size_bytes >= 2**20 else f"{size_bytes / 2**10:g} KiB"
-    return Case(name=f"NCCL all-reduce {shown} on 8x {hw_label}", metric="bus bandwidth GB/s", measured=busbw_gbps,
+    chosen = "NCCL's choice (NVLS on NVLink4, ring on NVLink3)" if algorithm == "auto" else f"{algorithm} (as the page states)"
+    return Case(name=f"NCCL all-reduce {shown} on {n}x {hw_label}", metric="bus bandwidth GB/s", measured=busbw_gbps,
                 predict=predict,
-                conditions=f"all-reduce of {size_bytes} bytes per rank over the 8 GPUs of one {node_name}-class server "
-                           "(NVSwitch), algorithm as NCCL picks it (NVLS on NVLink4, ring on NVLink3)",
-                source=AZURE.format(page=page, stack=stack), split=split, category="collectives")
+                conditions=f"all-reduce of {size_bytes} bytes per rank over {n} GPUs of one {fabric} NVSwitch domain, "
+                           f"algorithm {chosen}",
+                source=AZURE.format(page=page, stack=stack).replace("8 GPUs", f"{n} GPUs"), split=split,
+                category="collectives")
 
 
 _MIB = 2**20
@@ -204,6 +209,10 @@ _H200_NVLS = [(1 * _MIB, 52.96), (4 * _MIB, 138.44), (16 * _MIB, 240.41), (64 * 
 _A100_RING_FIT = [(1 * _MIB, 36.22), (4 * _MIB, 71.43), (16 * _MIB, 109.22), (64 * _MIB, 166.63), (256 * _MIB, 213.87),
                   (1024 * _MIB, 228.10)]
 _A100_RING_HELD = [(2 * _MIB, 53.54), (8 * _MIB, 89.99), (32 * _MIB, 132.77), (128 * _MIB, 174.18), (512 * _MIB, 221.58)]
+#: 4x GB200 (NVLink5), ring algorithm, NCCL 2.25.1: a different GPU count and link generation, held out
+_GB200_RING = [(1 * _MIB, 80.48), (2 * _MIB, 110.43), (4 * _MIB, 146.27), (8 * _MIB, 253.46), (16 * _MIB, 331.09),
+               (32 * _MIB, 422.62), (64 * _MIB, 550.73), (128 * _MIB, 574.19), (256 * _MIB, 593.53),
+               (512 * _MIB, 618.74), (1024 * _MIB, 646.87)]
 _H100_NVLS = [(1 * _MIB, 43.70), (2 * _MIB, 81.93), (4 * _MIB, 128.73), (8 * _MIB, 172.13), (16 * _MIB, 234.45),
               (32 * _MIB, 295.53), (64 * _MIB, 361.78), (128 * _MIB, 400.61), (256 * _MIB, 423.38), (512 * _MIB, 438.46),
               (1024 * _MIB, 466.35)]
@@ -290,6 +299,8 @@ CASES: list[Case] = [
     *[_nccl("A100-80GB", "DGX-A100", "ND_A100_v4_results.md", "NCCL 2.18.5", s_, b, "fit") for s_, b in _A100_RING_FIT],
     *[_nccl("A100-80GB", "DGX-A100", "ND_A100_v4_results.md", "NCCL 2.18.5", s_, b, "held-out") for s_, b in _A100_RING_HELD],
     *[_nccl("H100", "DGX-H100", "ND_H100_v5_results.md", "NCCL 2.18.5", s_, b, "held-out") for s_, b in _H100_NVLS],
+    *[_nccl("GB200", "NVLink5", "ND_GB200_v6_results.md", "NCCL 2.25.1", s_, b, "held-out", n=4, algorithm="ring")
+      for s_, b in _GB200_RING],
     _gpu_hours("LLaMA 7B", lambda: model("Llama-2-7B").replace(name="LLaMA-7B", max_seq_len=2048), 1.0e12, 2048, 1024,
                82432, LLAMA1, zero_stage=3),
     _gpu_hours("LLaMA 13B", lambda: model("Llama-2-13B").replace(name="LLaMA-13B", max_seq_len=2048), 1.0e12, 2048, 1024,
