@@ -333,3 +333,12 @@ def test_prefill_has_its_own_efficiency_and_pays_tensor_parallel_communication()
     # two devices halve the compute but add 2 all-reduces per layer of 4096 x 8192 activations
     comm = 2 * 80 * ms.collective("all_reduce", 4096 * 8192 * 1, 2, "NVLink4").time_s
     assert two.ttft_s == pytest.approx(one.ttft_s / 2 + comm, rel=1e-6)
+
+
+def test_formatters_round_before_choosing_the_unit():
+    from mlsysim.units import fmt_bytes, fmt_count, fmt_rate, fmt_time
+    assert fmt_time(999.6e-6) == "1 ms" and fmt_time(999.6e-6, keep_zeros=True) == "1.00 ms"
+    assert fmt_bytes(999.7e9) == "1 TB" and fmt_bytes(999.7e9, keep_zeros=True) == "1.00 TB"
+    assert fmt_time(0.9994) == "999 ms" and fmt_time(59.9996) == "60 s"
+    assert fmt_rate(999.9e12) == "1 PFLOP/s" and fmt_count(1234) == "1.23 k"
+    assert fmt_bytes(80e9) == "80 GB" and fmt_time(2.0) == "2 s" and fmt_time(100e-6, keep_zeros=True) == "100 µs"

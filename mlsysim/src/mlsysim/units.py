@@ -24,39 +24,49 @@ def dtype_bytes(dtype: str, field: str = "dtype") -> float:
     return DTYPE_BYTES[dtype_name(dtype, field)]
 
 
-def _scaled(value: float, steps, unit: str) -> str:
-    magnitude = abs(value)
+def _significant(value: float, keep_zeros: bool) -> str:
+    return f"{value:#.3g}".rstrip(".") if keep_zeros else f"{value:.3g}"
+
+
+def _scaled(value: float, steps, unit: str, keep_zeros: bool = False) -> str:
+    # round to 3 significant figures BEFORE choosing the prefix, so 999.7e9 B reads "1 TB", not "1e+03 GB"
+    magnitude = abs(float(f"{value:.3g}"))
     for factor, prefix in steps:
         if magnitude >= factor:
-            return f"{value / factor:.3g} {prefix}{unit}"
-    return f"{value:.3g} {unit}"
+            return f"{_significant(value / factor, keep_zeros)} {prefix}{unit}"
+    return f"{_significant(value, keep_zeros)} {unit}"
 
 
 _DECIMAL = [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
 
 
-def fmt_bytes(value: float) -> str:
-    return _scaled(value, _DECIMAL, "B")
+def fmt_bytes(value: float, keep_zeros: bool = False) -> str:
+    """Bytes with a decimal prefix, 3 significant figures ("1.00 TB" with ``keep_zeros``)."""
+    return _scaled(value, _DECIMAL, "B", keep_zeros)
 
 
-def fmt_rate(value: float, unit: str = "FLOP/s") -> str:
-    return _scaled(value, _DECIMAL, unit)
+def fmt_rate(value: float, unit: str = "FLOP/s", keep_zeros: bool = False) -> str:
+    return _scaled(value, _DECIMAL, unit, keep_zeros)
 
 
-def fmt_count(value: float, unit: str = "") -> str:
-    return _scaled(value, _DECIMAL, unit).strip()
+def fmt_count(value: float, unit: str = "", keep_zeros: bool = False) -> str:
+    return _scaled(value, _DECIMAL, unit, keep_zeros).strip()
 
 
-def fmt_time(seconds: float) -> str:
-    magnitude = abs(seconds)
+def fmt_time(seconds: float, keep_zeros: bool = False) -> str:
+    """Seconds in the largest readable unit, 3 significant figures, rounded before the unit is chosen
+    (999.6e-6 s reads "1 ms", or "1.00 ms" with ``keep_zeros``)."""
+    def show(value: float, unit: str) -> str:
+        return f"{_significant(value, keep_zeros)} {unit}"
+    magnitude = abs(float(f"{seconds:.3g}"))
     if magnitude >= 86400 * 2:
-        return f"{seconds / 86400:.3g} days"
+        return show(seconds / 86400, "days")
     if magnitude >= 3600 * 2:
-        return f"{seconds / 3600:.3g} h"
+        return show(seconds / 3600, "h")
     if magnitude >= 1:
-        return f"{seconds:.3g} s"
+        return show(seconds, "s")
     if magnitude >= 1e-3:
-        return f"{seconds * 1e3:.3g} ms"
+        return show(seconds * 1e3, "ms")
     if magnitude >= 1e-6:
-        return f"{seconds * 1e6:.3g} µs"
-    return f"{seconds * 1e9:.3g} ns"
+        return show(seconds * 1e6, "µs")
+    return show(seconds * 1e9, "ns")
