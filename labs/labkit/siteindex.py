@@ -35,8 +35,9 @@ def render_index() -> str:
         "a limit is hit (memory, bandwidth, a failure rate, a carbon budget); the lab names the resource",
         "that binds and shows the formula with the numbers in it. Two reflection questions close it.",
         "",
-        "The pages below are static snapshots at each lab's default settings. To move the controls, run",
-        "the lab on your machine (see [Running the labs](running.qmd)).",
+        "Each lab runs in your browser: the first one you open downloads Python (Pyodide) and the lab",
+        "packages from this site, about 17 MB once, shared by every lab and cached; nothing is sent anywhere.",
+        "You can also run any lab with a local Python kernel (see [Running the labs](running.qmd)).",
         "",
     ]
     for volume, heading in VOLUMES.items():

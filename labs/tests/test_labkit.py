@@ -186,18 +186,47 @@ def test_every_lab_a_chapter_declares_exists():
                 f"{info.volume}/{info.chapter}")
 
 
-def test_exported_page_says_it_is_a_snapshot(tmp_path):
-    from labkit import export
+def test_lab_page_frames_the_app_with_a_loader_a_fallback_and_the_chapter_link():
+    from labkit import wasm
 
-    page = tmp_path / "roofline.html"
-    page.write_text("<html><head></head><body><div id='root'></div></body></html>")
-    export._add_snapshot_notice(page, "roofline")
-    export._add_snapshot_notice(page, "roofline")  # re-exporting into the same folder adds it once
-    html = page.read_text()
-    assert html.count("lab-snapshot-notice") == 1
-    assert html.index("lab-snapshot-notice") < html.index("id='root'")
-    assert "marimo run labs/roofline.py" in html and 'href="running.html"' in html
+    info = lk.lab_info("roofline")
+    page = wasm.lab_page(info)
+    assert page.startswith("---\ntitle: \"Roofline Explorer\"")
+    assert f"({info.chapter_href})" in page
+    assert 'src="roofline.app.html"' in page and 'class="lab-loading"' in page
+    assert "marimo run labs/roofline.py" in page and "WebAssembly" in page
 
+
+def _wheel(tmp_path, name, requires, files=("pkg/__init__.py",)):
+    import zipfile
+
+    path = tmp_path / f"{name.replace('-', '_')}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in files:
+            archive.writestr(file, "")
+        meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n" + "".join(f"Requires-Dist: {r}\n" for r in requires)
+        archive.writestr(f"{name.replace('-', '_')}-1.0.dist-info/METADATA", meta)
+    return path
+
+
+def test_lockfile_keeps_only_dependencies_pyodide_needs(tmp_path):
+    import json
+
+    from labkit import wasm
+
+    info = {"abi_version": "2026_0", "arch": "wasm32", "platform": "emscripten_5_0_3", "python": "3.14.0"}
+    wheels = [_wheel(tmp_path, "alpha", ["beta", "uvicorn; sys_platform != 'emscripten'", "old; python_version < '3.12'"]),
+              _wheel(tmp_path, "beta", [], files=("beta.py",)),
+              _wheel(tmp_path, "mlsysbook-labs", ["alpha", "numpy", "scikit-learn"], files=("labkit/__init__.py",))]
+    lock = wasm.write_lockfile(wheels, info, tmp_path / "lock.json", file_prefix="../packages/")
+    assert json.loads((tmp_path / "lock.json").read_text()) == lock
+    assert lock["packages"]["alpha"]["depends"] == ["beta"]
+    assert lock["packages"]["beta"]["imports"] == ["beta"]
+    assert lock["packages"]["mlsysbook-labs"] == {**lock["packages"]["mlsysbook-labs"], "depends": ["alpha"],
+                                                  "imports": ["labkit"]}
+    assert lock["packages"]["alpha"]["file_name"] == "../packages/alpha-1.0-py3-none-any.whl"
+    with pytest.raises(wasm.WasmBuildError, match="needs gamma"):
+        wasm.write_lockfile([_wheel(tmp_path, "alpha", ["gamma"])], info, tmp_path / "x.json", file_prefix="")
 
 def test_shipped_digits_table_matches_a_fresh_training_run():
     """The quantization lab reads a precomputed table (it must run without NumPy in the browser);

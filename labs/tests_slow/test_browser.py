@@ -1,17 +1,16 @@
-"""Slow suite: export every lab as the site does and load each page in headless Chromium.
+"""Browser labs in real headless Chromium, offline: build the site's labs folder and boot labs in it.
 
-Checks what only a real browser shows: the page boots marimo's frontend from the local copy, draws
-the Vega-Lite chart (a ``marks`` canvas), shows the controls, and carries the link to its chapter.
+Every request to a host other than 127.0.0.1 is cut (Chromium resolves no other host) and recorded.
+For each lab: the page boots Python in the browser and shows its controls, a control change updates
+the outputs, the browser console stays free of errors, and no request leaves the site. Booting one
+lab costs tens of seconds on two busy cores, so ``make test-labs-browser`` boots a representative
+subset (LAB_SUBSET) and ``make test-labs-slow`` boots every lab.
 """
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import shutil
-import subprocess
 import sys
-import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -21,38 +20,84 @@ if str(LABS_DIR) not in sys.path:
     sys.path.insert(0, str(LABS_DIR))
 
 import labkit as lk  # noqa: E402
-from labkit.harness import lab_ids  # noqa: E402
+from labkit import wasm  # noqa: E402
+from labkit.browser import boot, change_a_control, offline_browser, page_text, serve, watch_console  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# one lab per kind of page: a roofline chart, derived controls with a queue simulation, a stacked-bar
+# planner with uneven pipelines, and the capstone
+LAB_SUBSET = ["roofline", "kv_cache_serving", "parallelism_3d", "design_study"]
+ALL = os.environ.get("LABS_BROWSER_ALL") == "1"
+LABS = list(lk.load_catalog()) if ALL else LAB_SUBSET
+# marimo's frontend rejects its own startSession RPC after a fixed timeout while the worker is still
+# booting; on an overloaded machine that shows up as one page error although the session starts normally
+SLOW_BOOT_S = 20
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("labs")
-    done = subprocess.run([sys.executable, "-m", "labkit.export", "--out", str(out)], cwd=LABS_DIR,
-                          env=dict(os.environ, PYTHONPATH=str(LABS_DIR)), capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield out, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site-labs")
+    wasm.build(out, LABS, echo=lambda *_: None)
+    return out
 
 
-def test_chromium_is_installed():
-    assert CHROMIUM, "install chromium (make runs tools/ensure-apt.sh chromium for this suite)"
+@pytest.fixture(scope="module")
+def browser(built):
+    with serve(built) as site, offline_browser(site.url) as (context, visit):
+        yield site, context, visit
 
 
-@pytest.mark.parametrize("lab_id", lab_ids())
-def test_exported_lab_renders_in_a_browser(site, lab_id):
-    out, base = site
-    page = (out / f"{lab_id}.html").read_text(encoding="utf-8")
-    assert "cdn.jsdelivr.net/npm/@marimo-team" not in page, "page still loads marimo from the CDN"
-    dom = subprocess.run([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000",
-                          "--dump-dom", f"{base}/{lab_id}.html"], capture_output=True, text=True, timeout=180).stdout
-    info = lk.lab_info(lab_id)
-    assert 'class="marks"' in dom, "the Vega-Lite chart was not drawn"
-    assert "marimo-slider" in dom or "marimo-dropdown" in dom, "the controls are missing"
-    assert info.chapter_href in dom
-    assert "rejected this configuration" not in dom
+def test_build_shares_one_runtime_and_index(built):
+    assert sorted(p.name for p in (built / "wasm" / "pyodide").iterdir()) == sorted(wasm.RUNTIME_FILES)
+    lock = (built / "wasm" / "pyodide-lock.json").read_text()
+    for name in ("marimo-base", "mlsysim", "mlsysbook-labs", "pyyaml", "msgspec"):
+        assert f'"name": "{name}"' in lock
+    assert '"numpy"' not in lock, "the browser labs must not need NumPy (no registry offers a Pyodide build)"
+    for lab_id in LABS:
+        app = (built / f"{lab_id}{wasm.APP_SUFFIX}").read_text()
+        assert 'data-pyodide-index-url="./wasm/pyodide/"' in app and "cdn.jsdelivr.net/pyodide" not in app
+
+
+@pytest.mark.parametrize("lab_id", LABS)
+def test_lab_boots_reacts_and_stays_offline(browser, lab_id):
+    site, context, visit = browser
+    page = context.new_page()
+    errors_before, external_before = len(visit.errors), len(visit.external)
+    watch_console(page, visit)
+    boot_s = boot(page, f"{site.url}{lab_id}{wasm.APP_SUFFIX}")
+    text = page_text(page)
+    assert "Predict first" in text and lk.lab_info(lab_id).title in text
+    what, seconds = change_a_control(page)
+    assert seconds > 0, what
+    page.wait_for_timeout(500)
+    errors = visit.errors[errors_before:]
+    if boot_s > SLOW_BOOT_S:
+        errors = [e for e in errors if "RPC request timed out" not in e]
+    assert errors == [], errors
+    assert visit.external[external_before:] == []
+    assert "rejected this configuration" not in page_text(page)
+    page.close()
+
+
+def test_site_page_shows_progress_then_the_lab_and_falls_back_without_webassembly(built, browser):
+    """The island script on a page shaped like the rendered lab page: the loader hides once the app's
+    controls exist; without WebAssembly the frame is removed and the `marimo run` command shown."""
+    site, context, visit = browser
+    lab_id = LABS[0]
+    page_qmd = (built / f"{lab_id}.qmd").read_text()
+    island = page_qmd.split("```{=html}\n", 1)[1].rsplit("```", 1)[0]
+    (built / "island-check.html").write_text(f"<!doctype html><html><body>{island}</body></html>")
+    external_before = len(visit.external)
+    page = context.new_page()
+    page.goto(site.url + "island-check.html")
+    assert page.locator(".lab-loading").is_visible()
+    page.wait_for_selector(".lab-island[data-ready]", timeout=240_000, state="attached")
+    assert page.locator(".lab-loading").is_hidden()
+    page.close()
+    page = context.new_page()
+    page.add_init_script("delete window.WebAssembly")  # a browser without WebAssembly
+    page.goto(site.url + "island-check.html")
+    page.wait_for_selector(".lab-fallback", state="visible", timeout=10_000)
+    assert f"marimo run labs/{lab_id}.py" in page.locator(".lab-fallback").inner_text()
+    assert page.locator(".lab-frame").count() == 0
+    page.close()
+    assert visit.external[external_before:] == []

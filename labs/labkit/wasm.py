@@ -1,0 +1,405 @@
+"""Build the labs that run in the reader's browser: one Pyodide runtime and one package index for all labs.
+
+Everything comes from package registries and the repository, so the built site needs nothing from
+outside itself:
+
+- the runtime (``pyodide.asm.wasm``, ``python_stdlib.zip`` and its loaders) from the npm ``pyodide``
+  package, at the version marimo's frontend pins;
+- marimo and the labs' other dependencies as pure-Python wheels from PyPI (``msgspec`` publishes a
+  Pyodide wheel there); PyYAML as a pure-Python wheel built from its sdist;
+- wheels of ``mlsysim`` and of the labs package (``labkit`` with ``labs.yml`` inside) built from the
+  repository at site-build time.
+
+The output folder (``build/site/labs/`` for ``make site-labs``) receives::
+
+    wasm/pyodide/             the runtime, shared by every lab
+    wasm/packages/*.whl       every wheel, shared
+    wasm/pyodide-lock.json    Pyodide's lockfile describing exactly those wheels
+    wasm/index/<name>/        a PEP 503 page per wheel, so micropip never asks PyPI
+    assets/                   marimo's frontend, shared
+    <lab>.app.html            the marimo WebAssembly app of each lab
+    <lab>.qmd                 the lab's site page: the app inside the site shell, with a loading
+                              indicator and a fallback when WebAssembly is unavailable
+
+Downloads are cached in ``.cache/labs-wasm/`` so a rebuild works offline. Run:
+``python -m labkit.wasm --out build/site/labs [--only lab,lab]``.
+"""
+from __future__ import annotations
+
+import asyncio
+import email.parser
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+import click
+
+from labkit.catalog import CATALOG_PATH, LabInfo, load_catalog
+
+LABS_DIR = Path(__file__).resolve().parent.parent
+REPO = LABS_DIR.parent
+CACHE = REPO / ".cache" / "labs-wasm"
+RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+# pure-Python wheels (and msgspec's Pyodide wheel) that marimo's WebAssembly kernel and the labs import;
+# marimo-base itself is pinned to the installed marimo so the frontend and the kernel match
+PYPI_WHEELS = (
+    "micropip==0.11.1", "msgspec==0.23.0", "packaging==26.1", "markdown==3.11.3", "pymdown-extensions==13.1.2",
+    "narwhals==2.18.1", "pygments==2.20.0", "jedi==0.19.2", "parso==0.8.7", "docutils==0.22.4", "tomlkit==0.15.2",
+    "itsdangerous==2.2.0", "python-multipart==0.0.34", "click==8.5.1", "rich==15.0.0", "markdown-it-py==4.3.0",
+    "mdurl==0.1.2", "pyodide-http==0.2.2",
+)
+PYYAML = "pyyaml==6.0.3"  # no Pyodide wheel on PyPI: built from the sdist without its C extension
+APP_SUFFIX = ".app.html"
+
+
+class WasmBuildError(RuntimeError):
+    """A step of the browser-lab build failed; the message names the step and the fix."""
+
+
+def _run(command: list[str], what: str, **kwargs) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        raise WasmBuildError(f"{what} failed ({' '.join(command[:6])} …):\n{(done.stderr or done.stdout)[-2000:]}")
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# ---- the runtime ------------------------------------------------------------------------------------
+
+def pyodide_version() -> str:
+    """The Pyodide version marimo's frontend loads (``marimo`` pins it)."""
+    from marimo._pyodide.pyodide_constraints import PYODIDE_VERSION
+
+    return PYODIDE_VERSION
+
+
+def fetch_runtime(cache: Path = CACHE) -> Path:
+    """Unpack the npm ``pyodide`` package into the cache; returns the folder holding the runtime files."""
+    version = pyodide_version()
+    target = cache / f"pyodide-{version}"
+    if all((target / name).is_file() for name in RUNTIME_FILES + ("pyodide-lock.json",)):
+        return target
+    if shutil.which("npm") is None:
+        raise WasmBuildError("npm is needed once to fetch the Pyodide runtime (the npm `pyodide` package); "
+                             "install Node.js/npm or copy an unpacked pyodide package to " + str(target))
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        _run(["npm", "pack", f"pyodide@{version}", "--pack-destination", tmp], "npm pack pyodide", cwd=tmp)
+        (tarball,) = Path(tmp).glob("pyodide-*.tgz")
+        with tarfile.open(tarball) as archive:
+            archive.extractall(tmp, filter="data")
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(Path(tmp) / "package", target)
+    return target
+
+
+# ---- the wheels -------------------------------------------------------------------------------------
+
+def _lock_info(runtime: Path) -> dict:
+    return json.loads((runtime / "pyodide-lock.json").read_text(encoding="utf-8"))["info"]
+
+
+def fetch_pypi_wheels(info: dict, cache: Path = CACHE) -> list[Path]:
+    """Wheels for Pyodide's platform (pure-Python, or built for its ABI) from PyPI, cached."""
+    import marimo
+
+    folder = cache / "wheels"
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = [*PYPI_WHEELS, f"marimo-base=={marimo.__version__}"]
+
+    def have(requirement: str) -> Path | None:
+        name, version = requirement.split("==")
+        stem = f"{_canonical(name).replace('-', '_')}-{version}-"
+        return next((p for p in folder.glob("*.whl") if p.name.lower().startswith(stem)), None)
+
+    missing = [r for r in wanted if have(r) is None]
+    if missing:
+        major, minor = info["python"].split(".")[:2]
+        _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+              "--platform", f"pyemscripten_{info['abi_version']}_{info['arch']}", "--platform", "any",
+              "--python-version", f"{major}.{minor}", "--implementation", "cp", "--abi", f"cp{major}{minor}",
+              "--abi", "none", "-d", str(folder), *missing], "downloading wheels from PyPI")
+    if have(PYYAML) is None:
+        _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-cache-dir", "--no-binary", "pyyaml",
+              "-w", str(folder), PYYAML], "building PyYAML's pure-Python wheel",
+             env=dict(os.environ, PYYAML_FORCE_LIBYAML="0"))
+    wheels = [have(r) for r in [*wanted, PYYAML]]
+    impure = [w.name for w in wheels if w.name.endswith("linux_x86_64.whl")]
+    if impure:
+        raise WasmBuildError(f"{', '.join(impure)} are built for this machine, not for Pyodide; delete them from {folder}")
+    return wheels
+
+
+def build_repo_wheels(out: Path) -> list[Path]:
+    """Wheels of mlsysim and of the labs package, built from the working tree (labs.yml packed inside)."""
+    out.mkdir(parents=True, exist_ok=True)
+    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(out),
+          str(REPO / "mlsysim")], "building the mlsysim wheel")
+    with tempfile.TemporaryDirectory() as tmp:
+        stage = Path(tmp) / "labs"
+        stage.mkdir()
+        shutil.copy2(LABS_DIR / "pyproject.toml", stage / "pyproject.toml")
+        shutil.copytree(LABS_DIR / "labkit", stage / "labkit", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy2(CATALOG_PATH, stage / "labkit" / "labs.yml")
+        _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(out),
+              str(stage)], "building the labs (labkit) wheel")
+    return sorted(out.glob("mlsysim-*.whl")) + sorted(out.glob("mlsysbook_labs-*.whl"))
+
+
+# ---- the lockfile -----------------------------------------------------------------------------------
+
+def _environment(info: dict) -> dict[str, str]:
+    return {"sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix",
+            "platform_machine": info["arch"], "implementation_name": "cpython",
+            "platform_python_implementation": "CPython", "python_version": ".".join(info["python"].split(".")[:2]),
+            "python_full_version": info["python"], "implementation_version": info["python"], "extra": ""}
+
+
+def wheel_entry(wheel: Path, info: dict, file_prefix: str) -> tuple[dict, list[str]]:
+    """A pyodide-lock.json entry for ``wheel`` and its dependencies under Pyodide's environment markers."""
+    from packaging.requirements import Requirement
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        meta_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        meta = email.parser.Parser().parsestr(archive.read(meta_name).decode("utf-8"))
+        top_level = next((n for n in names if n.endswith(".dist-info/top_level.txt")), None)
+        imports = (archive.read(top_level).decode().split() if top_level else
+                   sorted({n.split("/")[0].removesuffix(".py") for n in names
+                           if not n.split("/")[0].endswith((".dist-info", ".data"))}))
+    environment = _environment(info)
+    depends = []
+    for value in meta.get_all("Requires-Dist") or []:
+        requirement = Requirement(value)
+        if requirement.marker is None or requirement.marker.evaluate(environment):
+            depends.append(_canonical(requirement.name))
+    entry = {
+        "name": _canonical(meta["Name"]), "version": meta["Version"], "file_name": file_prefix + wheel.name,
+        "install_dir": "site", "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(), "package_type": "package",
+        "imports": [i for i in imports if i.isidentifier()], "depends": [], "unvendored_tests": False,
+    }
+    return entry, depends
+
+
+# the labs' distribution asks for these, but the browser gets them another way or not at all:
+# marimo is marimo-base in the browser, and NumPy/scikit-learn only train the quantization lab's
+# classifier offline (the lab ships the results)
+NOT_IN_BROWSER = {"marimo": "marimo-base", "numpy": None, "scikit-learn": None}
+
+
+def write_lockfile(wheels: list[Path], info: dict, path: Path, file_prefix: str) -> dict:
+    packages, wanted = {}, {}
+    for wheel in wheels:
+        entry, depends = wheel_entry(wheel, info, file_prefix)
+        packages[entry["name"]] = entry
+        wanted[entry["name"]] = depends
+    for name, depends in wanted.items():
+        resolved = []
+        for dependency in depends:
+            dependency = NOT_IN_BROWSER.get(dependency, dependency) if name == "mlsysbook-labs" else dependency
+            if dependency is None:
+                continue
+            if dependency not in packages:
+                raise WasmBuildError(f"{name} needs {dependency} in Pyodide but no wheel for it is bundled; add it "
+                                     "to PYPI_WHEELS in labs/labkit/wasm.py")
+            resolved.append(dependency)
+        packages[name]["depends"] = sorted(set(resolved))
+    lock = {"info": info, "packages": dict(sorted(packages.items()))}
+    path.write_text(json.dumps(lock, indent=1), encoding="utf-8")
+    return lock
+
+
+def write_simple_index(wheels: list[Path], index: Path, packages_rel: str) -> None:
+    """PEP 503 pages, so a micropip install of a bundled package never leaves the site."""
+    for wheel in wheels:
+        name = _canonical(wheel.name.split("-")[0])
+        page = index / name / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(f'<!doctype html><a href="{packages_rel}{wheel.name}">{html.escape(wheel.name)}</a>\n',
+                        encoding="utf-8")
+
+
+# ---- the pages --------------------------------------------------------------------------------------
+
+def export_app(lab_id: str, out_dir: Path) -> Path:
+    """marimo's WebAssembly export of one lab (run mode, code hidden), pointed at the bundled runtime."""
+    from marimo._export.file import export_wasm
+    from marimo._export.requests import WASMFileExportRequest
+    from marimo._schemas.export_options import WASMExportOptions, WASMRuntimeConfig
+    from marimo._utils.marimo_path import MarimoPath
+
+    runtime = WASMRuntimeConfig(pyodide_index_url="./wasm/pyodide/", pyodide_lockfile_url="./wasm/pyodide-lock.json",
+                                pypi_index_url="./wasm/index/")
+    result = asyncio.run(export_wasm(WASMFileExportRequest(
+        path=MarimoPath(str(LABS_DIR / f"{lab_id}.py")),
+        options=WASMExportOptions(mode="run", show_code=False, runtime=runtime))))
+    if result.did_error:
+        raise WasmBuildError(f"marimo could not export labs/{lab_id}.py to WebAssembly; run `marimo check` on it")
+    page = result.contents if isinstance(result.contents, str) else result.contents.decode("utf-8")
+    # links inside the app (the chapter link in the lab header) open in the whole window, not the frame
+    page = page.replace("<head>", '<head><base target="_top">', 1)
+    target = out_dir / f"{lab_id}{APP_SUFFIX}"
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+def lab_page(info: LabInfo) -> str:
+    """The lab's site page: title, back-link, goal, the app in a frame, a loading indicator and a fallback."""
+    app = f"{info.lab_id}{APP_SUFFIX}"
+    command = f"marimo run labs/{info.lab_id}.py"
+    return f"""---
+title: "{info.title.replace('"', "'")}"
+---
+
+[← {info.chapter_title}]({info.chapter_href}) · {info.goal}
+
+```{{=html}}
+<div class="lab-island" data-lab="{info.lab_id}">
+  <div class="lab-loading" role="status" aria-live="polite">
+    <p><strong>Starting Python in your browser.</strong> <span class="lab-elapsed"></span></p>
+    <ol>
+      <li>Download the Python runtime (Pyodide, about 13 MB, kept in your browser's cache for the other labs).</li>
+      <li>Install marimo, MLSys·im and the lab helpers from this site.</li>
+      <li>Run the lab; the controls appear when every cell has run.</li>
+    </ol>
+    <p class="lab-stage">Nothing leaves your browser: the lab computes locally.</p>
+  </div>
+  <div class="lab-fallback" hidden>
+    <p><strong>This browser cannot run the lab here</strong> (it needs WebAssembly and JavaScript).
+    Run it on your machine instead, from a clone of the repository (see <a href="running.html">Running the labs</a>):</p>
+    <pre><code>make venv
+.venv/bin/{html.escape(command)}</code></pre>
+  </div>
+  <noscript><p>This lab needs JavaScript. Run it locally: <code>{html.escape(command)}</code>
+  (<a href="running.html">how</a>).</p></noscript>
+  <iframe class="lab-frame" title="{html.escape(info.title)}: interactive lab" src="{app}" loading="eager"
+          style="width:100%;border:0;min-height:40rem;display:block"></iframe>
+</div>
+<script src="lab-island.js"></script>
+```
+"""
+
+
+ISLAND_JS = r"""// Runs each lab's marimo app in its frame: shows what happens while Python boots, sizes the frame to
+// its content, follows the site's light/dark theme, and falls back to `marimo run` without WebAssembly.
+(function () {
+  document.querySelectorAll(".lab-island").forEach(function (island) {
+    var frame = island.querySelector(".lab-frame");
+    var loading = island.querySelector(".lab-loading");
+    var fallback = island.querySelector(".lab-fallback");
+    var elapsed = island.querySelector(".lab-elapsed");
+    if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {
+      frame.remove(); loading.hidden = true; fallback.hidden = false; return;
+    }
+    var started = Date.now();
+    function find(root, selector) {
+      // marimo draws its widgets inside shadow roots, so look through them
+      var hit = root.querySelector(selector);
+      if (hit) return hit;
+      var all = root.querySelectorAll("*");
+      for (var i = 0; i < all.length; i++) {
+        if (all[i].shadowRoot && (hit = find(all[i].shadowRoot, selector))) return hit;
+      }
+      return null;
+    }
+    function dark() {
+      var root = document.documentElement, body = document.body;
+      var marks = [root.dataset.theme, root.dataset.bsTheme, body && body.dataset.theme].join(" ");
+      if (/dark/.test(marks) || (body && /quarto-dark|dark/.test(body.className))) return true;
+      if (/light/.test(marks)) return false;
+      return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+    }
+    function tick() {
+      var doc;
+      try { doc = frame.contentDocument; } catch (e) { doc = null; }
+      if (doc && doc.body) {
+        var isDark = dark();
+        ["dark", "dark-theme"].forEach(function (c) { doc.body.classList.toggle(c, isDark); });
+        ["light", "light-theme"].forEach(function (c) { doc.body.classList.toggle(c, !isDark); });
+        var ready = find(doc, "marimo-slider, marimo-dropdown, marimo-switch, marimo-radio");
+        if (ready && !island.dataset.ready) {
+          island.dataset.ready = String((Date.now() - started) / 1000);
+          loading.hidden = true;
+        }
+        var height = doc.documentElement.scrollHeight;
+        if (ready && height > 200) frame.style.height = height + "px";
+      }
+      if (!island.dataset.ready && elapsed) elapsed.textContent = Math.round((Date.now() - started) / 1000) + " s";
+    }
+    setInterval(tick, 250);
+  });
+})();
+"""
+
+
+def write_pages(wanted: list[str], out_dir: Path) -> None:
+    catalog = load_catalog()
+    (out_dir / "lab-island.js").write_text(ISLAND_JS, encoding="utf-8")
+    for lab_id in wanted:
+        (out_dir / f"{lab_id}.qmd").write_text(lab_page(catalog[lab_id]), encoding="utf-8")
+
+
+def build(out_dir: Path, wanted: list[str], cache: Path = CACHE, echo=print) -> dict:
+    """The whole browser-lab build; returns sizes for the report."""
+    runtime = fetch_runtime(cache)
+    info = _lock_info(runtime)
+    wasm = out_dir / "wasm"
+    shutil.rmtree(wasm, ignore_errors=True)
+    (wasm / "pyodide").mkdir(parents=True)
+    for name in RUNTIME_FILES:
+        shutil.copy2(runtime / name, wasm / "pyodide" / name)
+    packages = wasm / "packages"
+    packages.mkdir()
+    wheels = [shutil.copy2(w, packages / w.name) and packages / w.name for w in fetch_pypi_wheels(info, cache)]
+    wheels += build_repo_wheels(packages)
+    write_lockfile(wheels, info, wasm / "pyodide-lock.json", file_prefix="../packages/")
+    write_simple_index(wheels, wasm / "index", packages_rel="../../packages/")
+    echo(f"  runtime: Pyodide {pyodide_version()} from npm; {len(wheels)} wheels")
+    _export_assets(out_dir)
+    for lab_id in wanted:
+        export_app(lab_id, out_dir)
+    write_pages(wanted, out_dir)
+    return {"runtime_bytes": sum(f.stat().st_size for f in (wasm / "pyodide").iterdir()),
+            "package_bytes": sum(w.stat().st_size for w in wheels)}
+
+
+def _export_assets(out_dir: Path) -> None:
+    from marimo._export.exporter import Exporter
+
+    Exporter().export_assets(out_dir)
+    # marimo also writes a note for coding agents next to its assets; it is not part of the site
+    (out_dir / "CLAUDE.md").unlink(missing_ok=True)
+
+
+@click.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder that receives the lab pages and the shared runtime (the site copies it to _site/labs/).")
+@click.option("--only", default="", help="Comma-separated lab ids (default: every lab in labs.yml).")
+def main(out_dir: Path, only: str) -> None:
+    catalog = load_catalog()
+    wanted = [x.strip() for x in only.split(",") if x.strip()] or list(catalog)
+    unknown = [x for x in wanted if x not in catalog]
+    if unknown:
+        raise click.BadParameter(f"unknown lab(s) {', '.join(unknown)}; known: {', '.join(catalog)}", param_hint="--only")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        sizes = build(out_dir, wanted, echo=click.echo)
+    except WasmBuildError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"built {len(wanted)} browser labs in {out_dir}: runtime {sizes['runtime_bytes'] / 1e6:.1f} MB, "
+               f"packages {sizes['package_bytes'] / 1e6:.1f} MB, shared by every lab")
+
+
+if __name__ == "__main__":
+    main()
