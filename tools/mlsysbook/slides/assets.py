@@ -624,6 +624,127 @@ number("re-tco2-uswest")(lambda: _sig(_year_tco2("us-west")))
 number("re-tco2-norway")(lambda: _sig(_year_tco2("norway")))
 number("re-tco2-india")(lambda: _sig(_year_tco2("india")))
 
+# Model compression: weight-only quantization of a memory-bound decode step, and the STM32H747 kit board.
+BYTES_PER_VALUE = {"bf16": 2.0, "int8": 1.0, "int4": 0.5}
+
+
+def _decode_ms(model: str, dtype: str) -> float:
+    m = mdl(model)
+    return ms.roofline(hw("H100-SXM"), 2 * m.params, m.params * BYTES_PER_VALUE[dtype]).time_s * 1e3
+
+
+number("mc-70b-int8-gb")(lambda: _sig(weights_gb("Llama-3-70B", "int8")))
+number("mc-70b-int4-gb")(lambda: _sig(weights_gb("Llama-3-70B", "int4")))
+number("mc-70b-bf16-gpus")(lambda: str(math.ceil(weights_gb("Llama-3-70B", "bf16") / (hw("H100-SXM").memory_bytes / GB))))
+for _dtype in BYTES_PER_VALUE:
+    number(f"mc-l8-{_dtype}-ms")(functools.partial(lambda d: _sig(_decode_ms("Llama-3-8B", d)), _dtype))
+number("mc-l8-int4-speedup")(lambda: _sig(_decode_ms("Llama-3-8B", "bf16") / _decode_ms("Llama-3-8B", "int4"), 2))
+number("mc-stm32-flash-mb")(lambda: _sig(hw("STM32H747").flash_bytes / MB))
+number("mc-stm32-sram-kb")(lambda: _sig(hw("STM32H747").sram_bytes / KB))
+number("mc-mnv2-fp32-mb")(lambda: _sig(mdl("MobileNetV2").params * 4 / MB))
+number("mc-mnv2-stm-fits")(lambda: "fits" if ms.edge_fit(mdl("MobileNetV2"), hw("STM32H747")).fits else "does not fit")
+number("mc-kws-stm-ms")(lambda: _sig(ms.edge_fit(mdl("DS-CNN-KWS"), hw("STM32H747")).latency_s * 1e3))
+number("mc-kws-params-k")(lambda: _sig(mdl("DS-CNN-KWS").params / 1e3))
+
+
+# Hardware acceleration: the chapter's kernels (a 4096^3 GEMM, Llama-3-8B decode at batch 1 and 64, a GELU)
+# on the H100, and the datasheet ratios of neighbouring devices.
+HW_DECODE_BATCH = 64
+
+
+def _hw_decode(batch: int):
+    m = mdl("Llama-3-8B")
+    return ms.roofline(hw("H100-SXM"), batch * 2 * m.params, 2 * m.params)
+
+
+def _ridge(name: str, dtype: str) -> float:
+    h = hw(name)
+    return h.peak_flops(dtype) / h.memory_bw_bytes_per_s
+
+
+number("hw-a100-tflops")(lambda: _sig(hw("A100-80GB").peak_flops("bf16") / 1e12))
+number("hw-a100-tbs")(lambda: _sig(hw("A100-80GB").memory_bw_bytes_per_s / TB))
+number("hw-compute-growth")(lambda: _sig(hw("H100-SXM").peak_flops("bf16") / hw("A100-80GB").peak_flops("bf16"), 2))
+number("hw-bw-growth")(lambda: _sig(hw("H100-SXM").memory_bw_bytes_per_s / hw("A100-80GB").memory_bw_bytes_per_s, 2))
+number("hw-gemm-gflop")(lambda: _sig(2 * 4096**3 / 1e9))
+number("hw-gemm-mb")(lambda: _sig(3 * 4096**2 * 2 / MB))
+number("hw-gemm-ai")(lambda: _sig(ms.matmul(hw("H100-SXM"), 4096, 4096, 4096).arithmetic_intensity))
+number("hw-b1-ms")(lambda: _sig(_hw_decode(1).time_s * 1e3))
+number("hw-b64-ms")(lambda: _sig(_hw_decode(HW_DECODE_BATCH).time_s * 1e3))
+number("hw-b64-tok-s")(lambda: _sig(HW_DECODE_BATCH / _hw_decode(HW_DECODE_BATCH).time_s))
+number("hw-b64-ai")(lambda: _sig(_hw_decode(HW_DECODE_BATCH).arithmetic_intensity))
+number("hw-h100-l2-mb")(lambda: _sig(hw("H100-SXM").sram_bytes / MB))
+number("hw-epyc-tflops")(lambda: _sig(hw("EPYC-9654").peak_flops("fp32") / 1e12))
+number("hw-epyc-gbs")(lambda: _sig(hw("EPYC-9654").memory_bw_bytes_per_s / GB))
+number("hw-epyc-ridge")(lambda: _sig(_ridge("EPYC-9654", "fp32")))
+number("hw-orin-ridge")(lambda: _sig(_ridge("Jetson-Orin-Nano", "int8")))
+number("hw-orin-tops")(lambda: _sig(hw("Jetson-Orin-Nano").peak_flops("int8") / 1e12))
+number("hw-b200-tbs")(lambda: _sig(hw("B200").memory_bw_bytes_per_s / TB))
+number("hw-b200-ridge")(lambda: _sig(_ridge("B200", "bf16")))
+
+
+@figure("fig-hw-rooflines")
+def _fig_hw_rooflines():
+    # Rooflines of five devices from their catalog rows, with the chapter's three kernels on the H100.
+    import numpy as np
+    plt = _plt()
+    fig, ax = plt.subplots()
+    intensity = np.logspace(-1, 4, 200)
+    for name, dtype in [("B200", "bf16"), ("H100-SXM", "bf16"), ("A100-80GB", "bf16"),
+                        ("Jetson-Orin-Nano", "int8"), ("EPYC-9654", "fp32")]:
+        h = hw(name)
+        ax.loglog(intensity, np.minimum(h.peak_flops(dtype), intensity * h.memory_bw_bytes_per_s) / 1e12,
+                  label=f"{name} ({dtype})")
+    gelu = ms.roofline(hw("H100-SXM"), 8 * 4096**2, 4 * 4096**2)
+    for label, r in [("decode b=1", _hw_decode(1)), (f"decode b={HW_DECODE_BATCH}", _hw_decode(HW_DECODE_BATCH)),
+                     ("GELU", gelu), ("GEMM 4096", ms.matmul(hw("H100-SXM"), 4096, 4096, 4096))]:
+        ax.plot(r.arithmetic_intensity, r.attainable_flops / 1e12, "o", color=_ink())
+        ax.annotate(label, (r.arithmetic_intensity, r.attainable_flops / 1e12), textcoords="offset points",
+                    xytext=(4, -11), fontsize=8)
+    ax.set_xlabel("arithmetic intensity (FLOP/byte)")
+    ax.set_ylabel("attainable TFLOP/s")
+    ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+# Benchmarking: the chapter's GEMM sizes, a reported training throughput turned into MFU, and energy per
+# image from measured power and throughput (the chapter's illustrative measurements, stated on the slides).
+BM_REPORTED_TOKENS_S, BM_AVG_POWER_W, BM_IMAGES_S = 4000.0, 450.0, 20000.0
+
+
+def _bm_gemm(n: int):
+    return ms.matmul(hw("H100-SXM"), n, n, n)
+
+
+for _n in (256, 8192):
+    number(f"bm-gemm{_n}-pct")(functools.partial(
+        lambda n: _sig(100 * _bm_gemm(n).attainable_flops / hw("H100-SXM").peak_flops("bf16"), 2), _n))
+    number(f"bm-gemm{_n}-bound")(functools.partial(lambda n: _bm_gemm(n).bound, _n))
+number("bm-gemm256-us")(lambda: _sig(_bm_gemm(256).time_s * 1e6))
+number("bm-mfu-pct")(lambda: _sig(100 * 6 * mdl("Llama-3-8B").params * BM_REPORTED_TOKENS_S
+                                  / hw("H100-SXM").peak_flops("bf16"), 2))
+number("bm-delivered-pflops")(lambda: _sig(6 * mdl("Llama-3-8B").params * BM_REPORTED_TOKENS_S / 1e15, 2))
+number("bm-gflop-token")(lambda: _sig(6 * mdl("Llama-3-8B").params / 1e9))
+number("bm-mj-image")(lambda: _sig(BM_AVG_POWER_W / BM_IMAGES_S * 1e3))
+number("bm-images-kwh-m")(lambda: _sig(3.6e6 / (BM_AVG_POWER_W / BM_IMAGES_S) / 1e6))
+
+
+@figure("fig-bm-gemm-size")
+def _fig_bm_gemm_size():
+    # What a "GEMM benchmark" measures depends on its size: share of peak for square GEMMs on three devices.
+    plt = _plt()
+    sizes = [2**i for i in range(6, 15)]
+    fig, ax = plt.subplots()
+    for name, dtype in [("H100-SXM", "bf16"), ("A100-80GB", "bf16"), ("Jetson-Orin-Nano", "fp16")]:
+        ax.plot(sizes, [100 * ms.matmul(hw(name), n, n, n, dtype=dtype).utilization for n in sizes], marker="o",
+                label=f"{name} ({dtype})")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("square GEMM size n (n x n x n)")
+    ax.set_ylabel("roofline share of peak (%)")
+    ax.legend(fontsize=8)
+    return fig
+
+
 # ---------------------------------------------------------------- Vol II
 @functools.cache
 def llama405_run():
