@@ -258,7 +258,7 @@ def test_design_study_traffic_precision_and_latency_move_the_bill():
     _, int4 = run_lab("design_study", dtype="int4")
     assert int4["serving_usd"] < base["serving_usd"]
     assert base["serving_usd"] > 10 * base["finetune_usd"]
-    outputs, tight = run_lab("design_study", tpot_slo_ms=10)
+    outputs, tight = run_lab("design_study", model="Llama-3-70B", tpot_slo_ms=10)
     assert not tight["meets_slo"] and "latency target binds" in output_text(outputs)
     # a 70B model on A100s needs several GPUs per replica and still shows every output
     outputs, big = run_lab("design_study", model="Llama-3-70B", hardware="A100-80GB")

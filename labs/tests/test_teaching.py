@@ -174,3 +174,10 @@ def test_formula_boxes_wrap_inside_the_page():
     html = lk.limit(True, "x", "y", "a" * 400 + " <b>").text
     assert "white-space:pre-wrap" in html and "overflow-wrap:anywhere" in html
     assert "&lt;b&gt;" in html.replace("&amp;", "&") or "\\u0026lt;b" in html
+
+
+@pytest.mark.parametrize("value, text", [(999.6e-6, "1.00 ms"), (12.7e-3, "12.7 ms"), (0.5e-6, "500 ns"),
+                                         (999.7e9, "1.00 TB")])
+def test_formatters_round_before_choosing_the_unit(value, text):
+    formatter = lk.fmt_bytes if text.endswith("B") else lk.fmt_time
+    assert formatter(value) == text
