@@ -745,6 +745,49 @@ def _fig_bm_gemm_size():
     return fig
 
 
+# Serving: the chapter's interactive workload (1,000-token prompts, 250-token answers) for Llama-3-8B on one
+# H100, its KV-cache budget at 8k context, and a Little's-law fleet size at 20 requests/s (stated on the slides).
+SV_PROMPT, SV_OUTPUT, SV_CONTEXT, SV_ARRIVALS, SV_BATCH = 1000, 250, 8192, 20.0, 32
+
+
+@functools.cache
+def sv_run(batch: int):
+    return ms.serve(mdl("Llama-3-8B"), hw("H100-SXM"), batch, SV_PROMPT, SV_OUTPUT)
+
+
+def _sv_free_bytes() -> float:
+    return hw("H100-SXM").memory_bytes - mdl("Llama-3-8B").weight_bytes("bf16")
+
+
+def _sv_response_s() -> float:
+    run = sv_run(SV_BATCH)
+    return run.ttft_s + SV_OUTPUT * run.tpot_s
+
+
+def _usd_per_m_tokens(batch: int) -> float:
+    return ms.cloud_price(hw("H100-SXM")) / (3600 * sv_run(batch).tokens_per_s) * 1e6
+
+
+number("sv-kv-token-kib")(lambda: _sig(ms.kv_cache_bytes(mdl("Llama-3-8B"), 1, 1) / 1024))
+number("sv-kv-seq-gb")(lambda: _sig(ms.kv_cache_bytes(mdl("Llama-3-8B"), 1, SV_CONTEXT) / GB))
+number("sv-free-gb")(lambda: _sig(_sv_free_bytes() / GB))
+number("sv-seqs-fit")(lambda: str(int(_sv_free_bytes() // ms.kv_cache_bytes(mdl("Llama-3-8B"), 1, SV_CONTEXT))))
+number("sv-ttft-b1-ms")(lambda: _sig(sv_run(1).ttft_s * 1e3))
+number("sv-tpot-b1-ms")(lambda: _sig(sv_run(1).tpot_s * 1e3))
+number("sv-tps-b1")(lambda: _sig(sv_run(1).tokens_per_s))
+number("sv-tpot-b32-ms")(lambda: _sig(sv_run(SV_BATCH).tpot_s * 1e3))
+number("sv-tps-b32")(lambda: _sig(sv_run(SV_BATCH).tokens_per_s))
+number("sv-gain-b32")(lambda: _sig(sv_run(SV_BATCH).tokens_per_s / sv_run(1).tokens_per_s, 2))
+number("sv-response-s")(lambda: _sig(_sv_response_s()))
+number("sv-in-flight")(lambda: _sig(SV_ARRIVALS * _sv_response_s()))
+number("sv-gpus")(lambda: str(math.ceil(SV_ARRIVALS * _sv_response_s() / SV_BATCH)))
+number("sv-q-in-flight")(lambda: _sig(50 * _sv_response_s()))
+number("sv-q-gpus")(lambda: str(math.ceil(50 * _sv_response_s() / SV_BATCH)))
+number("sv-usd-mtok-b1")(lambda: _sig(_usd_per_m_tokens(1)))
+number("sv-usd-mtok-b32")(lambda: _sig(_usd_per_m_tokens(SV_BATCH)))
+number("sv-h100-usd-h")(lambda: _sig(ms.cloud_price(hw("H100-SXM"))))
+
+
 # ---------------------------------------------------------------- Vol II
 @functools.cache
 def llama405_run():
@@ -1069,7 +1112,7 @@ def _fig_tr_zero_stages():
 
 @figure("fig-deff-net-savings")
 def _fig_deff_net_savings():
-    # Net GPU-hours saved by pruning, after the cost of scoring every token, for two proxy sizes.
+    # Net GPU-hours saved by pruning, after the cost of scoring every token, for three scorer sizes.
     plt = _plt()
     pruned = [0.05 * i for i in range(0, 11)]
     fig, ax = plt.subplots()

@@ -249,7 +249,7 @@ def _wrapper(deck: Deck, theme: str, variant: str) -> str:
             raise SlideBuildError(f"{deck.name}: no handout frames; label the frames the handout shows "
                                   "[label=handout-<name>] (at most 8 fit on its page)")
         lines += ["\\PassOptionsToClass{handout}{beamer}", f"\\def\\mlsyshandoutframes{{{','.join(labels)}}}"]
-    return "".join(lines) + f"\\input{{{deck.source.as_posix()}}}\n"
+    return "".join(lines) + f"\\input{{{deck.source.resolve().as_posix()}}}\n"
 
 
 def build_one(deck: Deck, theme: str, out_dir: Path, assets_dir: Path, variant: str = "slides",
