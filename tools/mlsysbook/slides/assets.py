@@ -788,6 +788,60 @@ number("sv-usd-mtok-b32")(lambda: _sig(_usd_per_m_tokens(SV_BATCH)))
 number("sv-h100-usd-h")(lambda: _sig(ms.cloud_price(hw("H100-SXM"))))
 
 
+# ML operations: the chapter's retraining run (Llama-3-8B, 2B tokens, one 8-GPU node) and its drift model:
+# accuracy falls OPS_DECAY points a week after each retrain, each point costs OPS_VALUE dollars a week, and a
+# cycle adds OPS_REVIEW_USD of evaluation and rollout work (assumptions stated on the slides).
+OPS_TOKENS, OPS_REVIEW_USD, OPS_DECAY, OPS_VALUE = 2e9, 1500.0, 0.5, 800.0
+
+
+@functools.cache
+def ops_retrain():
+    return ms.time_to_train(mdl("Llama-3-8B"), OPS_TOKENS, "DGX-H100", n_devices=8, global_batch=64, seq_len=4096,
+                            zero_stage=3, recompute=True)
+
+
+def _ops_cycle_usd() -> float:
+    return ops_retrain().cost_usd + OPS_REVIEW_USD
+
+
+def _ops_weekly_usd(interval_weeks: float) -> float:
+    return _ops_cycle_usd() / interval_weeks + OPS_VALUE * OPS_DECAY * interval_weeks / 2
+
+
+def _ops_optimal_weeks() -> float:
+    return math.sqrt(2 * _ops_cycle_usd() / (OPS_VALUE * OPS_DECAY))
+
+
+number("ops-retrain-hours")(lambda: _sig(ops_retrain().days * 24))
+number("ops-retrain-usd")(lambda: _sig(ops_retrain().cost_usd))
+number("ops-retrain-kwh")(lambda: _sig(ops_retrain().energy_j / 3.6e6))
+number("ops-cycle-usd")(lambda: _sig(_ops_cycle_usd()))
+number("ops-optimal-weeks")(lambda: _sig(_ops_optimal_weeks(), 2))
+number("ops-optimal-weekly-usd")(lambda: _sig(_ops_weekly_usd(_ops_optimal_weeks())))
+number("ops-monthly-weekly-usd")(lambda: _sig(_ops_weekly_usd(4.3)))
+number("ops-quarterly-weekly-usd")(lambda: _sig(_ops_weekly_usd(13)))
+number("ops-half-weeks")(lambda: _sig(math.sqrt(2 * _ops_cycle_usd() / (OPS_VALUE * OPS_DECAY / 2)), 2))
+number("ops-half-weekly-usd")(lambda: _sig(math.sqrt(2 * _ops_cycle_usd() * OPS_VALUE * OPS_DECAY / 2)))
+number("ops-daily-weekly-usd")(lambda: _sig(_ops_weekly_usd(1 / 7)))
+
+
+@figure("fig-ops-cadence")
+def _fig_ops_cadence():
+    # Weekly cost of a retraining cadence: cycle cost spread over the interval plus accuracy lost to drift.
+    plt = _plt()
+    weeks = [0.25 * i for i in range(1, 80)]
+    fig, ax = plt.subplots()
+    ax.plot(weeks, [_ops_weekly_usd(w) for w in weeks], label="total")
+    ax.plot(weeks, [_ops_cycle_usd() / w for w in weeks], linestyle="--", label="retraining")
+    ax.plot(weeks, [OPS_VALUE * OPS_DECAY * w / 2 for w in weeks], linestyle=":", label="accuracy lost to drift")
+    ax.axvline(_ops_optimal_weeks(), color=_ink(), linewidth=0.8)
+    ax.set_ylim(0, 4 * _ops_weekly_usd(_ops_optimal_weeks()))
+    ax.set_xlabel("retraining interval (weeks)")
+    ax.set_ylabel("cost per week (USD)")
+    ax.legend(fontsize=8)
+    return fig
+
+
 # ---------------------------------------------------------------- Vol II
 @functools.cache
 def llama405_run():
