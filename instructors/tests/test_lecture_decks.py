@@ -55,9 +55,10 @@ def test_figure_shared_by_three_decks_is_rejected():
     assert any(f"figure {shown} is shown in 3 decks" in p for p in lecture.source_problems(deck, use, set()))
 
 
-def _artifact_pages(pdf: Path, folder: Path) -> list[Path]:
-    if folder.exists():
-        shutil.rmtree(folder)
+def _artifact_pages(pdf: Path, folder: Path, theme: str) -> list[Path]:
+    # One folder per theme: drop any earlier run's pages for this theme, whichever deck they showed.
+    for old in ARTIFACTS.glob(f"{theme}-*"):
+        shutil.rmtree(old)
     folder.mkdir(parents=True)
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(folder / "page")], check=True)
     return sorted(folder.glob("page-*.png"))
@@ -68,7 +69,7 @@ def test_every_theme_is_readable_with_page_images_kept(theme, assets_dir):
     # A different lecture deck per theme where there are enough, so each theme sees different diagrams.
     deck = LECTURES[build.THEMES.index(theme) % len(LECTURES)]
     result = build.build_decks([deck], [theme], build.REPO_ROOT / "build" / "instructors" / "slides", assets_dir)[0]
-    images = _artifact_pages(result.pdf, ARTIFACTS / f"{theme}-{deck.name}")
+    images = _artifact_pages(result.pdf, ARTIFACTS / f"{theme}-{deck.name}", theme)
     assert len(images) == _pages(result.pdf)[0]
     pages, _ = _pages(result.pdf)
     for page in range(2, pages + 1):
