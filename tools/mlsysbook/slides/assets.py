@@ -842,6 +842,52 @@ def _fig_ops_cadence():
     return fig
 
 
+# Responsible engineering: the chapter's generative feature (10 M requests a day, 300 output tokens, Llama-3-8B
+# on H100s at batch 32), with the fleet run at 50% utilization and 60% of rated power (assumptions on the slides).
+RE_REQUESTS_DAY, RE_TOKENS, RE_UTIL, RE_POWER_FRACTION = 10e6, 300, 0.5, 0.6
+
+
+@functools.cache
+def re_serving():
+    return ms.serve(mdl("Llama-3-8B"), hw("H100-SXM"), 32, 800, RE_TOKENS)
+
+
+def _re_gpus(requests_per_day: float = RE_REQUESTS_DAY) -> int:
+    tokens_per_s = requests_per_day * RE_TOKENS / SECONDS_PER_DAY
+    return math.ceil(tokens_per_s / (re_serving().tokens_per_s * RE_UTIL))
+
+
+def _re_year_j(requests_per_day: float = RE_REQUESTS_DAY) -> float:
+    return ms.energy(_re_gpus(requests_per_day) * hw("H100-SXM").tdp_w * RE_POWER_FRACTION, HOURS_PER_YEAR * 3600)
+
+
+number("re-tokens-s")(lambda: _sig(RE_REQUESTS_DAY * RE_TOKENS / SECONDS_PER_DAY))
+number("re-gpu-tps")(lambda: _sig(re_serving().tokens_per_s))
+number("re-gpus")(lambda: str(_re_gpus()))
+number("re-year-mwh")(lambda: _sig(_re_year_j() / 3.6e9))
+number("re-wh-request")(lambda: _sig(_re_year_j() / (RE_REQUESTS_DAY * 365) / 3600, 2))
+for _region in ("norway", "us", "india"):
+    number(f"re-fleet-t-{_region}")(functools.partial(lambda r: _sig(ms.carbon(_re_year_j(), r) / 1e6), _region))
+number("re-grid-ratio")(lambda: _sig(ms.grid_intensity("india") / ms.grid_intensity("norway"), 2))
+
+
+@figure("fig-re-fleet-footprint")
+def _fig_re_fleet_footprint():
+    # Yearly emissions of the generative feature's serving fleet as traffic grows, on three grids.
+    plt = _plt()
+    traffic = [1e6 * 2**i for i in range(0, 8)]
+    fig, ax = plt.subplots()
+    for region in ("india", "us", "norway"):
+        ax.plot([t / 1e6 for t in traffic], [ms.carbon(_re_year_j(t), region) / 1e6 for t in traffic], marker="o",
+                label=f"grid: {region}")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("requests per day (millions, 300 output tokens each)")
+    ax.set_ylabel("t CO2 per year (serving fleet)")
+    ax.legend(fontsize=8)
+    return fig
+
+
 # ---------------------------------------------------------------- Vol II
 @functools.cache
 def llama405_run():
