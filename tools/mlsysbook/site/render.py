@@ -554,7 +554,9 @@ class Builder:
                 search_docs += self._search_docs(s, part.title)
             for folder in part.verbatim_dirs:
                 _copy_verbatim(folder, tmp / part.key)
-            search_docs += self._exported_lab_docs(part, tmp)
+            # A lab rendered as a page of the section is already indexed by its own chunks.
+            indexed = {d["url"] for d in search_docs}
+            search_docs += [d for d in self._exported_lab_docs(part, tmp) if d["url"] not in indexed]
         assets = tmp / "assets"
         shutil.copytree(ASSETS, assets, copy_function=_link_or_copy)
         for name in ("quiz.js", "quiz.css"):

@@ -133,8 +133,9 @@ def _contains(x, kind: str) -> bool:
 
 def auto_table_widths(blocks: list) -> list:
     """Quarto's HTML default, `tbl-colwidths: auto`: pandoc gives a pipe table wider than 72 characters
-    relative column widths from its dash counts, which Quarto drops when the table holds a link (link
-    targets inflate the source width, so the widths squeeze the linked column); a table's own
+    relative column widths from its dash counts, which Quarto drops when the table holds a link or a
+    citation (link targets and citation keys inflate the source width, so the widths squeeze that
+    column); a table's own
     `tbl-colwidths` attribute is left alone."""
 
     def fix(block: dict):
@@ -143,7 +144,8 @@ def auto_table_widths(blocks: list) -> list:
         (_, _, kvs), _, colspecs = block["c"][0], block["c"][1], block["c"][2]
         if any(k == "tbl-colwidths" for k, _ in kvs):
             return None
-        if any(width.get("t") == "ColWidth" for _, width in colspecs) and _contains(block["c"][3:], "Link"):
+        if any(width.get("t") == "ColWidth" for _, width in colspecs) and (
+            _contains(block["c"][3:], "Link") or _contains(block["c"][3:], "Cite")):
             block["c"][2] = [[align, {"t": "ColWidthDefault"}] for align, _ in colspecs]
         return None
 
