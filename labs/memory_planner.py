@@ -61,16 +61,26 @@ def _(controls):
     params = controls.value
     model = lk.engine_call(ms.model, params["model"])
     hw = lk.engine_call(ms.hardware, params["hardware"])
+    # a sequence longer than the model reads is cut to its context instead of blanking the lab
+    seq_len = min(params["seq_len"], model.max_seq_len)
+    notes = ([f"{model.name} reads at most {model.max_seq_len:,} tokens, so sequences are {seq_len:,} tokens."]
+             if seq_len < params["seq_len"] else [])
 
     def plan(zero_stage):
-        return ms.training_memory(model, batch=params["micro_batch"], seq_len=params["seq_len"],
+        return ms.training_memory(model, batch=params["micro_batch"], seq_len=seq_len,
                                   optimizer="adam", precision="bf16", zero_stage=zero_stage,
                                   dp=params["dp"], recompute=params["recompute"])
 
     memory = lk.engine_call(plan, params["zero_stage"], context="training memory")
     by_stage = [plan(stage) for stage in (0, 1, 2, 3)]
     fits = memory.fits(hw)
-    return by_stage, fits, hw, memory, model, params
+    return by_stage, fits, hw, memory, model, notes, params, seq_len
+
+
+@app.cell(hide_code=True)
+def _(notes):
+    lk.adjusted(notes)
+    return
 
 
 @app.cell(hide_code=True)
