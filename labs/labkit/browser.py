@@ -198,6 +198,20 @@ def page_text(page) -> str:
     return page.evaluate(_DEEP_TEXT)
 
 
+def wait_for_text(page, *needles: str, timeout_s: float = 60) -> str:
+    """Wait until every needle is readable on the page and return the page's text. Cells render their
+    outputs one by one after the controls exist, so on a loaded machine the header can land after boot()
+    returns; a needle that never appears fails with the text the page did show."""
+    try:
+        page.wait_for_function("([needles]) => { const text = (" + _DEEP_TEXT + ")();"
+                               " return needles.every(n => text.includes(n)); }",
+                               arg=[list(needles)], timeout=timeout_s * 1000)
+    except Exception as error:  # playwright's TimeoutError; report what was on the page instead
+        missing = [n for n in needles if n not in page_text(page)]
+        raise AssertionError(f"after {timeout_s:.0f} s the page still lacks {missing}: {page_text(page)[:2000]!r}") from error
+    return page_text(page)
+
+
 def change_a_control(page, timeout_s: float = 60, quiet_s: float = 0.5) -> tuple[str, float]:
     """Move one control (the first dropdown to another option, else the first slider one step) and wait for
     the outputs to change and settle; returns (what was changed, seconds from the change to the last update)."""

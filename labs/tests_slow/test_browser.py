@@ -21,7 +21,7 @@ if str(LABS_DIR) not in sys.path:
 
 import labkit as lk  # noqa: E402
 from labkit import wasm  # noqa: E402
-from labkit.browser import boot, change_a_control, offline_browser, page_text, serve, watch_console  # noqa: E402
+from labkit.browser import boot, change_a_control, offline_browser, page_text, serve, wait_for_text, watch_console  # noqa: E402
 
 # one lab per kind of page: a roofline chart, derived controls with a queue simulation, a stacked-bar
 # planner with uneven pipelines, and the capstone
@@ -64,8 +64,7 @@ def test_lab_boots_reacts_and_stays_offline(browser, lab_id):
     errors_before, external_before = len(visit.errors), len(visit.external)
     watch_console(page, visit)
     boot_s = boot(page, f"{site.url}{lab_id}{wasm.APP_SUFFIX}")
-    text = page_text(page)
-    assert "Predict first" in text and lk.lab_info(lab_id).title in text
+    wait_for_text(page, "Predict first", lk.lab_info(lab_id).title)
     what, seconds = change_a_control(page)
     assert seconds > 0, what
     page.wait_for_timeout(500)
