@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from mlsysbook.content.assumptions import check_assumptions
 from mlsysbook.content.bar import bar_for
 from mlsysbook.content.bib import BibReport, check_bib
 from mlsysbook.content.conventions import check_conventions
@@ -101,7 +102,9 @@ def check_book(book_dir: Path, volumes=VOLUMES, only: set[str] | None = None, jo
         ch.citations &= known
         check_citation_count(ch, bar_for(ch.volume))
 
-    report.errors += check_conventions(book_dir, [v for v in volumes if (book_dir / v / "_quarto.yml").is_file()])
+    present = [v for v in volumes if (book_dir / v / "_quarto.yml").is_file()]
+    report.errors += check_conventions(book_dir, present)
+    report.errors += check_assumptions(book_dir, present)
 
     for vol in volumes:
         seen: dict[str, str] = {}
