@@ -5,6 +5,7 @@ app = marimo.App(width="medium", app_title="Bisection, Oversubscription and the 
 
 with app.setup:
     import dataclasses
+    import functools
 
     import marimo as mo
     import mlsysim as ms
@@ -76,6 +77,7 @@ def _():
         base = ms.cluster("DGX-H100", nodes=nodes, topology=topology, oversubscription=ratio)
         return dataclasses.replace(base, node=dataclasses.replace(base.node, inter_link=link))
 
+    @functools.lru_cache(maxsize=1024)
     def traffic(op, message_bytes, gpus, nic, topology, ratio):
         """Engine time, the alpha-beta time of each tier by hand, the binding tier and the bisection bandwidth."""
         nodes = gpus // dgx.count

@@ -4,6 +4,8 @@ __generated_with = "0.25.2"
 app = marimo.App(width="medium", app_title="Feeding the Fleet: Loader Throughput and Checkpoint Stalls")
 
 with app.setup:
+    import functools
+
     import marimo as mo
     import mlsysim as ms
     import labkit as lk
@@ -86,6 +88,7 @@ def _():
         per_frame = 100e3 if data.startswith("images") else 4e6 / 8
         return per_frame / 576, 576
 
+    @functools.lru_cache(maxsize=512)
     def feed(model, data, gpus, tier, shared_gbs, decode):
         """Input demand against what the storage tier and the loader can supply, for one cluster size."""
         nodes = gpus // dgx.count
@@ -106,6 +109,7 @@ def _():
                 "binding": "storage" if storage <= loader else "loader",
                 "input_fraction": min(1.0, storage / demand, loader / demand)}
 
+    @functools.lru_cache(maxsize=512)
     def checkpoint(model, gpus, write_bps, asynchronous):
         """Stall per checkpoint, Daly's interval and the share of wall-clock time lost."""
         mem = ms.training_memory(model, 1, 2048)
