@@ -94,6 +94,31 @@ def test_collectives_tree_wins_small_messages_and_bandwidth_binds_large_ones():
     assert large["fastest"] == "hierarchical"
 
 
+def test_collectives_bus_bandwidth_is_algorithm_bandwidth_times_the_bytes_each_gpu_moves():
+    for n in (8, 1024):
+        _, d = run_lab("collectives", message=2.0**30, n=n)
+        ring = d["current"]["ring"].value
+        assert ring.bus_bw == pytest.approx(ring.algo_bw * 2 * (n - 1) / n)
+    _, few = run_lab("collectives", message=2.0**30, n=8)
+    _, many = run_lab("collectives", message=2.0**30, n=1024)
+    # the per-GPU bytes approach 2x the message: algorithm bandwidth falls more than bus bandwidth
+    algo_drop = many["current"]["ring"].value.algo_bw / few["current"]["ring"].value.algo_bw
+    bus_drop = many["current"]["ring"].value.bus_bw / few["current"]["ring"].value.bus_bw
+    assert algo_drop < bus_drop
+
+
+def test_collectives_in_switch_reduction_only_inside_one_server_and_tree_lead_fades_with_size():
+    outputs, one_node = run_lab("collectives", n=8)
+    assert one_node["current"]["in-switch (NVLS)"].ok
+    assert one_node["fastest"] == "in-switch (NVLS)"
+    outputs, spans = run_lab("collectives", n=64)
+    assert not spans["current"]["in-switch (NVLS)"].ok and error_messages(outputs) == []
+    # the tree's lead is latency: it fades from some size on a small group, never within range on 1,024 GPUs
+    _, small_group = run_lab("collectives", n=8)
+    _, big_group = run_lab("collectives", n=1024)
+    assert small_group["tree_until"] is not None and big_group["tree_until"] is None
+
+
 def test_kv_cache_serving_gqa_and_context_set_concurrency():
     _, mha = run_lab("kv_cache_serving", model="Llama-2-7B", prompt_len=1024, output_len=1024)
     _, gqa = run_lab("kv_cache_serving", model="Llama-3-8B", prompt_len=1024, output_len=1024)
