@@ -241,33 +241,6 @@ def test_checkpoint_interval_shrinks_with_scale_as_square_root():
     assert small["waste"](engine.interval_s) == engine.lost_fraction
 
 
-def test_checkpoint_interval_job_mtbf_adds_component_rates_and_async_shrinks_the_pause():
-    _, base = run_lab("checkpoint_interval")
-    # the default rates reproduce the Llama 3 log: 419 interruptions in 54 days on 16,384 GPUs
-    assert base["cluster_mtbf_s"] / 3600 == pytest.approx(54 * 24 / 419)
-    gpu_share = next(r for name, r in base["component_rates"].items() if name.startswith("GPU")) / base["slot_rate"]
-    _, worse_gpus = run_lab("checkpoint_interval", gpu_rate_x=2)
-    assert base["cluster_mtbf_s"] / worse_gpus["cluster_mtbf_s"] == pytest.approx(1 + gpu_share)
-    _, sync = run_lab("checkpoint_interval", async_ckpt=False)
-    _, hidden = run_lab("checkpoint_interval", async_ckpt=True)
-    assert hidden["write_s"] < sync["write_s"] / 100
-    assert hidden["waste"](hidden["tau_daly"]) < sync["waste"](sync["tau_daly"])
-    # with slow storage the background write, not Daly's formula, sets the shortest useful interval
-    _, slow = run_lab("checkpoint_interval", async_ckpt=True, write_gbps=25)
-    assert slow["tau_daly"] == pytest.approx(slow["persist_s"])
-    assert slow["persist_s"] > slow["plan"].daly_interval_s
-    # at 64K GPUs restarts, not checkpoint pauses, are the larger term at Daly's optimum
-    _, huge = run_lab("checkpoint_interval", gpus=65536, async_ckpt=True)
-    assert huge["terms"]["restarts"] > huge["terms"]["checkpoint pauses"]
-
-
-@pytest.mark.parametrize("seconds, text", [(999, "999 s"), (2840, "47.3 min"), (3600, "60.0 min"), (7200, "2.00 h")])
-def test_checkpoint_interval_times_between_1000_s_and_2_h_read_in_minutes(seconds, text):
-    import labkit as lk
-
-    assert lk.fmt_time(seconds) == text
-
-
 def test_retraining_cadence_optimum_follows_the_square_root_law():
     _, slow = run_lab("retraining_cadence", drift=0.5)
     _, fast = run_lab("retraining_cadence", drift=2.0)
