@@ -40,7 +40,7 @@ venv: $(VENV)/.installed ## Create .venv and install every package (idempotent)
 
 include $(sort $(wildcard */component.mk */*/component.mk))
 
-site: venv $(SITE_TARGETS) ## Build the whole site into _site/ (book volumes, labs, hubs)
+site: venv $(SITE_TARGETS) downloads ## Build the whole site into _site/ (book volumes with their PDF/EPUB, labs, hubs)
 	@$(APT) graphviz
 	$(BIN)/mlsysbook build
 

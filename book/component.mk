@@ -6,7 +6,7 @@ BENCH_TARGETS += bench-site
 .PHONY: test-site bench-site site-deps
 
 site-deps: venv
-	@$(APT) graphviz chromium
+	@$(APT) graphviz chromium $(DOWNLOADS_APT)
 
 # The real-site tests need what the other components generate for the site (labs exports, interview
 # pages): a `site-<name>` target writes build/site/<name>/ (ARCHITECTURE.md), and it is run here only
@@ -19,3 +19,31 @@ test-site: site-deps ## Site platform: renderer, checker, bad input, browser tes
 
 bench-site: site-deps ## Site build times: cold, fully cached, one chapter edited (targets 60 s / 5 s)
 	$(PY) -m mlsysbook.site.bench
+
+# Downloads (issue #18): each volume as a PDF (pandoc -> LuaLaTeX) and an EPUB (pandoc), from the same
+# staged pages as the site, into build/downloads/; `mlsysbook build` publishes whatever it finds there and
+# links it from every page of the volume. An unchanged volume is not rebuilt (fingerprint per file).
+DOWNLOADS_APT := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+                 texlive-luatex lmodern fonts-dejavu-core librsvg2-bin chromium epubcheck
+.PHONY: pdf epub downloads bench-downloads test-downloads-slow
+SLOW_TEST_TARGETS += test-downloads-slow
+BENCH_TARGETS     += bench-downloads
+
+pdf: venv ## Book: each volume as a PDF into build/downloads/ (the site links it)
+	@$(APT) $(DOWNLOADS_APT) graphviz
+	$(BIN)/mlsysbook export --format pdf
+
+epub: venv ## Book: each volume as an EPUB into build/downloads/ (the site links it)
+	@$(APT) $(DOWNLOADS_APT) graphviz
+	$(BIN)/mlsysbook export --format epub
+
+downloads: venv ## Book: PDF and EPUB of each volume (make site includes this)
+	@$(APT) $(DOWNLOADS_APT) graphviz
+	$(BIN)/mlsysbook export --format pdf,epub
+
+bench-downloads: venv ## Book: PDF/EPUB build time per volume, as a ratio to plain pandoc on the same pages
+	@$(APT) $(DOWNLOADS_APT) graphviz
+	$(PY) -m mlsysbook.site.bench_export
+
+test-downloads-slow: downloads ## Book: the real volumes' EPUBs pass epubcheck and their PDFs list every chapter
+	$(PYTEST) tools/tests_slow/test_real_exports.py

@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     "build": ("mlsysbook.site.cli:build", "Build the site into _site/ (quarto or the embedded renderer)."),
     "serve": ("mlsysbook.site.cli:serve", "Serve _site/ on http://127.0.0.1:PORT."),
     "check": ("mlsysbook.site.cli:check", "Check links, anchors, cross-refs, citations, TOC and cells."),
+    "export": ("mlsysbook.site.cli:export", "Write each volume as a PDF and an EPUB (build/downloads/)."),
     "parity": ("mlsysbook.site.cli:parity", "Render the volumes with quarto and the embedded renderer; list differences."),
     "content-report": ("mlsysbook.content.cli:content_report", "Per-chapter content report and bar check."),
     "slides": ("mlsysbook.slides.cli:slides", "Build lecture decks and clone them for a course."),

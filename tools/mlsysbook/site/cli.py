@@ -131,3 +131,24 @@ def parity(root, only, keep):
         raise click.ClickException("a renderer failed; fix the build first")
     _report(differences, f"parity: {len(differences)} difference(s) between quarto and the embedded renderer",
             f"parity: {only} render the same with quarto and the embedded renderer")
+
+
+@click.command()
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--format", "formats", default="pdf,epub", show_default=True, help="Comma-separated: pdf, epub.")
+@click.option("--only", default="vol1,vol2", show_default=True, help="Comma-separated volumes.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: build/downloads); the site build publishes what it finds there.")
+def export(root, formats, only, out):
+    """Write each volume as a PDF (LuaLaTeX) and an EPUB, from the same sources and numbering as the site."""
+    from .errors import BuildFailed
+    from .export import export as run_export
+
+    root = (root or _repo_root()).resolve()
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        run_export(root, sorted(_parts(only) or []), sorted(_parts(formats) or []), out_dir=out, console=console)
+    except BuildFailed as failed:
+        for error in failed.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"export failed ({len(failed.errors)} problem(s))")

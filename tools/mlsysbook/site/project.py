@@ -46,6 +46,7 @@ class Part:
     pages: list[Page] = field(default_factory=list)
     config: dict = field(default_factory=dict)
     verbatim_dirs: list[Path] = field(default_factory=list)  # copied as-is (minus sources) into _site/<key>/
+    downloads: dict[str, str] = field(default_factory=dict)  # "pdf"/"epub" -> site path, when built
 
     @property
     def index(self) -> Page:

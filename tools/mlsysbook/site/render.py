@@ -531,6 +531,7 @@ class Builder:
                 self.quarto_pages |= {p.out for p in part.pages}
                 search_docs += quarto_search_docs(tmp / part.key, part.key, part.title)
                 continue
+            self._publish_downloads(part, tmp)
             part_pages = [staged[p.out] for p in part.pages]
             index: dict[str, transform.Target] = {}
             for s in part_pages:
@@ -564,6 +565,19 @@ class Builder:
         (assets / "highlight.css").write_text(pandoc.highlight_css(), encoding="utf-8")
         (tmp / "search.json").write_text(json.dumps(search_docs, ensure_ascii=False), encoding="utf-8")
         (tmp / ".nojekyll").write_text("")
+
+    def _publish_downloads(self, part: Part, tmp: Path) -> None:
+        """The volume's PDF and EPUB, when `mlsysbook export` (make pdf / make epub) has written them, go
+        into the volume's folder, and every page of the volume links to them; without them there is no link."""
+        from .export import FORMATS, download_dir, download_name
+        part.downloads = {}
+        for fmt in FORMATS:
+            built = download_dir(self.o.build_dir) / download_name(part.key, fmt)
+            if built.is_file():
+                target = tmp / part.key / built.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(built, target)
+                part.downloads[fmt] = f"{part.key}/{built.name}"
 
     def _search_docs(self, staged: Staged, part_title: str) -> list[dict]:
         docs = []

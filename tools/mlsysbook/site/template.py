@@ -49,6 +49,10 @@ def _sidebar(shell: Shell) -> str:
     out = [f'<div class="sidebar-title"><a href="{relative_url(here, part.index.out)}">{html.escape(part.title)}</a>']
     if part.subtitle:
         out.append(f'<div class="sidebar-subtitle">{html.escape(part.subtitle)}</div>')
+    if part.downloads:
+        links = " · ".join(f'<a href="{relative_url(here, path)}" download>{fmt.upper()}</a>'
+                           for fmt, path in sorted(part.downloads.items(), key=lambda kv: kv[0] != "pdf"))
+        out.append(f'<div class="sidebar-downloads">Download this volume: {links}</div>')
     out.append("</div><ul>")
     group = None
     for page in part.pages:
