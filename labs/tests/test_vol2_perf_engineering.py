@@ -1,27 +1,17 @@
 """Physics of the Performance Engineering lab (perf_engineering).
 
 Each test moves a control through labkit.harness.run_lab and checks the direction, and where the
-chapter gives a formula the size, of the change in the step-time ledger.
+chapter gives a formula the size, of the change in the step-time ledger. (That the lab imports no NumPy is checked for every lab by
+test_labkit.test_lab_code_imports_no_numpy.)
 """
 from __future__ import annotations
-
-import ast
-from pathlib import Path
 
 import mlsysim as ms
 import pytest
 
-from labkit.harness import lab_path, output_text, run_lab
+from labkit.harness import output_text, run_lab
 
 LAB = "perf_engineering"
-
-
-def test_perf_engineering_does_not_import_numpy():
-    """The browser build has no NumPy, so the lab's own code must not import it."""
-    tree = ast.parse(Path(lab_path(LAB)).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    assert "numpy" not in imported
 
 
 def test_perf_engineering_defaults_reproduce_the_engine_step_when_fully_optimised():
