@@ -18,12 +18,13 @@ def _():
 
 
 @app.cell(hide_code=True)
-def _():
+def _(dp_epsilon):
+    _eps = dp_epsilon(4096 / 2_000_000, 1.0, 3 * 2_000_000 / 4096)[0]
     prediction_spec = lk.Pick(
         (
             "A private fine-tune on 2 million records samples an expected 4,096 records per step, adds noise with "
-            "multiplier σ = 1.0 and runs 3 epochs: the accountant reports ε ≈ 1.4 at δ = 10⁻⁶. Keep σ and the "
-            "3 epochs, and double the batch to 8,192. What happens to ε?"
+            f"multiplier σ = 1.0 and runs 3 epochs: the accountant reports ε = {_eps:.2f} at δ = 10⁻⁸. Keep σ and "
+            "the 3 epochs, and double the batch to 8,192. What happens to ε?"
         ),
         ["it halves (half as many steps)", "it stays about the same", "it grows by about 20%", "it doubles"],
     )
@@ -39,7 +40,7 @@ def _():
     # computation behind the RDP accountants of TF Privacy and Opacus), added over steps and converted to
     # (epsilon, delta) with Mironov 2017, Prop. 3. Poisson sampling at rate q, add/remove-one neighbours.
     ORDERS = tuple(range(2, 65)) + (80, 96, 128, 192, 256)
-    DELTA = 1e-6   # below 1 / records for every dataset size the lab offers
+    DELTA = 1e-8   # well below 1 / records for every dataset size the lab offers (at most 10 million)
 
     def _logadd(a, b):
         if a == -math.inf:
@@ -166,7 +167,7 @@ def _(notes):
 @app.cell(hide_code=True)
 def _(current, params, sweep):
     _ok = {b: o.value for b, o in sweep.items() if o.ok}
-    lk.line_chart({"privacy loss ε (δ = 10⁻⁶)": (list(_ok), [r["eps"] for r in _ok.values()])},
+    lk.line_chart({"privacy loss ε (δ = 10⁻⁸)": (list(_ok), [r["eps"] for r in _ok.values()])},
                   x_title="Expected batch (records per step)", y_title="ε after training", log_x=True, log_y=True,
                   current=(current["batch"], current["eps"], f"batch {current['batch']:,}"),
                   title=f"σ = {params['sigma']:.2f}, {params['epochs']} epochs over {params['records_m']:g} M records")
