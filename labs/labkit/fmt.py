@@ -11,6 +11,9 @@ INTEGER_DTYPES = ("int8", "int4", "uint8", "int16", "int32")
 
 
 def fmt_time(seconds: float) -> str:
+    # the engine switches from seconds to hours at 2 h, so 1,000-7,199 s would read "2.84e+03 s"; minutes instead
+    if 1000 <= abs(float(f"{seconds:.3g}")) < 7200:
+        return f"{seconds / 60:#.3g}".rstrip(".") + " min"
     return units.fmt_time(seconds, keep_zeros=True)
 
 
