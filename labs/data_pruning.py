@@ -74,10 +74,30 @@ def _(controls, fractions):
     baseline = plan(0.0)
     current = plan(params["prune"])
     sweep = {f: plan(f) for f in fractions}
-    run = lk.engine_call(ms.time_to_train, model, current["kept"], "DGX-H100", n_devices=1024, global_batch=1024,
-                         seq_len=seq_len, tp=1 if model.params < 2e10 else 8, pp=1 if model.params < 2e10 else 4,
-                         zero_stage=1, context="training run on 1,024 H100s")
-    return baseline, corpus, current, model, optimal_tokens, params, run, scorer, scoring_flop, sweep
+    def _train(tp, pp):
+        return ms.time_to_train(model, current["kept"], "DGX-H100", n_devices=1024, global_batch=1024,
+                                seq_len=seq_len, tp=tp, pp=pp, zero_stage=1)
+
+    # start from pure data parallelism (tp=8, pp=4 for large models) and split the model further until it fits
+    _first = (1, 1) if model.params < 2e10 else (8, 4)
+    _layouts = [_first] + [lay for lay in [(2, 1), (4, 1), (8, 1), (8, 2), (8, 4), (8, 8)] if lay > _first]
+    notes = []
+    for _tp, _pp in _layouts:
+        _fit = lk.attempt(_train, _tp, _pp)
+        if _fit.ok:
+            break
+    if (_tp, _pp) != _first and _fit.ok:
+        notes.append(f"{params['model']} does not fit in an H100's memory with tp={_first[0]}, pp={_first[1]} and "
+                     f"ZeRO-1, so the training run splits it with tp={_tp}, pp={_pp} "
+                     f"({_fit.value.step.memory.total_bytes / 1e9:.1f} GB per GPU).")
+    run = lk.engine_call(_train, _tp, _pp, context="training run on 1,024 H100s")
+    return baseline, corpus, current, model, notes, optimal_tokens, params, run, scorer, scoring_flop, sweep
+
+
+@app.cell(hide_code=True)
+def _(notes):
+    lk.adjusted(notes)
+    return
 
 
 @app.cell(hide_code=True)

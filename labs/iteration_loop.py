@@ -72,30 +72,48 @@ def _(controls):
 def _(controls, experiment, gpu_options):
     params = controls.value
     lk.engine_call(ms.model, params["model"])
-    mo.stop(params["gpus_per_experiment"] > params["pool"],
-            lk.limit(True, f"{params['gpus_per_experiment']} GPUs per experiment exceed the team's {params['pool']}",
-                     "Lower the GPUs per experiment or grow the pool."))
-    current = lk.engine_call(experiment, params["model"], params["tokens"], params["gpus_per_experiment"],
-                             params["zero3"], context=f"{params['model']} on {params['gpus_per_experiment']} GPUs")
-    options = {g: lk.attempt(experiment, params["model"], params["tokens"], g, params["zero3"])
+    notes = []
+    gpus = params["gpus_per_experiment"]
+    if gpus > params["pool"]:
+        gpus = max(g for g in gpu_options if g <= params["pool"])
+        notes.append(f"{params['gpus_per_experiment']} GPUs per experiment exceed the team's {params['pool']}; "
+                     f"each experiment gets {gpus}.")
+    # the nearest setting whose model state fits: first ZeRO-3 at the chosen width, then more GPUs
+    candidates = [(gpus, params["zero3"])] + ([(gpus, True)] if not params["zero3"] else [])
+    candidates += [(g, z) for g in gpu_options if gpus < g <= params["pool"] for z in sorted({params["zero3"], True})]
+    used_gpus, used_zero3 = next(((g, z) for g, z in candidates
+                                  if lk.attempt(experiment, params["model"], params["tokens"], g, z).ok), candidates[0])
+    if (used_gpus, used_zero3) != candidates[0]:
+        notes.append(f"{params['model']}'s weights, gradients and Adam state do not fit in an H100's 80 GB on "
+                     f"{gpus} GPU{'s' if gpus > 1 else ''}{'' if params['zero3'] else ' without ZeRO-3'}; the "
+                     f"experiment uses {used_gpus} GPUs{' with ZeRO-3' if used_zero3 else ''}"
+                     + (" (ZeRO-3 shards model state only across several GPUs)" if gpus == 1 else "") + ".")
+    current = lk.engine_call(experiment, params["model"], params["tokens"], used_gpus, used_zero3,
+                             context=f"{params['model']} on {used_gpus} GPUs")
+    options = {g: lk.attempt(experiment, params["model"], params["tokens"], g, used_zero3)
                for g in gpu_options if g <= params["pool"]}
 
     def per_week(run, gpus):
         return (params["pool"] // gpus) * 7 * 24 / (run.seconds / 3600)
 
-    weekly = per_week(current, params["gpus_per_experiment"])
-    return current, options, params, per_week, weekly
+    weekly = per_week(current, used_gpus)
+    return current, notes, options, params, per_week, used_gpus, weekly
 
 
 @app.cell(hide_code=True)
-def _(current, options, params, per_week):
+def _(notes):
+    lk.adjusted(notes)
+    return
+
+
+@app.cell(hide_code=True)
+def _(current, options, params, per_week, used_gpus):
     _ok = {g: o.value for g, o in options.items() if o.ok}
     lk.line_chart({"one point per GPUs-per-experiment choice": ([r.seconds / 3600 for r in _ok.values()],
                                                              [per_week(r, g) for g, r in _ok.items()])},
                   x_title="Turnaround of one experiment (hours)", y_title="Experiments per week (whole pool)",
                   log_x=True, vlines=[(24, "one day")],
-                  current=(current.seconds / 3600, per_week(current, params["gpus_per_experiment"]),
-                           f"{params['gpus_per_experiment']} GPUs each"),
+                  current=(current.seconds / 3600, per_week(current, used_gpus), f"{used_gpus} GPUs each"),
                   title=f"Fine-tuning {params['model']} on {lk.fmt_count(params['tokens'])} tokens, {params['pool']}-GPU pool")
     return
 
@@ -109,12 +127,12 @@ def _(options, params, per_week):
                           "experiments / week": f"{per_week(_o.value, _g):.1f}", "MFU": lk.fmt_pct(_o.value.step.mfu)})
         else:
             _rows.append({"GPUs each": _g, "in parallel": params["pool"] // _g, "turnaround": f"rejected: {_o.error}"})
-    lk.table(_rows, caption="Splitting the pool", highlight=list(options).index(params["gpus_per_experiment"]))
+    lk.table(_rows, caption="Splitting the pool", highlight=list(options).index(used_gpus))
     return
 
 
 @app.cell(hide_code=True)
-def _(current, params, weekly):
+def _(current, params, used_gpus, weekly):
     _hours = current.seconds / 3600
     _slow = _hours > 24
     lk.limit(
@@ -122,7 +140,7 @@ def _(current, params, weekly):
         (f"turnaround {lk.fmt_time(current.seconds)}: the overnight loop is broken" if _slow else
          f"turnaround {lk.fmt_time(current.seconds)}, {weekly:.1f} experiments per week"),
         f"Experiments per week = (pool ÷ GPUs each) × 168 h ÷ hours per experiment = "
-        f"({params['pool']} ÷ {params['gpus_per_experiment']}) × 168 ÷ {_hours:.2f}. Per-GPU efficiency is "
+        f"({params['pool']} ÷ {used_gpus}) × 168 ÷ {_hours:.2f}. Per-GPU efficiency is "
         "highest on few GPUs, so many small experiments maximise the weekly count; one big experiment "
         "minimises the time to the next decision. Too few GPUs and the model state no longer fits.",
         current.explain(),

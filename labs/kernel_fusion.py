@@ -59,20 +59,27 @@ def _(controls):
 def _(controls, flop_per_element, sizes):
     params = controls.value
     hw = lk.engine_call(ms.hardware, params["hardware"])
+    dtype, notes = lk.supported_dtype(hw, params["dtype"])
     launch_s = params["launch_us"] * 1e-6
 
     def chain(tensor_bytes):
-        elements = tensor_bytes / ms.units.dtype_bytes(params["dtype"])
+        elements = tensor_bytes / ms.units.dtype_bytes(dtype)
         # unfused: every op reads its input and writes its output to memory
-        one = ms.roofline(hw, flop_per_element * elements, 2 * tensor_bytes, dtype=params["dtype"])
+        one = ms.roofline(hw, flop_per_element * elements, 2 * tensor_bytes, dtype=dtype)
         # fused: one read of the input and one write of the result, all ops in registers
-        fused = ms.roofline(hw, params["ops"] * flop_per_element * elements, 2 * tensor_bytes, dtype=params["dtype"])
+        fused = ms.roofline(hw, params["ops"] * flop_per_element * elements, 2 * tensor_bytes, dtype=dtype)
         return {"unfused_s": params["ops"] * (launch_s + one.time_s), "fused_s": launch_s + fused.time_s,
                 "one": one, "fused": fused}
 
-    current = lk.engine_call(chain, params["tensor_bytes"], context=f"{params['dtype']} on {hw.name}")
+    current = lk.engine_call(chain, params["tensor_bytes"], context=f"{dtype} on {hw.name}")
     sweep = {s: chain(s) for s in sizes}
-    return current, hw, launch_s, params, sweep
+    return current, dtype, hw, launch_s, notes, params, sweep
+
+
+@app.cell(hide_code=True)
+def _(notes):
+    lk.adjusted(notes)
+    return
 
 
 @app.cell(hide_code=True)

@@ -57,27 +57,34 @@ def _(controls):
 def _(control_spec, controls):
     params = controls.value
     hw = lk.engine_call(ms.hardware, params["hardware"])
+    dtype, notes = lk.supported_dtype(hw, params["dtype"])
     op = lk.engine_call(ms.matmul, hw, params["batch"], params["hidden"], params["hidden"],
-                        dtype=params["dtype"], context=f"{params['dtype']} on {hw.name}")
-    peak_flops = hw.peak_flops(params["dtype"])
+                        dtype=dtype, context=f"{dtype} on {hw.name}")
+    peak_flops = hw.peak_flops(dtype)
     batches = list(control_spec["batch"].values)
-    sweep = [ms.matmul(hw, b, params["hidden"], params["hidden"], dtype=params["dtype"]) for b in batches]
-    return batches, hw, op, params, peak_flops, sweep
+    sweep = [ms.matmul(hw, b, params["hidden"], params["hidden"], dtype=dtype) for b in batches]
+    return batches, dtype, hw, notes, op, params, peak_flops, sweep
 
 
 @app.cell(hide_code=True)
-def _(batches, hw, op, params, peak_flops, sweep):
-    _points = [(r.arithmetic_intensity, r.attainable_flops, "") for r in sweep[::3]]
-    _points.append((op.arithmetic_intensity, op.attainable_flops, f"batch {params['batch']}"))
-    lk.roofline_chart(peak_flops, hw.memory_bw_bytes_per_s, _points,
-                      title=f"{params['hidden']}×{params['hidden']} matmul on {hw.name} ({params['dtype']})", unit=lk.ops_unit(params["dtype"]))
+def _(notes):
+    lk.adjusted(notes)
     return
 
 
 @app.cell(hide_code=True)
-def _(batches, op, params, sweep):
-    _rows = [{"batch": b, f"intensity ({lk.ops_unit(params['dtype'])[:-2]}/B)": f"{r.arithmetic_intensity:.1f}", "bound": r.bound,
-              "attainable": lk.fmt_rate(r.attainable_flops, lk.ops_unit(params["dtype"])), "time": lk.fmt_time(r.time_s)}
+def _(batches, dtype, hw, op, params, peak_flops, sweep):
+    _points = [(r.arithmetic_intensity, r.attainable_flops, "") for r in sweep[::3]]
+    _points.append((op.arithmetic_intensity, op.attainable_flops, f"batch {params['batch']}"))
+    lk.roofline_chart(peak_flops, hw.memory_bw_bytes_per_s, _points,
+                      title=f"{params['hidden']}×{params['hidden']} matmul on {hw.name} ({dtype})", unit=lk.ops_unit(dtype))
+    return
+
+
+@app.cell(hide_code=True)
+def _(batches, dtype, op, params, sweep):
+    _rows = [{"batch": b, f"intensity ({lk.ops_unit(dtype)[:-2]}/B)": f"{r.arithmetic_intensity:.1f}", "bound": r.bound,
+              "attainable": lk.fmt_rate(r.attainable_flops, lk.ops_unit(dtype)), "time": lk.fmt_time(r.time_s)}
              for b, r in zip(batches, sweep)]
     lk.table(_rows, caption="Batch sweep at the chosen hardware and precision",
              highlight=batches.index(params["batch"]))
@@ -85,15 +92,15 @@ def _(batches, op, params, sweep):
 
 
 @app.cell(hide_code=True)
-def _(batches, hw, op, params, peak_flops, sweep):
+def _(batches, dtype, hw, op, params, peak_flops, sweep):
     crossing = next((b for b, r in zip(batches, sweep) if r.bound == "compute"), None)
     _ridge = peak_flops / hw.memory_bw_bytes_per_s
     _where = (f"The multiply turns compute-bound at batch **{crossing}** in this sweep."
               if crossing else "Within this sweep the multiply never reaches the ridge: it stays memory-bound.")
-    _unit = lk.ops_unit(params["dtype"])
+    _unit = lk.ops_unit(dtype)
     lk.limit(
         op.bound == "memory",
-        f"{'HBM bandwidth' if op.bound == 'memory' else 'peak ' + params['dtype'] + ' ' + _unit} binds at batch {params['batch']}",
+        f"{'HBM bandwidth' if op.bound == 'memory' else 'peak ' + dtype + ' ' + _unit} binds at batch {params['batch']}",
         f"Arithmetic intensity is {op.arithmetic_intensity:.1f} {_unit[:-2]}/byte against a ridge point of "
         f"{_ridge:.0f} {_unit[:-2]}/byte ({lk.fmt_rate(peak_flops, _unit)} ÷ {lk.fmt_rate(hw.memory_bw_bytes_per_s, 'B/s')}). {_where}",
         op.explain(),

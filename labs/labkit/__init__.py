@@ -7,7 +7,7 @@ turn an ``mlsysim`` error into a callout, Altair charts with one house style, Ma
 """
 from labkit.catalog import LabInfo, lab_info, load_catalog, CATALOG_PATH
 from labkit.controls import Choice, Slider, Steps, Switch, controls, panel
-from labkit.engine import engine_call, attempt, Outcome
+from labkit.engine import engine_call, attempt, Outcome, supported_dtype
 from labkit.views import header, limit, reflections, table, formula_box, adjusted
 from labkit.predictions import Pick, Estimate, predict, reveal, closest
 from labkit.charts import Chart, line_chart, bar_chart, stacked_bar_chart, roofline_chart
@@ -16,7 +16,7 @@ from labkit.fmt import fmt_bytes, fmt_time, fmt_rate, fmt_count, fmt_pct, ops_un
 __all__ = [
     "LabInfo", "lab_info", "load_catalog", "CATALOG_PATH",
     "Choice", "Slider", "Steps", "Switch", "controls", "panel",
-    "engine_call", "attempt", "Outcome",
+    "engine_call", "attempt", "Outcome", "supported_dtype",
     "header", "limit", "reflections", "table", "formula_box", "adjusted",
     "Pick", "Estimate", "predict", "reveal", "closest",
     "Chart", "line_chart", "bar_chart", "stacked_bar_chart", "roofline_chart",

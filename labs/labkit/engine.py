@@ -56,3 +56,20 @@ def engine_call(fn: Callable[..., T], *args: Any, context: str = "", **kwargs: A
     if not outcome.ok:
         mo.stop(True, outcome.view(context))
     return outcome.value
+
+
+# for each precision, the others in the order a lab should fall back to them: same width first, then wider
+NEAREST_DTYPES = {"bf16": ("fp16", "fp32", "fp8", "int8"), "fp16": ("bf16", "fp32", "fp8", "int8"),
+                  "fp32": ("tf32", "bf16", "fp16"), "tf32": ("fp32", "bf16", "fp16"),
+                  "fp8": ("int8", "bf16", "fp16"), "int8": ("fp8", "bf16", "fp16"), "int4": ("int8", "fp8", "bf16")}
+
+
+def supported_dtype(hw: Any, dtype: str) -> tuple[str, list[str]]:
+    """``dtype`` if ``hw`` publishes a peak for it, else the nearest precision it does, with a note saying so
+    (for ``lk.adjusted``): a device without bf16 runs the lab in fp16 instead of rejecting every output."""
+    supported = list(hw.peak_flops_by_dtype)
+    if dtype in supported:
+        return dtype, []
+    nearest = next((d for d in NEAREST_DTYPES.get(dtype, ()) if d in supported), supported[0])
+    return nearest, [f"{hw.name} has no published {dtype} peak (it lists {', '.join(supported)}); using {nearest}, "
+                     "the nearest precision it has."]
