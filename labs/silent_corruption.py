@@ -78,7 +78,7 @@ def _(controls):
 
 
 @app.cell
-def _(LLAMA3_SDC_PER_GPU_HOUR, controls, step_seconds):
+def _(LLAMA3_SDC_PER_GPU_HOUR, control_spec, controls, step_seconds):
     params = controls.value
     gpus, run_h = params["gpus"], params["days"] * 24.0
     step_s = step_seconds(gpus)
@@ -92,7 +92,7 @@ def _(LLAMA3_SDC_PER_GPU_HOUR, controls, step_seconds):
     interval_steps = params["interval_steps"]
     run_steps = run_h * 3600 / step_s
     if interval_steps > run_steps:
-        longest = max([n for n in [1, 3, 10, 30, 100, 300, 1000, 3000, 10000, 30000] if n <= run_steps] or [1])
+        longest = max([n for n in control_spec["interval_steps"].values if n <= run_steps] or [1])
         notes.append(f"Check interval lowered from {interval_steps:,} to {longest:,} steps: a run of "
                      f"{params['days']} days at {step_s:.1f} s per step has only {run_steps:,.0f} steps.")
         interval_steps = longest
