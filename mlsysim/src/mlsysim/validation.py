@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 from .catalog import cluster, interconnect, model, transformer
 from .collectives import collective
-from .serving import serve_max_throughput
+from .serving import serve, serve_max_throughput
 from .training import time_to_train, train_step
 
 #: Every case is either ``fit`` (the constants in mlsysim.assumptions and mlsysim.collective_bandwidth
@@ -138,6 +138,49 @@ def _mbridge(model_name: str, gpus: int, global_batch: int, micro_batch: int, to
                 conditions=f"{shown}, global batch {global_batch}, micro-batch {micro_batch}, sequence 8192, FP8 linear "
                            "layers; sequence parallelism with tp>1 and ZeRO-1 (distributed optimizer) assumed",
                 source=MBRIDGE)
+
+
+TRTLLM_TTFT = ("NVIDIA TensorRT-LLM, docs/source/performance.md, 'Low Latency' tables (data from TensorRT-LLM v0.5, "
+               "gptSessionBenchmark with one output token; FP8 weights and KV cache on H100 80GB, FP16 on A100 80GB; the page's "
+               "'LLaMA 7B' and 'LLaMA 70B' are Llama 2 7B and 70B per its methodology section), https://github.com/NVIDIA/"
+               "TensorRT-LLM/blob/138f96d45f90b9667426f7c47297d8c06bafac73/docs/source/performance.md; metric: first-token "
+               "latency at batch size 1")
+
+
+def _ttft(model_name: str, hw: str, tp: int, prompt_len: int, ttft_ms: float) -> Case:
+    """A batch-1 time-to-first-token row; no serving constant was fitted on these (held out)."""
+    dtype = "fp8" if hw.startswith("H100") else "fp16"
+
+    def predict() -> float:
+        return serve(model_name, hw, 1, prompt_len, 1, dtype=dtype, n_devices=tp).ttft_s * 1e3
+    label = hw.split("-")[0]
+    return Case(name=f"TTFT batch 1 {model_name} {prompt_len}-token prompt on {tp}x {label} {dtype.upper()}",
+                metric="first-token latency ms", measured=ttft_ms, predict=predict,
+                conditions=f"{model_name}, one request of {prompt_len} prompt tokens, {dtype} weights and KV cache, "
+                           f"tensor parallelism {tp} on {hw}, TensorRT-LLM v0.5 engine; latency of the context phase plus "
+                           "the first token",
+                source=TRTLLM_TTFT, split="held-out", category="serving")
+
+
+KORTHIKANTI = ("Korthikanti et al., Reducing Activation Recomputation in Large Transformer Models, arXiv:2205.05198, "
+               "abstract and Section 6 (GPT-3-style 530B model on 2240 A100 GPUs, Megatron-LM, sequence length 2048): "
+               "model FLOPs utilization 54.2% with sequence parallelism and selective recomputation, 42.1% with full "
+               "activation recomputation; metric: MFU (model FLOPs, recomputation not counted)")
+
+
+def _korthikanti(selective: bool, mfu_percent: float) -> Case:
+    def predict() -> float:
+        gpt = transformer("GPT-530B", 105, 20480, 128, vocab=51200, max_seq_len=2048)
+        run = train_step(gpt, cluster("DGX-A100", nodes=280), 2240, 2240, 2048, tp=8, pp=35, micro_batch=1,
+                         sp=selective, recompute="selective" if selective else True, flash_attention=False,
+                         check_memory=False)
+        return run.mfu * 100
+    how = "sequence parallelism + selective recomputation" if selective else "full recomputation"
+    return Case(name=f"Megatron-LM GPT 530B on 2240 A100, {how}", metric="MFU %", measured=mfu_percent, predict=predict,
+                conditions=f"105 layers, hidden 20480, 128 heads (the 530B of Narayanan et al. Table 1), {how}; tp=8, "
+                           "pp=35, dp=8, micro-batch 1, global batch 2240 sequences of 2048 tokens and the non-interleaved "
+                           "schedule assumed (the abstract states only the model, GPU count and MFU)",
+                source=KORTHIKANTI, split="held-out", category="training")
 
 
 TRTLLM_H100 = ("NVIDIA TensorRT-LLM performance overview, Llama 3.1 FP8 tables (PyTorch backend, trtllm-bench offline "
@@ -267,11 +310,19 @@ CASES: list[Case] = [
     _llama3(8192, 430),
     _llama3(16384, 400),
     _palm(),
+    _korthikanti(True, 54.2),
+    _korthikanti(False, 42.1),
     _mbridge("Llama-3-8B", 8, 128, 2, 30624, tp=1, zero_stage=1),
     _mbridge("Llama-3.1-405B", 128, 64, 1, 661, tp=4, pp=8, cp=2, virtual_stages=8, sp=True, zero_stage=1,
              allow_uneven_pipeline=True),
     *[_trtllm("Llama-3.1-8B", 1, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_8B)],
     *[_trtllm("Llama-3.1-405B", 8, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_405B)],
+    # batch-1 time to first token (TensorRT-LLM v0.5 'Low Latency' tables), all held out
+    *[_ttft(m_, hw_, tp_, isl, ms_) for m_, tp_, hw_, isl, ms_ in (
+        ("Llama-2-7B", 1, "H100-SXM", 128, 7), ("Llama-2-7B", 1, "H100-SXM", 2048, 36),
+        ("Llama-2-70B", 4, "H100-SXM", 128, 26), ("Llama-2-70B", 4, "H100-SXM", 2048, 109),
+        ("Llama-2-7B", 1, "A100-80GB", 128, 16), ("Llama-2-7B", 1, "A100-80GB", 2048, 133),
+        ("Llama-2-70B", 4, "A100-80GB", 128, 47), ("Llama-2-70B", 4, "A100-80GB", 2048, 377))],
     *[_trtllm("Llama-3.1-8B", 1, i, o, t, "H100-SXM") for (i, o), t in zip(_ISL_OSL, _H100_8B)],
     *[_trtllm("Llama-3.1-70B", 2, i, o, t, "H100-SXM") for (i, o), t in zip(_ISL_OSL, _H100_70B_TP2)],
     # MPT on H100 (FSDP): small models, long sequences. Fit: the rows below marked "fit"; the rest held out.
