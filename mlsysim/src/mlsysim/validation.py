@@ -13,13 +13,14 @@ from typing import Any, Callable, Mapping
 
 from .catalog import cluster, interconnect, model, transformer
 from .collectives import collective
+from .memory import training_memory
 from .serving import serve, serve_max_throughput
 from .training import time_to_train, train_step
 
 #: Every case is either ``fit`` (the constants in mlsysim.assumptions and mlsysim.collective_bandwidth
 #: were fitted on it) or ``held-out`` (never used to choose a constant).
 SPLITS = ("fit", "held-out")
-CATEGORIES = ("training", "collectives", "serving", "time-to-train")
+CATEGORIES = ("training", "memory", "collectives", "serving", "time-to-train")
 
 MEGATRON = ("Narayanan et al., Efficient Large-Scale Language Model Training on GPU Clusters Using Megatron-LM, "
             "SC21, arXiv:2104.04473, Table 1 (GPT, seq 2048, vocab 51200, A100-80GB DGX nodes with 8x HDR IB, "
@@ -160,6 +161,33 @@ def _ttft(model_name: str, hw: str, tp: int, prompt_len: int, ttft_ms: float) ->
                            f"tensor parallelism {tp} on {hw}, TensorRT-LLM v0.5 engine; latency of the context phase plus "
                            "the first token",
                 source=TRTLLM_TTFT, split="held-out", category="serving")
+
+
+HF_MEMORY = ("Hugging Face Transformers documentation v4.21.0, 'Efficient Training on a Single GPU', https://huggingface.co/"
+             "docs/transformers/v4.21.0/perf_train_gpu_one (source docs/source/en/perf_train_gpu_one.mdx): bert-large-uncased "
+             "sequence classification, 512-token sequences, AdamW, Trainer on one V100-SXM2 16GB; metric: 'GPU memory "
+             "occupied' from NVML after training, which includes the 1343 MB of CUDA context the same page measures")
+#: the CUDA context (kernels loaded by a 1x1 tensor) that the same page measures before loading the model
+_HF_CUDA_CONTEXT_BYTES = 1343 * 2**20
+
+
+def _hf_memory(batch: int, precision: str, checkpointing: bool, used_mb: float) -> Case:
+    """A measured training-memory footprint; no memory constant was fitted on these (held out)."""
+    mixed = precision == "fp16"
+
+    def predict() -> float:
+        # mixed precision keeps fp32 gradients: the 18 bytes/parameter the page itself states for AMP + AdamW
+        run = training_memory("BERT-large", batch, 512, optimizer="adam", precision=precision,
+                              recompute=checkpointing, flash_attention=False, grad_accum_fp32=mixed)
+        return (run.total_bytes + _HF_CUDA_CONTEXT_BYTES) / 2**20
+    label = "fp16 mixed precision" if mixed else "fp32"
+    ckpt = ", gradient checkpointing" if checkpointing else ""
+    return Case(name=f"BERT-large training memory, batch {batch}, {label}{ckpt} on V100",
+                metric="GPU memory MiB", measured=used_mb, predict=predict,
+                conditions=f"bert-large-uncased (335M parameters), micro-batch {batch} x 512 tokens, AdamW, {label}"
+                           f"{ckpt}, no flash attention (2022 eager attention), one V100 16GB; prediction = weights + "
+                           "gradients + optimizer states + activations + the page's measured 1343 MB CUDA context",
+                source=HF_MEMORY, split="held-out", category="memory")
 
 
 KORTHIKANTI = ("Korthikanti et al., Reducing Activation Recomputation in Large Transformer Models, arXiv:2205.05198, "
@@ -310,6 +338,12 @@ CASES: list[Case] = [
     _llama3(8192, 430),
     _llama3(16384, 400),
     _palm(),
+    # measured training memory (Hugging Face single-GPU guide, V100), all held out
+    _hf_memory(4, "fp32", False, 14949),
+    _hf_memory(1, "fp32", False, 8681),
+    _hf_memory(1, "fp32", True, 6775),
+    _hf_memory(4, "fp16", False, 13939),
+    _hf_memory(1, "fp16", True, 7275),
     _korthikanti(True, 54.2),
     _korthikanti(False, 42.1),
     _mbridge("Llama-3-8B", 8, 128, 2, 30624, tp=1, zero_stage=1),
