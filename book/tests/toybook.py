@@ -41,9 +41,9 @@ def complete_chapter(words: int = 5000, citations: int = 10, **overrides) -> str
         "tables": ("| a | b |\n|---|---|\n| 1 | 2 |\n\n: First table {#tbl-one}\n\n"
                    "| c | d |\n|---|---|\n| 3 | 4 |\n\n: Second table {#tbl-two}\n"),
         "refs": "See @fig-computed, @fig-flow, @fig-graph, @tbl-one and @tbl-two.\n",
-        "quizdiv": "## Self-check {#sec-toy-quiz}\n\n::: {.quiz}\n:::\n",
-        "exercises": f"## Exercises {{#sec-{SLUG}-exercises}}\n\n{exercises}\n",
         "summary": f"## Summary {{#sec-{SLUG}-summary}}\n\n- One takeaway.\n",
+        "quizdiv": "::: {.quiz}\n:::\n",
+        "exercises": f"## Exercises {{#sec-{SLUG}-exercises}}\n\n{exercises}\n",
         "next": (f"## Where to go next {{#sec-{SLUG}-next}}\n\n"
                  "[Lab](../../labs/roofline.html), [module](../../tinytorch/index.html), "
                  "[kit](../../kits/index.html).\n"),
