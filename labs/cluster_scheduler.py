@@ -4,6 +4,7 @@ __generated_with = "0.25.2"
 app = marimo.App(width="medium", app_title="Gangs, Backfill and Preemption on a Shared Cluster")
 
 with app.setup:
+    import bisect
     import functools
     import heapq
     import math
@@ -124,8 +125,9 @@ def _(mixes):
             running[job["id"]] = job
             heapq.heappush(ends, (state["now"] + job["left"], job["id"], job["version"]))
 
-        def order():
-            queue.sort(key=lambda j: (not j["high"], j["arrive"]))
+        def enqueue(job):
+            # the queue stays sorted: priority band first, then arrival (insertion, not a re-sort per event)
+            bisect.insort(queue, job, key=lambda j: (not j["high"], j["arrive"], j["id"]))
 
         def evict_for(head):
             """Youngest low-priority jobs first, only if that frees enough GPUs for the whole gang."""
@@ -147,17 +149,15 @@ def _(mixes):
                 job["version"] += 1
                 state["free"] += job["size"]
                 del running[job["id"]]
-                queue.append(job)
+                enqueue(job)
             return True
 
         def schedule():
-            order()
             while queue:
                 head = queue[0]
                 if head["size"] <= state["free"] or (preemption and head["high"] and evict_for(head)):
-                    queue.pop(0)
+                    queue.remove(head)
                     start(head)
-                    order()
                     continue
                 if backfill:
                     # EASY backfill: the head's reservation starts when enough running jobs have ended
@@ -191,7 +191,7 @@ def _(mixes):
                 state["free"] += running.pop(job_id)["size"]
             else:
                 advance(next_arrival)
-                queue.append(jobs[arrivals])
+                enqueue(jobs[arrivals])
                 arrivals += 1
             schedule()
         capacity = cluster * (horizon - warm)
