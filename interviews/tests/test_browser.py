@@ -75,6 +75,8 @@ def test_practice_flow_persists_in_local_storage(browser, served):
     assert "Worked solution" in browser.evaluate("document.querySelector('#card .answer').textContent")
     assert browser.evaluate("document.querySelector('#card .more a').getAttribute('href')") == \
         "../vol1/serving/serving.html"
+    # the link reads as the chapter's title, not its slug (issue #18)
+    assert browser.evaluate("document.querySelector('#card .more a').textContent") == "Model Serving (Volume I)"
     assert browser.evaluate("document.querySelector('#card .meta').textContent") == "Cloud · Memory hierarchy · Junior"
     browser.evaluate("document.querySelector('#card .grade-good').click()")
 

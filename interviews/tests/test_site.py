@@ -120,7 +120,32 @@ def test_unwritten_chapters_and_labs_render_as_text(tmp_path, monkeypatch):
     bank = Bank(write_bank(tmp_path / "q", [make_question(lab="roofline")]))
     monkeypatch.setattr(site_module, "REPO_ROOT", tmp_path / "empty-checkout")
     page = site_module.question_html(bank.get("cloud-sample-bandwidth"))
-    assert "href=" not in page and "vol1/serving" in page and "lab: roofline" in page
+    assert "href=" not in page and "Serving (Volume I)" in page and "Lab: Roofline" in page
+    assert "vol1/serving" not in page
+
+
+def test_read_more_links_show_titles_not_slugs(real_site):
+    """Chapter, section and lab links read as the titles the reader sees in the book (issue #18)."""
+    _, out = real_site
+    text = "".join(p.read_text() for p in out.glob("area-*.qmd"))
+    anchors = re.findall(r'<a href="(\.\./(?:vol[12]|labs)/[^"]+)">([^<]+)</a>', text)
+    assert anchors
+    for href, label in anchors:
+        assert not re.search(r"vol[12]/|sec-|_", label), (href, label)
+    assert '<a href="../vol1/serving/serving.html">Model Serving (Volume I)</a>' in text
+    assert re.search(r'<a href="\.\./vol2/collective_communication/collective_communication\.html#sec-[^"]+">§ '
+                     r'[A-Z][^<]+</a>', text)
+    assert '<a href="../labs/roofline.html">Lab: Roofline Explorer</a>' in text
+
+
+def test_practice_data_names_every_linked_chapter(real_site):
+    bank, out = real_site
+    js = (out / "questions.js").read_text()
+    data = json.loads(js[len("window.STAFFML_QUESTIONS = "):-2])
+    linked = {c for lq in bank for c in lq.question.chapters}
+    assert set(data["labels"]["chapter"]) == linked
+    assert data["labels"]["chapter"]["vol1/serving"] == "Model Serving (Volume I)"
+    assert all("/" not in title for title in data["labels"]["chapter"].values())
 
 
 # ----- theme, titles and wording of the generated pages ------------------------------------------

@@ -62,6 +62,64 @@ def book_sections(repo_root: Path = REPO_ROOT) -> set[str]:
     return ids
 
 
+VOLUME_NAMES = {"vol1": "Volume I", "vol2": "Volume II"}
+_HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*\{#(?P<id>sec-[A-Za-z0-9_-]+)[^}]*\}\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class BookTitles:
+    """What readers see instead of slugs: chapter titles (``vol1/serving`` -> "Model Serving"), section
+    titles by id, and lab titles by id, read from the chapters' headings and ``labs/labs.yml``."""
+
+    chapters: dict[str, str]
+    sections: dict[str, str]
+    labs: dict[str, str]
+
+    def chapter(self, chapter: str) -> str:
+        """"Model Serving (Volume I)": both volumes have an Introduction and a Conclusion."""
+        volume, _, slug = chapter.partition("/")
+        # A chapter listed in the TOC but not written yet has no heading: name it from its slug.
+        title = self.chapters.get(chapter) or slug.replace("_", " ").capitalize()
+        return f"{title} ({VOLUME_NAMES.get(volume, volume)})"
+
+    def section(self, section: str) -> str:
+        return self.sections.get(section) or section
+
+    def lab(self, lab: str) -> str:
+        return self.labs.get(lab) or lab.replace("_", " ").capitalize()
+
+
+def _plain(title: str) -> str:
+    """A heading as plain text: markdown emphasis, code and link markup dropped."""
+    title = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title)
+    return re.sub(r"[*_`]", "", title).strip()
+
+
+@lru_cache(maxsize=None)
+def book_titles(repo_root: Path = REPO_ROOT) -> BookTitles:
+    chapters: dict[str, str] = {}
+    sections: dict[str, str] = {}
+    for volume in ("vol1", "vol2"):
+        for path in sorted((repo_root / "book" / volume).glob("*/*.qmd")):
+            if path.stem != path.parent.name:
+                continue
+            text = path.read_text(encoding="utf-8")
+            for match in _HEADING.finditer(text):
+                if match["id"] == f"sec-{path.stem}":
+                    chapters.setdefault(f"{volume}/{path.stem}", _plain(match["title"]))
+                else:
+                    sections.setdefault(match["id"], _plain(match["title"]))
+    labs: dict[str, str] = {}
+    catalog_path = repo_root / "labs" / "labs.yml"
+    if catalog_path.exists():
+        catalog = yaml.load(catalog_path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+        entries = catalog.get("labs") if isinstance(catalog, dict) else None
+        if isinstance(entries, dict):
+            labs = {lab: str(entry["title"]) for lab, entry in entries.items()
+                    if isinstance(entry, dict) and entry.get("title")}
+    return BookTitles(chapters, sections, labs)
+
+
 # Given-name suffix -> the catalog quantities (and units) a number with that suffix could restate.
 _SPEC_SUFFIXES = {
     "_gb": ("memory GB", "memory GiB"), "_gib": ("memory GiB",),

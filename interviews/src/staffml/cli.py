@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import progress as progress_mod
-from .bank import Bank, BankError, LoadedQuestion, ratio_wording_problems
+from .bank import Bank, BankError, LoadedQuestion, book_titles, ratio_wording_problems
 from .checks import CheckError
 from .schema import AREA_TITLES, LEVEL_ORDER, TRACK_TITLES, Area, Level, Track
 from .scheduling import RATING_KEYS, RATING_NAMES
@@ -127,8 +127,10 @@ def _answer_panels(lq: LoadedQuestion, console: Console) -> None:
     if lq.question.sources:
         console.print(Panel(_bullets([f"{name}: {text}" for name, text in lq.question.sources.items()]),
                             title="Sources", title_align="left", border_style="dim"))
-    links = ", ".join([*lq.question.chapters, *(f"§ {s}" for s in lq.question.sections)])
-    links += f" · lab: {lq.question.lab}" if lq.question.lab else ""
+    titles = book_titles()
+    links = ", ".join([*(titles.chapter(c) for c in lq.question.chapters),
+                       *(f"§ {titles.section(s)}" for s in lq.question.sections)])
+    links += f" · Lab: {titles.lab(lq.question.lab)}" if lq.question.lab else ""
     console.print(Text(f"Read more: {links}", style="dim"))
 
 

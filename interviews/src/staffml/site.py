@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from .bank import REPO_ROOT, Bank, LoadedQuestion
+from .bank import REPO_ROOT, Bank, LoadedQuestion, book_titles
 from .schema import AREA_TITLES, FORMAT_TITLES, LEVEL_ORDER, LEVEL_TITLES, TRACK_TITLES, Area, Format, Level, Track
 from .text import blocks
 
@@ -92,18 +92,20 @@ def question_html(lq: LoadedQuestion, chains: dict[str, list[LoadedQuestion]] | 
     chain = (f'<span>chain {_esc(q.chain.id)} · step {q.chain.step}</span>' if q.chain else "")
     # A chapter listed in the TOC but not written yet is shown as text, so the site's link check
     # does not fail on a page another component has still to deliver.
-    links = [f'<a href="{_esc(chapter_href(c))}">{_esc(c)}</a>' if _chapter_written(c) else _esc(c)
-             for c in q.chapters]
+    # Readers see titles, never slugs such as "vol1/serving" or "sec-serving-batching".
+    titles = book_titles(REPO_ROOT)
+    links = [f'<a href="{_esc(chapter_href(c))}">{_esc(titles.chapter(c))}</a>' if _chapter_written(c)
+             else _esc(titles.chapter(c)) for c in q.chapters]
     for section in q.sections:
         chapter = next((c for c in q.chapters if section.startswith(f"sec-{c.split('/')[1]}")), None)
         if chapter and _chapter_written(chapter):
-            links.append(f'<a href="{_esc(chapter_href(chapter))}#{_esc(section)}">§ {_esc(section)}</a>')
+            links.append(f'<a href="{_esc(chapter_href(chapter))}#{_esc(section)}">§ {_esc(titles.section(section))}</a>')
     sources = "".join(f"<li>{_esc(name)}: {_esc(text)}</li>" for name, text in q.sources.items())
     sources_html = f"<h4>Sources</h4><ul>{sources}</ul>" if sources else ""
     fmt = f"<span>{_esc(FORMAT_TITLES[q.format])}</span>" if q.format != Format.napkin_math else ""
     if q.lab:
-        lab = _esc(q.lab)
-        links.append(f'<a href="../labs/{lab}.html">lab: {lab}</a>' if _lab_written(q.lab) else f"lab: {lab}")
+        lab, title = _esc(q.lab), _esc(titles.lab(q.lab))
+        links.append(f'<a href="../labs/{lab}.html">Lab: {title}</a>' if _lab_written(q.lab) else f"Lab: {title}")
     return f"""<section class="staffml-question" id="{_esc(q.id)}">
 <h3>{_esc(data['title'])}</h3>
 <p class="staffml-tags"><span>{_esc(TRACK_TITLES[q.track])}</span><span>{_esc(AREA_TITLES[q.area])}</span><span>{_esc(LEVEL_TITLES[q.level])}</span>{fmt}{chain}<span><code>{_esc(q.id)}</code></span></p>
@@ -275,10 +277,12 @@ def build_site(bank: Bank, out: Path) -> list[Path]:
         written.append(path)
 
     questions = [lq.rendered() for lq in bank]
+    titles = book_titles(REPO_ROOT)
     labels = {
         "track": {t.value: title for t, title in TRACK_TITLES.items()},
         "area": {a.value: title for a, title in AREA_TITLES.items()},
         "level": {lvl.value: title for lvl, title in LEVEL_TITLES.items()},
+        "chapter": {c: titles.chapter(c) for c in sorted({c for lq in bank for c in lq.question.chapters})},
     }
     payload = {"generator": "staffml", "count": len(questions), "labels": labels, "questions": questions}
     write("questions.json", json.dumps(payload, indent=1, ensure_ascii=True) + "\n")

@@ -170,17 +170,17 @@
     return h;
   }
 
-  function chapterLink(chapter) {
+  function chapterLink(chapter, title) {
     if (!/^vol[12]\/[a-z0-9_]+$/.test(chapter)) return null;
     var slug = chapter.split("/")[1];
-    var a = el("a", null, chapter);
+    var a = el("a", null, title || chapter);
     a.href = "../" + chapter + "/" + slug + ".html";
     return a;
   }
 
   function start(root, questions, clock, labels) {
     var now = clock || function () { return Date.now(); };
-    labels = labels || { track: {}, area: {}, level: {} };
+    labels = labels || { track: {}, area: {}, level: {}, chapter: {} };
     function label(kind, value) { return (labels[kind] && labels[kind][value]) || value; }
     var noticeBox = el("p", "notice");
     noticeBox.hidden = true;
@@ -266,7 +266,7 @@
       answer.appendChild(list(question.follow_ups));
       var more = el("p", "more", "Read more: ");
       question.chapters.forEach(function (chapter, i) {
-        var a = chapterLink(chapter);
+        var a = chapterLink(chapter, label("chapter", chapter));
         if (!a) return;
         if (i) more.appendChild(document.createTextNode(" · "));
         more.appendChild(a);
