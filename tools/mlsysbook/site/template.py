@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from urllib.parse import quote
 from dataclasses import dataclass
 
 from .project import Page, Part, Site, relative_url
@@ -67,6 +68,27 @@ def _sidebar(shell: Shell) -> str:
     return "".join(out)
 
 
+def repo_links(site: Site, page: Page) -> str:
+    """"Edit this page" and "Report a problem" for a page whose source is in the repository, when
+    book/_common.yml names the repository (`repo-url`, optional `repo-branch`, default main). Without
+    a `repo-url`, or for a generated page (build/), there is nothing to link to, so nothing is shown."""
+    repo = str(site.common.get("repo-url") or "").strip().rstrip("/")
+    if not repo:
+        return ""
+    try:
+        source = page.source.resolve().relative_to(site.root.resolve()).as_posix()
+    except ValueError:
+        return ""
+    if source.startswith("build/"):
+        return ""
+    branch = str(site.common.get("repo-branch") or "main").strip()
+    title = quote(f"Problem on the page {page.title or page.out} ({source})")
+    edit = html.escape(f"{repo}/edit/{branch}/{source}")
+    issue = html.escape(f"{repo}/issues/new?title={title}")
+    return (f'<div class="page-actions"><a class="edit-link" href="{edit}">Edit this page</a>'
+            f'<a class="issue-link" href="{issue}">Report a problem</a></div>')
+
+
 def _pager(shell: Shell) -> str:
     here = shell.page.out
     cells = []
@@ -85,15 +107,20 @@ def render_shell(site: Site, shell: Shell) -> str:
     asset = lambda name: html.escape(relative_url(here, f"assets/{name}"))
     site_title = "Machine Learning Systems"
     doc_title = shell.title if shell.page.kind == "landing" else f"{shell.title} \u2013 {site_title}"
-    mermaid = (f'<script src="{asset("vendor/mermaid.min.js")}"></script>'
-               f'<script src="{asset("mermaid-init.js")}"></script>') if shell.has_mermaid else ""
     sidebar = _sidebar(shell)
     # On a phone the top navigation is hidden, so the menu drawer lists the parts of the course too;
     # pages without a chapter list (the landing page) get a drawer with the parts alone.
     parts_menu = f'<ul class="sidebar-parts" aria-label="Parts of the course">{"".join(f"<li>{a}</li>" for a in _nav_links(site, shell))}</ul>'
     drawer_class = "sidebar" if sidebar else "sidebar parts-only"
     layout_class = "layout" + ("" if sidebar else " no-sidebar") + ("" if shell.toc else " no-toc")
-    toc = f'<aside class="page-toc" aria-label="On this page"><div class="page-toc-title">On this page</div>{shell.toc}</aside>' if shell.toc else ""
+    # Below 1100 px the page TOC is a menu above the page: the toggle button shows there, the title here.
+    toc = (f'<aside class="page-toc" aria-label="On this page"><div class="page-toc-title">On this page</div>'
+           f'<button class="page-toc-toggle" type="button" aria-expanded="false" aria-controls="page-toc-list">'
+           f'On this page<span class="page-toc-current"></span></button>'
+           f'<div class="page-toc-list" id="page-toc-list">{shell.toc}</div></aside>') if shell.toc else ""
+    # Mermaid's 3.5 MB library is loaded by mermaid-init.js only when a diagram comes near the screen.
+    mermaid = (f'<script src="{asset("mermaid-init.js")}" data-library="{asset("vendor/mermaid.min.js")}"></script>'
+               if shell.has_mermaid else "")
     return f"""<!DOCTYPE html>
 <html lang="en" data-theme="light">
 <head>
@@ -123,6 +150,7 @@ def render_shell(site: Site, shell: Shell) -> str:
 <main id="content">
 <article class="page page-{shell.page.kind}">
 {shell.body}
+{repo_links(site, shell.page)}
 </article>
 {_pager(shell) if (shell.prev or shell.next) else ""}
 </main>
