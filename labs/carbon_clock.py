@@ -5,6 +5,7 @@ app = marimo.App(width="medium", app_title="Carbon of a Training Run by Region a
 
 with app.setup:
     import functools
+    import inspect
     import math
 
     import marimo as mo
@@ -22,11 +23,10 @@ def _():
 def _():
     prediction_spec = lk.Pick(
         (
-            'A training run on the US grid can move to another region or start at a cleaner hour of the day '
-            '(assume grid intensity swings ±30% over a day). For a 3-hour fine-tuning job and for a 3-week '
-            'pre-training run, which of the two choices cuts emissions more?'
+            "Llama 3 70B is trained on 15 T tokens on 1,024 H100s and then served for a year to 50 million "
+            "requests a day, all on Norway's hydro-powered grid. Which part of its lifecycle emissions is largest?"
         ),
-        ['the region, for both runs', 'the start hour for the short job, the region for the long run', 'the start hour, for both runs'],
+        ["electricity for the training run", "electricity for a year of serving", "manufacturing the GPUs and servers (embodied)"],
     )
     prediction = prediction_spec.build()
     lk.predict(prediction_spec, prediction)
@@ -36,28 +36,25 @@ def _():
 @app.cell
 def _():
     regions = ms.list_regions()
+    A = ms.assumptions
+    # The engine's ownership lifetime (ms.tco's default) is the default service life.
+    engine_life_years = inspect.signature(ms.tco).parameters["years"].default
     control_spec = {
-        "model": lk.Choice("Model", ["GPT-2", "Llama-3-8B", "Llama-3-70B"], "Llama-3-8B"),
-        "tokens": lk.Steps("Training tokens", [1e8, 1e9, 1e10, 1e11, 1e12, 1e13], 1e10),
-        "gpus": lk.Steps("H100 GPUs", [8, 64, 256, 1024, 4096], 64),
-        "region": lk.Choice("Grid", regions, "us"),
-        "pue": lk.Slider("Data-centre PUE", 1.05, 2.0, 0.05, 1.1),
-        "start_hour": lk.Slider("Start hour (local time)", 0, 23, 1, 18),
+        "model": lk.Choice("Model", ["GPT-2", "Llama-3-8B", "Llama-3-70B"], "Llama-3-70B"),
+        "tokens": lk.Steps("Training tokens", [1e8, 1e9, 1e10, 1e11, 1e12, 1.5e13], 1.5e13),
+        "gpus": lk.Steps("H100 GPUs for training", [8, 64, 256, 1024, 4096], 1024),
+        "region": lk.Choice("Training grid", regions, "us"),
+        "serve_region": lk.Choice("Serving grid", regions, "us"),
+        "pue": lk.Slider("Data-centre PUE", 1.05, 2.0, 0.05, A.DEFAULT_PUE),
+        "start_hour": lk.Slider("Training start hour (local time)", 0, 23, 1, 18),
         "swing": lk.Slider("Daily swing of grid intensity, ± % of the average (your assumption)", 0, 60, 5, 30),
+        "requests_m": lk.Steps("Requests served per day (millions; 300 output tokens each)", [0, 1, 10, 50, 100, 500], 50),
+        "autoscale": lk.Switch("Autoscale the serving fleet with demand (else provision for the daily peak)", False),
+        "life_years": lk.Slider("Hardware service life (years)", 2, 8, 1, engine_life_years),
+        "embodied_x": lk.Steps("Embodied carbon × BLOOM's per-GPU estimate (your assumption)", [0.5, 1, 2, 4], 1),
+        "wue": lk.Slider("On-site water, litres per kWh of IT energy (your assumption)", 0.0, 9.0, 0.1, 1.0),
     }
-    return control_spec, regions
-
-
-@app.cell
-def _():
-    @functools.lru_cache(maxsize=256)
-    def training_run(model_name, tokens, gpus, pue):
-        big = ms.model(model_name).params > 2e10
-        return ms.time_to_train(model_name, tokens, ms.cluster("DGX-H100", nodes=max(1, gpus // 8)), n_devices=gpus,
-                                global_batch=max(256, gpus), seq_len=2048 if model_name != "GPT-2" else 1024,
-                                tp=8 if big else 1, pp=4 if big and gpus >= 32 else 1, zero_stage=1, pue=pue)
-
-    return (training_run,)
+    return A, control_spec, regions
 
 
 @app.cell
@@ -70,6 +67,40 @@ def _(control_spec):
 def _(controls):
     lk.panel(controls)
     return
+
+
+@app.cell
+def _(A):
+    h100 = ms.hardware("H100-SXM")
+    dgx = ms.node("DGX-H100")
+    HOURS_PER_YEAR = 365.25 * 24
+    J_PER_KWH = 3.6e6
+    OUTPUT_TOKENS = 300
+    PROMPT_TOKENS = 1000
+    PEAK_TO_MEAN = 2.0  # scenario: the daily peak of a consumer service is about twice its mean (Inference at Scale)
+    # Manufacturing estimates of Luccioni et al. (2023), BLOOM: about 150 kgCO2e per GPU and 2,500 kgCO2e per
+    # server excluding its GPUs; one GPU's share of a DGX server.
+    EMBODIED_GPU_KG = 150.0  # measured: Luccioni et al. 2023 (BLOOM), per A100
+    EMBODIED_SERVER_KG = 2500.0  # measured: Luccioni et al. 2023 (BLOOM), per server without GPUs
+    embodied_per_gpu_kg = EMBODIED_GPU_KG + EMBODIED_SERVER_KG / dgx.count
+    busy_kw_per_gpu = h100.tdp_w * A.AVERAGE_POWER_FRACTION_OF_TDP / 1e3  # IT power; PUE is a control
+
+    @functools.lru_cache(maxsize=256)
+    def training_run(model_name, tokens, gpus, pue):
+        big = ms.model(model_name).params > 2e10
+        return ms.time_to_train(model_name, tokens, ms.cluster("DGX-H100", nodes=max(1, gpus // 8)), n_devices=gpus,
+                                global_batch=max(256, gpus), seq_len=2048 if model_name != "GPT-2" else 1024,
+                                tp=8 if big else 1, pp=4 if big and gpus >= 32 else 1, zero_stage=1, pue=pue)
+
+    @functools.lru_cache(maxsize=64)
+    def replica(model_name, prompt_len):
+        """One serving replica: FP8 weights, batch 64, on the fewest H100s that hold it (1 or 8)."""
+        n = 8 if ms.model(model_name).params > 2e10 else 1
+        return n, ms.serve(model_name, "H100-SXM", batch=64, prompt_len=prompt_len, output_len=OUTPUT_TOKENS,
+                           n_devices=n, dtype="fp8")
+
+    return (HOURS_PER_YEAR, J_PER_KWH, OUTPUT_TOKENS, PEAK_TO_MEAN, PROMPT_TOKENS, busy_kw_per_gpu,
+            embodied_per_gpu_kg, replica, training_run)
 
 
 @app.cell
@@ -88,8 +119,54 @@ def _():
 
 
 @app.cell
-def _(average_intensity_factor, controls, regions, training_run):
-    params = controls.value
+def _(HOURS_PER_YEAR, J_PER_KWH, OUTPUT_TOKENS, PEAK_TO_MEAN, PROMPT_TOKENS, busy_kw_per_gpu,
+      embodied_per_gpu_kg, replica):
+    def lifecycle(run, hours_factor, train_region, serve_region, pue, requests_per_day, autoscale, life_years,
+                  embodied_x, wue, model_name, prompt_len=PROMPT_TOKENS):
+        """The chapter's lifecycle ledger: training and one year of serving (operational), the embodied
+        carbon of the GPU-hours each uses, and on-site water. Returns tonnes, MWh and litres."""
+        n, srv = replica(model_name, prompt_len)
+        tokens_per_s = srv.continuous_tokens_per_s
+        mean_tps = requests_per_day * OUTPUT_TOKENS / 86400
+        replicas = math.ceil(mean_tps * (1 if autoscale else PEAK_TO_MEAN) / tokens_per_s) if requests_per_day else 0
+        serve_gpus = replicas * n
+        serve_j = serve_gpus * busy_kw_per_gpu * 1e3 * pue * HOURS_PER_YEAR * 3600
+        emb_g_per_gpu_h = embodied_per_gpu_kg * embodied_x * 1e3 / (life_years * HOURS_PER_YEAR)
+        parts = {
+            "training (electricity)": ms.carbon(run.energy_j, train_region) * hours_factor / 1e6,
+            "a year of serving (electricity)": ms.carbon(serve_j, serve_region) / 1e6,
+            "embodied (training's GPU-hours)": emb_g_per_gpu_h * run.gpu_hours / 1e6,
+            "embodied (serving fleet, one year)": emb_g_per_gpu_h * serve_gpus * HOURS_PER_YEAR / 1e6,
+        }
+        it_kwh = (run.energy_j + serve_j) / pue / J_PER_KWH
+        return {"parts": parts, "total": sum(parts.values()), "train_mwh": run.energy_j / J_PER_KWH / 1e3,
+                "serve_mwh": serve_j / J_PER_KWH / 1e3, "serve_gpus": serve_gpus, "replica_gpus": n,
+                "replica_tps": tokens_per_s, "water_l": it_kwh * wue, "emb_g_per_gpu_h": emb_g_per_gpu_h}
+
+    return (lifecycle,)
+
+
+@app.cell
+def _(OUTPUT_TOKENS, PROMPT_TOKENS, controls):
+    params = dict(controls.value)
+    notes = []
+    _m = ms.model(params["model"])
+    # A 70B model does not fit eight GPUs for training without pipeline parallelism: move to the fewest that hold it.
+    if _m.params > 2e10 and params["gpus"] < 32:
+        notes.append(f"{params['model']} needs tensor × pipeline parallelism (8 × 4) to fit in H100 memory for "
+                     f"training, so the run uses 32 GPUs instead of {params['gpus']}.")
+        params["gpus"] = 32
+    # Serving requests must fit the model's context: shorten the prompt rather than blank the lab.
+    prompt_len = min(PROMPT_TOKENS, _m.max_seq_len - OUTPUT_TOKENS)
+    if prompt_len < PROMPT_TOKENS:
+        notes.append(f"{params['model']} reads {_m.max_seq_len} tokens, so served prompts are {prompt_len} tokens "
+                     f"(not {PROMPT_TOKENS}) to leave room for {OUTPUT_TOKENS}-token answers.")
+    lk.adjusted(notes)
+    return notes, params, prompt_len
+
+
+@app.cell
+def _(average_intensity_factor, lifecycle, params, prompt_len, regions, training_run):
     run = lk.engine_call(training_run, params["model"], params["tokens"], params["gpus"], round(params["pue"], 2),
                          context="training run")
     hours = run.seconds / 3600
@@ -101,68 +178,115 @@ def _(average_intensity_factor, controls, regions, training_run):
     def emissions(region, start_hour):
         return ms.carbon(run.energy_j, region) * schedule_factor(start_hour)
 
+    def ledger(train_region=None, serve_region=None, start_hour=None, autoscale=None, life_years=None):
+        return lifecycle(run, schedule_factor(params["start_hour"] if start_hour is None else start_hour),
+                         train_region or params["region"], serve_region or params["serve_region"],
+                         round(params["pue"], 2), params["requests_m"] * 1e6,
+                         params["autoscale"] if autoscale is None else autoscale,
+                         params["life_years"] if life_years is None else life_years,
+                         params["embodied_x"], params["wue"], params["model"], prompt_len)
+
     current = emissions(params["region"], params["start_hour"])
     by_hour = {h: schedule_factor(h) for h in range(24)}
     best_hour = min(by_hour, key=by_hour.get)
     by_region = {r: ms.carbon(run.energy_j, r) for r in regions}
-    return best_hour, by_hour, by_region, current, emissions, hours, params, run
+    mine = ledger()
+    return best_hour, by_hour, by_region, current, emissions, hours, ledger, mine, run
 
 
 @app.cell(hide_code=True)
-def _(by_region, emissions, params, regions):
+def _(ledger, mine, params):
+    _shown = sorted({params["region"], "india", "us", "eu", "france", "norway"}, key=ms.grid_intensity, reverse=True)
+    _ledgers = {r: ledger(train_region=r, serve_region=r) for r in _shown}
+    _ledgers["your choice"] = mine
+    _cats = list(_ledgers)
+    lk.stacked_bar_chart(_cats, {part: [_ledgers[c]["parts"][part] for c in _cats] for part in mine["parts"]},
+                         y_title="tCO₂e (training + one year of serving)",
+                         title="Lifecycle ledger: training and serving on one grid, and your mix of grids")
+    return
+
+
+@app.cell(hide_code=True)
+def _(by_region, emissions, params):
     _show = sorted({params["region"], min(by_region, key=by_region.get), max(by_region, key=by_region.get)})
     lk.line_chart({r: (list(range(24)), [emissions(r, h) / 1e6 for h in range(24)]) for r in _show},
-                  x_title="Start hour", y_title="Tonnes CO₂e for the run", log_y=True,
+                  x_title="Start hour", y_title="Tonnes CO₂e for the training run", log_y=True,
                   current=(params["start_hour"], emissions(params["region"], params["start_hour"]) / 1e6, "your start"),
-                  title="Emissions by start hour on three grids")
+                  title="Training emissions by start hour on three grids")
     return
 
 
 @app.cell(hide_code=True)
-def _(best_hour, by_region, emissions, params):
-    _rows = [{"grid": r, "g CO₂e / kWh": f"{ms.grid_intensity(r):.0f}",
-              f"start {params['start_hour']}:00": f"{emissions(r, params['start_hour']) / 1e6:,.3g} t",
-              f"best start ({best_hour}:00)": f"{emissions(r, best_hour) / 1e6:,.3g} t"} for r in by_region]
-    lk.table(_rows, caption="Same run, every grid in the catalog", highlight=list(by_region).index(params["region"]))
+def _(best_hour, ledger, params, regions):
+    _rows = []
+    for _r in regions:
+        _l = ledger(train_region=_r, serve_region=_r)
+        _p = _l["parts"]
+        _emb = _p["embodied (training's GPU-hours)"] + _p["embodied (serving fleet, one year)"]
+        _best_train = ledger(train_region=_r, start_hour=best_hour)["parts"]["training (electricity)"]
+        _rows.append({"grid": _r, "g CO₂e / kWh": f"{ms.grid_intensity(_r):.0f}",
+                      f"training, start {params['start_hour']}:00": f"{_p['training (electricity)']:,.3g} t",
+                      f"training, best start ({best_hour}:00)": f"{_best_train:,.3g} t",
+                      "serving, one year": f"{_p['a year of serving (electricity)']:,.3g} t",
+                      "embodied": f"{_emb:,.3g} t",
+                      "embodied share": f"{_emb / _l['total']:.0%}" if _l["total"] else "–"})
+    lk.table(_rows, caption="Same model, training and serving on each grid in the catalog (your PUE, demand, "
+             "start hour, service life and embodied estimate)", highlight=list(regions).index(params["region"]))
     return
 
 
 @app.cell(hide_code=True)
-def _(best_hour, by_hour, by_region, current, hours, params, run):
-    _region_gain = 1 - min(by_region.values()) / by_region[params["region"]]
-    _hour_gain = 1 - by_hour[best_hour] / by_hour[params["start_hour"]]
-    _binding = "where it runs" if _region_gain > _hour_gain else "when it starts"
+def _(best_hour, embodied_per_gpu_kg, ledger, mine, params, regions, run):
+    _base = mine["total"]
+    _cleanest = min(regions, key=ms.grid_intensity)
+    _levers = {
+        f"training on {_cleanest}'s grid": ledger(train_region=_cleanest)["total"],
+        f"serving on {_cleanest}'s grid": ledger(serve_region=_cleanest)["total"],
+        f"starting training at {best_hour}:00": ledger(start_hour=best_hour)["total"],
+        "autoscaling the serving fleet": ledger(autoscale=True)["total"],
+        f"keeping hardware {params['life_years'] + 2:g} years": ledger(life_years=params["life_years"] + 2)["total"],
+    }
+    _gains = {k: 1 - v / _base for k, v in _levers.items()} if _base > 0 else {k: 0.0 for k in _levers}
+    _best = max(_gains, key=_gains.get)
+    _p = mine["parts"]
+    _emb = _p["embodied (training's GPU-hours)"] + _p["embodied (serving fleet, one year)"]
     lk.limit(
         True,
-        f"{_binding} matters more: moving region saves up to {_region_gain:.0%}, shifting the start saves {_hour_gain:.0%}",
-        f"The run lasts {lk.fmt_time(run.seconds)} and draws {run.energy_j / 3.6e6:,.0f} kWh "
-        f"(GPUs × power × time × PUE {params['pue']:.2f}); emissions = energy × grid intensity = "
-        f"{current / 1e6:,.3g} t CO₂e here. A job shorter than a day can sit in the clean hours; a job of "
-        f"{hours / 24:.1f} days averages over whole days, so only the region moves it. The daily profile is "
-        "your assumption: MLSys·im's catalog holds yearly averages per grid.",
-        run.explain(),
+        f"the biggest single lever is {_best}: −{_gains[_best]:.0%} of {_base:,.0f} tCO₂e",
+        f"Training draws {mine['train_mwh']:,.0f} MWh over {lk.fmt_time(run.seconds)}; a year of serving on "
+        f"{mine['serve_gpus']} GPUs ({mine['replica_gpus']}-GPU replicas at {mine['replica_tps']:,.0f} tokens/s) draws "
+        f"{mine['serve_mwh']:,.0f} MWh. Embodied carbon is {mine['emb_g_per_gpu_h']:.1f} g per GPU-hour "
+        f"({_emb / _base:.0%} of the total here) and does not depend on the grid, so it dominates on clean grids. "
+        "Other levers: " + ", ".join(f"{k} −{v:.0%}" for k, v in _gains.items() if k != _best) +
+        f". On-site water: {mine['water_l'] / 1e6:,.2f} million litres. The daily profile and the embodied estimate "
+        "are your assumptions; MLSys·im's catalog holds yearly averages per grid.",
+        "operational = GPU-hours × TDP × power fraction × PUE × grid intensity × (start-hour factor, training only); "
+        f"embodied = {embodied_per_gpu_kg:.1f} kg per GPU (BLOOM's GPU + server share) × your multiplier / "
+        "(life × 8,766 h) × GPU-hours; "
+        "water = IT energy × litres per kWh\n" + run.explain(),
     )
     return
 
 
 @app.cell(hide_code=True)
-def _(average_intensity_factor, prediction, prediction_spec, regions):
-    _us = ms.grid_intensity("us")
-    _cleanest = min(regions, key=ms.grid_intensity)
-    _region_gain = 1 - ms.grid_intensity(_cleanest) / _us
-    def _hour_gain(hours):
-        _factors = [average_intensity_factor(h, hours, 0.30) for h in range(24)]
-        return 1 - min(_factors) / max(_factors)
-    _short, _long = _hour_gain(3), _hour_gain(21 * 24)
-    _answer = {(True, True): prediction_spec.options[0], (False, True): prediction_spec.options[1],
-               (False, False): prediction_spec.options[2]}.get((_region_gain > _short, _region_gain > _long),
-                                                               prediction_spec.options[0])
+def _(lifecycle, prediction, prediction_spec, replica, training_run):
+    # The question's scenario: Llama 3 70B, 15 T tokens, 1,024 H100s, 50 M requests/day, Norway, engine defaults.
+    _run = training_run("Llama-3-70B", 1.5e13, 1024, ms.assumptions.DEFAULT_PUE)
+    _life = inspect.signature(ms.tco).parameters["years"].default
+    _l = lifecycle(_run, 1.0, "norway", "norway", ms.assumptions.DEFAULT_PUE, 50e6, False, _life, 1, 1.0, "Llama-3-70B")
+    _p = _l["parts"]
+    _by_option = {
+        prediction_spec.options[0]: _p["training (electricity)"],
+        prediction_spec.options[1]: _p["a year of serving (electricity)"],
+        prediction_spec.options[2]: _p["embodied (training's GPU-hours)"] + _p["embodied (serving fleet, one year)"],
+    }
+    _answer = max(_by_option, key=_by_option.get)
     lk.reveal(prediction_spec, prediction, _answer,
-              f"moving from the US grid ({_us:.0f} g/kWh) to {_cleanest} ({ms.grid_intensity(_cleanest):.0f} g/kWh) "
-              f"cuts {_region_gain:.0%}; the best start hour against the worst cuts {_short:.0%} for the 3-hour job "
-              f"and {_long:.1%} for the 3-week run",
-              "Grids differ by an order of magnitude over a year; the daily swing is a fraction of the mean, "
-              "and a run lasting whole days averages it away.")
+              f"on Norway's grid ({ms.grid_intensity('norway'):.0f} g/kWh) training emits "
+              f"{_by_option[prediction_spec.options[0]]:,.0f} t, a year of serving {_by_option[prediction_spec.options[1]]:,.0f} t, "
+              f"and the GPUs' manufacturing, amortised over {_life:g} years, {_by_option[prediction_spec.options[2]]:,.0f} t",
+              "Embodied carbon per GPU-hour is the same on every grid; on a clean grid the electricity's share shrinks "
+              "below it. On the US grid the same ledger is dominated by electricity.")
     return
 
 
@@ -173,11 +297,16 @@ def _():
          "Emissions integrate intensity over the run. A run spanning many whole days sees every hour of "
          "the daily cycle about equally often, so its average intensity tends to the daily average no "
          "matter when it starts; only the partial day at the end can be placed."),
+        ("Set both grids to Norway. Which controls now move the total most, and why are they different from "
+         "the ones that matter on the US grid?",
+         "On a clean grid the embodied carbon of the GPUs is the largest part, so the service life, the embodied "
+         "estimate and the number of GPUs the serving fleet holds (autoscaling) matter most; on a fossil-heavy grid "
+         "the electricity dominates and the choice of grid is the lever."),
         ("PUE multiplies energy; the grid multiplies emissions. Which of the two can an ML engineer "
          "influence without moving data centres, and how?",
          "Neither directly, but the engineer controls the energy those factors multiply: higher MFU, "
-         "fewer wasted runs, smaller or better-trained models, and scheduling flexible jobs into clean "
-         "hours. PUE and grid mix are facility and siting decisions."),
+         "fewer wasted runs, smaller or better-trained models, lower-precision serving, fleets that follow "
+         "demand, and scheduling flexible jobs into clean hours. PUE and grid mix are facility and siting decisions."),
     ])
     return
 
