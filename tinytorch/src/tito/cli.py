@@ -266,10 +266,17 @@ def student_command(out, notebooks):
 
 
 @cli.command("site")
-def site_command():
+@click.option("--sources", "sources_out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Instead, copy each module's source into this folder (the pages link to "
+                   "source/NN_name/name.py; `make site-tinytorch` puts it in build/site/tinytorch/source).")
+def site_command(sources_out):
     """Regenerate the site's module pages (site/module-NN-*.qmd) and milestone table from the sources."""
-    from tito.site import write_pages
+    from tito.site import copy_sources, write_pages
 
+    if sources_out is not None:
+        copied = copy_sources(sources_out)
+        console.print(f"copied {len(copied)} module sources to {sources_out}")
+        return
     pages = write_pages()
     console.print(f"wrote {len(pages) - 1} module pages and the milestone table in {pages[-1].name}")
 
