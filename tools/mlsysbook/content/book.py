@@ -11,6 +11,7 @@ import yaml
 from mlsysbook.content.assumptions import check_assumptions
 from mlsysbook.content.bar import bar_for
 from mlsysbook.content.bib import BibReport, check_bib
+from mlsysbook.content.chapter_refs import check_chapter_refs
 from mlsysbook.content.closing import check_closing
 from mlsysbook.content.conventions import check_conventions
 from mlsysbook.content.chapter import CROSSREF_PREFIXES, ChapterStats, check_citation_count, parse_chapter
@@ -107,6 +108,7 @@ def check_book(book_dir: Path, volumes=VOLUMES, only: set[str] | None = None, jo
     report.errors += check_conventions(book_dir, present)
     report.errors += check_assumptions(book_dir, present)
     report.errors += check_closing(book_dir, present)
+    report.errors += check_chapter_refs(book_dir, present)
 
     for vol in volumes:
         seen: dict[str, str] = {}
