@@ -20,6 +20,9 @@ Two curves were fitted (least squares on log busbw, messages from 64 KiB to 8 Gi
 * ``nvls``: NVLink SHARP (in-switch reduction, NCCL's default all-reduce on NVLink4/5 NVSwitch
   systems), 8x H200 on NVLink4, NCCL 2.20.5 (Azure ND H200 v5). Its bus bandwidth exceeds the
   per-direction link rate (about 480 GB/s on 450 GB/s links) because the switch does the reduction.
+  On fewer GPUs its large-message bus bandwidth scales with the ring convention 2(n-1)/n, because the
+  algorithm bandwidth does not depend on n (:func:`nvls_peak_efficiency`); validated on 4-8 of the
+  GPUs of one H100 server (NVIDIA/nccl#1455).
 """
 from __future__ import annotations
 
@@ -76,9 +79,26 @@ def supports_nvls(link_name: str, op: str, n: int) -> bool:
     return op == "all_reduce" and n > 2 and link_name in NVLS_LINKS
 
 
+#: The GPU count NVLS_PEAK_EFFICIENCY was measured at.
+NVLS_REFERENCE_GPUS = 8
+
+
+def nvls_peak_efficiency(n: int) -> float:
+    """Large-message NVLS bus bandwidth on ``n`` GPUs as a fraction of the per-direction link rate.
+
+    With NVLS each GPU writes its S bytes into the switch once and reads the result once, so the time,
+    and with it the algorithm bandwidth S / time, does not depend on n; the bus bandwidth nccl-tests
+    reports is that times the ring convention 2(n-1)/n. Scaling the 8-GPU measurement by
+    ((n-1)/n) / (7/8) follows; no constant is fitted for it. NCCL's maintainer gives "a peak busBw of
+    ~480GB/s (algbw ~275GB/s)" on 8 GPUs (nvidia/nccl-tests#212): 480 / 275 = 1.75 = 2 x 7/8.
+    """
+    ref = NVLS_REFERENCE_GPUS
+    return NVLS_PEAK_EFFICIENCY * ((n - 1) / n) / ((ref - 1) / ref)
+
+
 def achieved_bus_bandwidth(link_bw_bytes_per_s: float, peak_efficiency: float, size_bytes: float,
-                           algorithm: str) -> float:
-    """Bus bandwidth (bytes/s) a collective of ``size_bytes`` per rank reaches on one link tier."""
+                           algorithm: str, n: int = NVLS_REFERENCE_GPUS) -> float:
+    """Bus bandwidth (bytes/s) a collective of ``size_bytes`` per rank on ``n`` devices reaches on one tier."""
     curve = CURVES[algorithm]
-    peak = NVLS_PEAK_EFFICIENCY if algorithm == "nvls" else peak_efficiency
+    peak = nvls_peak_efficiency(n) if algorithm == "nvls" else peak_efficiency
     return link_bw_bytes_per_s * peak * curve.ramp(size_bytes)

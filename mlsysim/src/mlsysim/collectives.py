@@ -71,7 +71,7 @@ def _flat(op: str, size: float, n: int, link: Link, algorithm: str) -> tuple[flo
     if algorithm == "auto":
         algorithm = "nvls" if supports_nvls(link.name, op, n) else "ring"
     bw = achieved_bus_bandwidth(link.bandwidth_bytes_per_s, link.peak_efficiency, size,
-                                "nvls" if algorithm == "nvls" else "ring")
+                                "nvls" if algorithm == "nvls" else "ring", n)
     alpha = link.latency_s
     factor = _bus_factor(op, n)
     if algorithm == "nvls":

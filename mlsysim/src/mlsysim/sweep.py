@@ -145,7 +145,8 @@ def _flat_time(op: str, size, n, link):
         steps, factor = n - 1, (n - 1) / n
     ring = RING.launch_s + steps * link.latency_s + factor * size / ring_bw
     if supports_nvls(link.name, op, 3):
-        nvls_bw = achieved_bus_bandwidth(link.bandwidth_bytes_per_s, link.peak_efficiency, size, "nvls")
+        nvls_bw = achieved_bus_bandwidth(link.bandwidth_bytes_per_s, link.peak_efficiency, size, "nvls",
+                                         np.maximum(n, 2.0))
         nvls = NVLS.launch_s + 2 * link.latency_s + factor * size / nvls_bw
         ring = np.where(n > 2, nvls, ring)
     return np.where(n > 1, ring, 0.0)

@@ -191,7 +191,7 @@ def _hf_memory(batch: int, precision: str, checkpointing: bool, used_mb: float) 
 
 
 KORTHIKANTI = ("Korthikanti et al., Reducing Activation Recomputation in Large Transformer Models, arXiv:2205.05198, "
-               "abstract and Section 6 (GPT-3-style 530B model on 2240 A100 GPUs, Megatron-LM, sequence length 2048): "
+               "abstract (a GPT-3-style 530B model trained on 2240 A100 GPUs with Megatron-LM): "
                "model FLOPs utilization 54.2% with sequence parallelism and selective recomputation, 42.1% with full "
                "activation recomputation; metric: MFU (model FLOPs, recomputation not counted)")
 
@@ -207,7 +207,7 @@ def _korthikanti(selective: bool, mfu_percent: float) -> Case:
     return Case(name=f"Megatron-LM GPT 530B on 2240 A100, {how}", metric="MFU %", measured=mfu_percent, predict=predict,
                 conditions=f"105 layers, hidden 20480, 128 heads (the 530B of Narayanan et al. Table 1), {how}; tp=8, "
                            "pp=35, dp=8, micro-batch 1, global batch 2240 sequences of 2048 tokens and the non-interleaved "
-                           "schedule assumed (the abstract states only the model, GPU count and MFU)",
+                           "schedule assumed (the abstract states only the model size, GPU count and MFU)",
                 source=KORTHIKANTI, split="held-out", category="training")
 
 
@@ -271,6 +271,28 @@ def _nccl(hw_label: str, fabric: str, page: str, stack: str, size_bytes: int, bu
                            f"algorithm {chosen}",
                 source=AZURE.format(page=page, stack=stack).replace("8 GPUs", f"{n} GPUs"), split=split,
                 category="collectives")
+
+
+NCCL_1455 = ("NVIDIA/nccl issue #1455, 'about the intranode allreduce performance with SHArP' (2024-09-19), "
+             "https://github.com/NVIDIA/nccl/issues/1455: nccl-tests all_reduce_perf -b 2G -e 4G on 2 to 8 of the "
+             "8 H100-SXM of one NVSwitch server (NGC PyTorch container), NCCL_ALGO forced; the reporter gives ring "
+             "bus bandwidth as 'about 365-370 GBps when gpus from 2 to 8' and NVLS as about 370 GB/s on 4 GPUs, "
+             "rising to 420, 440, 460 and 480 GB/s on 5, 6, 7 and 8; metric: bus bandwidth at the largest sizes")
+
+
+def _nccl_gpu_count(algorithm: str, n: int, busbw_gbps: float) -> Case:
+    """Large-message all-reduce bus bandwidth against the number of GPUs in one H100 NVSwitch server."""
+    def predict() -> float:
+        from .catalog import node
+        return collective("all_reduce", 4 * 2**30, n, node("DGX-H100"), algorithm=algorithm).bus_bw / 1e9
+    shown = "ring" if algorithm == "ring" else "NVLS (NVLink SHARP)"
+    return Case(name=f"NCCL all-reduce 4 GiB on {n} of 8 H100, {shown}", metric="bus bandwidth GB/s",
+                measured=busbw_gbps, predict=predict,
+                conditions=f"all-reduce of 2-4 GiB per rank (evaluated at 4 GiB) over {n} GPUs of one 8x H100-SXM "
+                           f"NVSwitch server, algorithm {shown} forced with NCCL_ALGO"
+                           + ("; the reporter states one range, 365-370 GB/s, for 2 to 8 GPUs: its midpoint"
+                              if algorithm == "ring" else ""),
+                source=NCCL_1455, split="held-out", category="collectives")
 
 
 _MIB = 2**20
@@ -386,6 +408,9 @@ CASES: list[Case] = [
     *[_nccl("H100", "DGX-H100", "ND_H100_v5_results.md", "NCCL 2.18.5", s_, b, "held-out") for s_, b in _H100_NVLS],
     *[_nccl("GB200", "NVLink5", "ND_GB200_v6_results.md", "NCCL 2.25.1", s_, b, "held-out", n=4, algorithm="ring")
       for s_, b in _GB200_RING],
+    # large-message all-reduce against GPU count inside one H100 server (ring and NVLS), held out
+    *[_nccl_gpu_count("ring", n_, 367.5) for n_ in (2, 4, 8)],
+    *[_nccl_gpu_count("nvls", n_, b) for n_, b in ((4, 370), (5, 420), (6, 440), (7, 460), (8, 480))],
     _gpu_hours("LLaMA 7B", lambda: model("Llama-2-7B").replace(name="LLaMA-7B", max_seq_len=2048), 1.0e12, 2048, 1024,
                82432, LLAMA1, zero_stage=3),
     _gpu_hours("LLaMA 13B", lambda: model("Llama-2-13B").replace(name="LLaMA-13B", max_seq_len=2048), 1.0e12, 2048, 1024,
