@@ -110,10 +110,11 @@ def _():
 
         Assumed daily profile (the learner's swing): cleanest at 13:00 (solar peak), dirtiest at 01:00,
         averaging to 1 over a day."""
-        steps = max(1, math.ceil(hours * 4))
-        width = hours / steps
-        return sum(1 - swing * math.cos(2 * math.pi * (start_hour + (i + 0.5) * width - 13) / 24)
-                   for i in range(steps)) / steps
+        # Exact average of the cosine over [start, start + hours]: the integral of cos is sin, so the cost
+        # does not grow with the run's length.
+        w = 2 * math.pi / 24
+        mean_cos = (math.sin(w * (start_hour + hours - 13)) - math.sin(w * (start_hour - 13))) / (w * hours)
+        return 1 - swing * mean_cos
 
     return (average_intensity_factor,)
 
@@ -176,10 +177,12 @@ def _(average_intensity_factor, lifecycle, params, prompt_len, regions, training
         return average_intensity_factor(start_hour, hours, swing)
 
     def emissions(region, start_hour):
-        return ms.carbon(run.energy_j, region) * schedule_factor(start_hour)
+        return ms.carbon(run.energy_j, region) * by_hour[int(start_hour)]
+
+    by_hour = {h: schedule_factor(h) for h in range(24)}
 
     def ledger(train_region=None, serve_region=None, start_hour=None, autoscale=None, life_years=None):
-        return lifecycle(run, schedule_factor(params["start_hour"] if start_hour is None else start_hour),
+        return lifecycle(run, by_hour[int(params["start_hour"] if start_hour is None else start_hour)],
                          train_region or params["region"], serve_region or params["serve_region"],
                          round(params["pue"], 2), params["requests_m"] * 1e6,
                          params["autoscale"] if autoscale is None else autoscale,
@@ -187,7 +190,6 @@ def _(average_intensity_factor, lifecycle, params, prompt_len, regions, training
                          params["embodied_x"], params["wue"], params["model"], prompt_len)
 
     current = emissions(params["region"], params["start_hour"])
-    by_hour = {h: schedule_factor(h) for h in range(24)}
     best_hour = min(by_hour, key=by_hour.get)
     by_region = {r: ms.carbon(run.energy_j, r) for r in regions}
     mine = ledger()
