@@ -196,3 +196,11 @@ def test_edit_and_report_links_follow_the_repo_url_setting(project, built_fixtur
     page = (project / "_site/vol1/alpha/alpha.html").read_text()
     assert '<a class="edit-link" href="https://example.org/owner/book/edit/main/book/vol1/alpha/alpha.qmd">' in page
     assert 'href="https://example.org/owner/book/issues/new?title=Problem%20on%20the%20page%20Alpha%20Chapter' in page
+
+
+def test_figure_check_measures_at_the_real_text_column_width(browser, served):
+    """legibility.CONTENT_WIDTH_PX is the width of the text column at 1400 px, as the browser lays it out."""
+    from mlsysbook.site.legibility import CONTENT_WIDTH_PX
+    with tab(browser, "desktop") as t:
+        t.page.goto(served + "vol1/alpha/alpha.html")
+        assert t.page.evaluate("document.querySelector('article.page').getBoundingClientRect().width") == CONTENT_WIDTH_PX

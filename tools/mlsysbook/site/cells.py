@@ -9,6 +9,7 @@ import base64
 import hashlib
 import html
 import json
+import math
 import os
 import re
 import shutil
@@ -188,12 +189,13 @@ def outputs_to_markdown(cell: Cell, index: int, outputs: list[dict], defaults: d
             stem = label or f"cell-{index + 1}"
             name = f"figures/{stem}-{out_i + 1}.{ext}"
             payload = data[image]
-            files[name] = _clean(payload).encode("utf-8") if ext == "svg" else base64.b64decode(_clean(payload))
+            files[name] = _svg_fonts(_clean(payload)).encode("utf-8") if ext == "svg" else base64.b64decode(_clean(payload))
+            svg = files[name] if ext == "svg" else None
             if label.startswith("fig-") and not figure_done:
-                pieces.append(f"![{caption}]({name}){attr}")
+                pieces.append(f"![{caption}]({name}){_image_attr(label, svg)}")
                 figure_done = True
             else:
-                pieces.append(f"![]({name})")
+                pieces.append(f"![]({name}){_image_attr('', svg)}")
         elif "text/markdown" in data:
             text = _clean(data["text/markdown"]).strip()
             if label.startswith("tbl-"):
@@ -224,6 +226,31 @@ def inline_to_markdown(cell: Cell, outputs: list[dict], path: Path) -> str:
     return "".join(texts)
 
 
+def legible_width(svg: bytes) -> int | None:
+    """The narrowest width (CSS px) at which the SVG's smallest text is still MIN_TEXT_PX on screen, or
+    None when it has no text. site.js keeps the figure at least this wide (scrolling inside its own box
+    when the column is narrower), and `mlsysbook check` measures it so (legibility.py)."""
+    from .legibility import MIN_TEXT_PX, svg_text_sizes
+    try:
+        natural, view_width, texts = svg_text_sizes(svg)
+    except Exception:  # a figure that does not parse is reported by `mlsysbook check`
+        return None
+    width = natural or view_width
+    if not texts or not width:
+        return None
+    smallest = min(size for size, _ in texts)
+    return math.ceil(width * MIN_TEXT_PX / smallest) if smallest > 0 else None
+
+
+def _image_attr(label: str, svg: bytes | None) -> str:
+    """Pandoc attributes of a generated figure: its label and, for SVG, `min-width` (data-min-width in HTML)."""
+    parts = [f"#{label}"] if label else []
+    minimum = legible_width(svg) if svg is not None else None
+    if minimum:
+        parts.append(f'min-width="{minimum}"')
+    return "{" + " ".join(parts) + "}" if parts else ""
+
+
 def render_dot(cell: Cell, path: Path, cache_dir: Path, files: dict[str, bytes], index: int) -> str:
     key = fingerprint("dot", cell.code)
     cached = cache_dir / "dot" / f"{key}.svg"
@@ -240,10 +267,11 @@ def render_dot(cell: Cell, path: Path, cache_dir: Path, files: dict[str, bytes],
         svg = proc.stdout
         cached.parent.mkdir(parents=True, exist_ok=True)
         cached.write_bytes(svg)
-    label, caption, attr = _caption_attr(cell.options)
+    label, caption, _ = _caption_attr(cell.options)
     name = f"figures/{label or f'diagram-{index + 1}'}.svg"
     files[name] = svg
-    return f"![{caption}]({name}){attr}" if label else f"![]({name})"
+    attr = _image_attr(label, svg)
+    return f"![{caption}]({name}){attr}" if label else f"![]({name}){attr}"
 
 
 def render_mermaid(cell: Cell) -> str:
@@ -256,11 +284,23 @@ def render_mermaid(cell: Cell) -> str:
 
 # Configures the inline backend without importing matplotlib (2 s of kernel time) in chapters that
 # never plot: the kernel gets MPLBACKEND, and these settings apply when a cell first imports pyplot.
-SETUP = """\
+# Text stays text (svg.fonttype 'none'), set in the site's font stack (site.css --font), so figures read
+# in the same face as the page, can be searched and selected, and `mlsysbook check` can measure their
+# type size (legibility.py). Matplotlib lays the text out with the first of these it has (DejaVu Sans on
+# Debian), which is at least as wide as the others, so labels do not outgrow their places in a browser.
+FONT_STACK = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "DejaVu Sans"]
+SETUP = f"""\
 %config InlineBackend.figure_formats = ['svg']
-%config InlineBackend.rc = {'svg.hashsalt': 'mlsysbook', 'figure.figsize': (7.0, 4.2), 'figure.dpi': 100}
-%config InlineBackend.print_figure_kwargs = {'bbox_inches': 'tight', 'metadata': {'Date': None}}
+%config InlineBackend.rc = {{'svg.hashsalt': 'mlsysbook', 'figure.figsize': (7.0, 4.2), 'figure.dpi': 100, 'svg.fonttype': 'none', 'font.family': 'sans-serif', 'font.sans-serif': {FONT_STACK!r}}}
+%config InlineBackend.print_figure_kwargs = {{'bbox_inches': 'tight', 'metadata': {{'Date': None}}}}
 """
+# Matplotlib quotes every family name; CSS reads a quoted 'system-ui' as a font of that name, not as the
+# system font keyword, so the generic names are unquoted in the SVG it writes.
+_QUOTED_KEYWORDS = re.compile(r"'(system-ui|-apple-system)'")
+
+
+def _svg_fonts(svg: str) -> str:
+    return _QUOTED_KEYWORDS.sub(r"\1", svg)
 KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 
 

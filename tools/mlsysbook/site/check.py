@@ -1,7 +1,8 @@
 """`mlsysbook check`: what must hold in a built site, whichever renderer produced it.
 
 Broken internal links and anchors, unresolved cross-references and citations, cells that raised,
-external requests at page load, and chapters missing from a volume's table of contents.
+external requests at page load, chapters missing from a volume's table of contents, figure text too
+small to read at the text column's width (legibility.py) and book pages heavier than 500 KB before images.
 """
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from . import project
+from .legibility import check_figures
+
+# What a chapter page costs before its images: the HTML and the stylesheets and scripts it loads at
+# once (Mermaid's library is loaded later, only near a diagram, by mermaid-init.js).
+PAGE_WEIGHT_LIMIT = 500 * 1024
 
 LINK_ATTRS = {("a", "href"), ("img", "src"), ("link", "href"), ("script", "src"), ("iframe", "src"),
               ("source", "src"), ("video", "src"), ("audio", "src"), ("embed", "src")}
@@ -159,6 +165,14 @@ def check_site(root: Path, site: Path) -> list[str]:
         loaded = project.load_site(root)
     except Exception as exc:  # a malformed config is itself a finding
         return problems + [str(exc)]
+    sources = {}
+    for page in loaded.all_pages():
+        try:
+            sources[page.out] = page.source.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            sources[page.out] = str(page.source)
+    problems += check_figures(site, sources)[0]
+    problems += check_page_weight(site, [p.out for part in loaded.parts if part.kind == "volume" for p in part.pages])
     for part in loaded.parts:
         if part.kind != "volume":
             continue
@@ -205,4 +219,35 @@ def _check_book_features(part, site: Path) -> list[str]:
             if entries != definitions:
                 problems.append(f"{page.out}: the glossary lists {entries} terms but the chapters of {part.key} "
                                 f"define {definitions}")
+    return problems
+
+
+def page_weight(site: Path, page: str) -> tuple[int, list[tuple[str, int]]]:
+    """Bytes of a page plus the stylesheets and scripts it loads at page load (not images, not what a
+    script fetches later), and those files with their sizes."""
+    path = site / page
+    text = path.read_text(encoding="utf-8", errors="replace")
+    files: list[tuple[str, int]] = []
+    for tag in re.findall(r"<(?:link|script)\b[^>]*>", text):
+        if tag.startswith("<link") and "stylesheet" not in tag:
+            continue
+        m = re.search(r'\s(?:href|src)="([^"]+)"', tag)
+        if not m or urlsplit(m.group(1)).scheme:
+            continue
+        asset = (path.parent / unquote(urlsplit(m.group(1)).path)).resolve()
+        if asset.is_file():
+            files.append((asset.relative_to(site.resolve()).as_posix(), asset.stat().st_size))
+    return path.stat().st_size + sum(size for _, size in files), files
+
+
+def check_page_weight(site: Path, pages: list[str], limit: int = PAGE_WEIGHT_LIMIT) -> list[str]:
+    problems = []
+    for page in pages:
+        if not (site / page).is_file():
+            continue
+        total, files = page_weight(site, page)
+        if total > limit:
+            heaviest = ", ".join(f"{name} {size // 1024} KB" for name, size in sorted(files, key=lambda f: -f[1])[:3])
+            problems.append(f"{page}: {total // 1024} KB before images (limit {limit // 1024} KB): the page itself "
+                            f"{(site / page).stat().st_size // 1024} KB, {heaviest}")
     return problems

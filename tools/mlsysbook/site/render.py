@@ -256,7 +256,7 @@ class Builder:
                 cell.code = diagram.read_text(encoding="utf-8")
         outputs: list[list[dict]] = []
         if python:
-            key = _hash("exec", page.source.relative_to(self.o.root), self.deps_hash,
+            key = _hash("exec", page.source.relative_to(self.o.root), self.deps_hash, cellmod.SETUP,
                         json.dumps([[c.kind, c.code, c.options] for c in python], sort_keys=True, default=str))
             cached = self.cache.get_json("exec", key)
             if cached is not None:

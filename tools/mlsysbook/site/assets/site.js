@@ -197,6 +197,31 @@
     box.appendChild(table);
   });
 
+  // A generated figure says how wide it must be for its smallest text to stay legible (data-min-width,
+  // from the build); where the column is narrower it keeps that width and scrolls inside its own box,
+  // the caption staying in view below.
+  var figureBoxes = [];
+  Array.prototype.forEach.call(article.querySelectorAll("img[data-min-width]"), function (img) {
+    img.style.minWidth = img.dataset.minWidth + "px";
+    var box = document.createElement("div");
+    box.className = "figure-scroll";
+    img.parentNode.insertBefore(box, img);
+    box.appendChild(img);
+    figureBoxes.push(box);
+  });
+  function scrollable() {  // only a box that scrolls is a tab stop (so a keyboard user can scroll it)
+    figureBoxes.forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0"); box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "Figure, scrolls sideways");
+      } else {
+        box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-label");
+      }
+    });
+  }
+  window.addEventListener("load", scrollable);
+  window.addEventListener("resize", scrollable);
+
   var toc = document.querySelector(".page-toc");
   if (!toc) return;
   var toggle = toc.querySelector(".page-toc-toggle");
