@@ -342,3 +342,21 @@ def test_formatters_round_before_choosing_the_unit():
     assert fmt_time(0.9994) == "999 ms" and fmt_time(59.9996) == "60 s"
     assert fmt_rate(999.9e12) == "1 PFLOP/s" and fmt_count(1234) == "1.23 k"
     assert fmt_bytes(80e9) == "80 GB" and fmt_time(2.0) == "2 s" and fmt_time(100e-6, keep_zeros=True) == "100 µs"
+
+
+def test_times_between_1000_s_and_2_h_read_in_minutes():
+    from mlsysim.units import fmt_time
+    assert fmt_time(999) == "999 s" and fmt_time(1000) == "16.7 min" and fmt_time(2840) == "47.3 min"
+    assert fmt_time(2840, keep_zeros=True) == "47.3 min" and fmt_time(7199) == "2 h" and fmt_time(7200) == "2 h"
+    assert "e+" not in "".join(fmt_time(s) for s in range(1, 200000, 997))
+
+
+def test_a_tapered_fat_tree_is_never_faster_than_a_non_blocking_one():
+    """Oversubscription divides the uplink bandwidth; the extra switch tiers cost the same latency either way."""
+    for size in (2**10, 2**20, 2**30):
+        times = [ms.collective("all_reduce", size, 128, ms.cluster("DGX-H100", nodes=16, topology="fat-tree",
+                                                                   oversubscription=r)).time_s for r in (1, 2, 4)]
+        assert times[0] <= times[1] <= times[2], (size, times)
+    tapered = ms.cluster("DGX-H100", nodes=2, topology="fat-tree", oversubscription=2).scale_out_link
+    flat = ms.cluster("DGX-H100", nodes=2, topology="fat-tree").scale_out_link
+    assert tapered.latency_s == flat.latency_s and tapered.bandwidth_bytes_per_s == flat.bandwidth_bytes_per_s / 2

@@ -275,12 +275,13 @@ class Cluster(_Record):
     def scale_out_link(self) -> Link:
         """The per-accelerator scale-out link after topology effects."""
         link = self.node.inter_link
-        if self.topology == "fat-tree" and self.oversubscription > 1:
-            return link.replace(name=f"{link.name}/{self.oversubscription:g}:1",
+        if self.topology != "fat-tree":
+            return link
+        # a packet crosses up to three switch tiers instead of one leaf, tapered or not
+        link = link.replace(latency_s=link.latency_s * 1.5)
+        if self.oversubscription > 1:
+            link = link.replace(name=f"{link.name}/{self.oversubscription:g}:1",
                                 bandwidth_bytes_per_s=link.bandwidth_bytes_per_s / self.oversubscription)
-        if self.topology == "fat-tree":
-            # a packet crosses up to three switch tiers instead of one leaf
-            return link.replace(latency_s=link.latency_s * 1.5)
         return link
 
 

@@ -55,7 +55,7 @@ def fmt_count(value: float, unit: str = "", keep_zeros: bool = False) -> str:
 
 def fmt_time(seconds: float, keep_zeros: bool = False) -> str:
     """Seconds in the largest readable unit, 3 significant figures, rounded before the unit is chosen
-    (999.6e-6 s reads "1 ms", or "1.00 ms" with ``keep_zeros``)."""
+    (999.6e-6 s reads "1 ms", or "1.00 ms" with ``keep_zeros``); 1,000 s up to 2 h read in minutes."""
     def show(value: float, unit: str) -> str:
         return f"{_significant(value, keep_zeros)} {unit}"
     magnitude = abs(float(f"{seconds:.3g}"))
@@ -63,6 +63,9 @@ def fmt_time(seconds: float, keep_zeros: bool = False) -> str:
         return show(seconds / 86400, "days")
     if magnitude >= 3600 * 2:
         return show(seconds / 3600, "h")
+    if magnitude >= 1000:
+        # 3 significant figures of seconds would need an exponent ("2.84e+03 s") up to the switch to hours
+        return show(seconds / 60, "min")
     if magnitude >= 1:
         return show(seconds, "s")
     if magnitude >= 1e-3:
