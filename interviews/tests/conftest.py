@@ -84,3 +84,23 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STAFFML_DATA_DIR", str(folder))
     monkeypatch.delenv("STAFFML_DB", raising=False)
     return folder
+
+
+def render_mini_site(root: Path, questions: list[dict]) -> Path:
+    """A one-section site (the landing page and the interviews section, generated from `questions`) built by
+    the real site renderer, as readers get it: every StaffML page inside the site shell. Returns _site/."""
+    import shutil
+
+    from mlsysbook.site.render import BuildOptions, build
+
+    from staffml.bank import REPO_ROOT, Bank
+    from staffml.site import build_site
+
+    (root / "book").mkdir(parents=True)
+    shutil.copytree(REPO_ROOT / "book" / "_filters", root / "book" / "_filters")
+    shutil.copy(REPO_ROOT / "book" / "_common.yml", root / "book" / "_common.yml")
+    (root / "book" / "index.qmd").write_text("# Home {#sec-home .unnumbered}\n\nThe course.\n")
+    shutil.copytree(REPO_ROOT / "interviews" / "site", root / "interviews" / "site")
+    build_site(Bank(write_bank(root / "q", questions)), root / "build" / "site" / "interviews")
+    build(BuildOptions(root=root, check_links=False, renderer="embedded", jobs=1))
+    return root / "_site"

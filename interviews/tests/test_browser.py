@@ -7,15 +7,13 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import MINI_BANK, write_bank
+from conftest import MINI_BANK, render_mini_site
 from fsrs import Card, Rating, Scheduler
 from static_server import StaticServer
 from test_site import HOSTILE
 
 from mlsysbook.site.browser import Browser  # the site's shared headless-Chromium driver
 
-from staffml.bank import Bank
-from staffml.site import build_site
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +24,9 @@ def browser():
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    root = tmp_path_factory.mktemp("served")
-    build_site(Bank(write_bank(root / "q", [*MINI_BANK, HOSTILE])), root / "site")
-    server = StaticServer(root / "site")
-    yield server.url
+    """The interviews section of a site built by the real renderer: practice mode is a page of the site shell."""
+    server = StaticServer(render_mini_site(tmp_path_factory.mktemp("served"), [*MINI_BANK, HOSTILE]))
+    yield f"{server.url}/interviews"
     server.close()
 
 
@@ -65,7 +62,14 @@ def test_practice_flow_persists_in_local_storage(browser, served):
     browser.goto(f"{served}/practice.html")
     assert browser.console_errors() == []
     # offline: every resource the page loads comes from the site itself
-    assert browser.requested_urls() and all(u.startswith(served) for u in browser.requested_urls())
+    site_root = served.rsplit("/", 1)[0]  # the shell's assets live at the site root
+    assert browser.requested_urls() and all(u.startswith(site_root) for u in browser.requested_urls())
+    # the site shell wraps the page: its header search, theme switch and script
+    assert browser.evaluate("!!document.querySelector('script[src=\"../assets/site.js\"]')")
+    assert browser.evaluate("document.querySelector('h1').textContent").strip().startswith("Practice mode")
+    # each filter has a visible label that names it (axe-core: select-name)
+    assert browser.evaluate("[...document.querySelectorAll('.filters select')].map(s => s.labels[0].firstChild"
+                            ".textContent)") == ["Track", "Area", "Level"]
     total = len(MINI_BANK) + 1
     assert browser.evaluate("document.getElementById('stats').textContent").startswith(f"0 due · {total} new")
     first = browser.evaluate("document.getElementById('card').dataset.questionId")
@@ -122,15 +126,9 @@ def test_hostile_question_cannot_inject_script(browser, served):
     assert browser.evaluate("typeof window.__pwned") == "undefined"
 
 
-def test_hostile_question_on_browse_page_is_inert(browser, served, tmp_path):
-    # Load the raw-HTML block of the generated browse page the way a renderer would embed it.
-    import urllib.request
-
-    page = urllib.request.urlopen(f"{served}/area-memory-hierarchy.qmd").read().decode()
-    block = page.split("```{=html}", 1)[1].rsplit("```", 1)[0]
-    browser.goto("about:blank")
-    browser.evaluate(f"document.open(); document.write({json.dumps('<!DOCTYPE html><body>' + block)}); "
-                     "document.close()")
+def test_hostile_question_on_browse_page_is_inert(browser, served):
+    # the browse page as the site renderer published it, in the site shell
+    browser.goto(f"{served}/area-memory-hierarchy.html")
     assert browser.evaluate("document.querySelectorAll('section.staffml-question').length") == 2
     assert browser.evaluate("document.querySelectorAll('section.staffml-question script, "
                             "section.staffml-question img').length") == 0

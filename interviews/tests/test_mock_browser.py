@@ -6,33 +6,20 @@ practice schedule."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 
 import pytest
-from conftest import MINI_BANK, write_bank
+from conftest import MINI_BANK, render_mini_site
 from playwright.sync_api import sync_playwright
 from static_server import StaticServer
 
 from mlsysbook.site.browser import find_chromium
-from mlsysbook.site.render import BuildOptions, build
-
-from staffml.bank import REPO_ROOT, Bank
-from staffml.site import build_site
 
 
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
     """A one-section site (the landing page and the interviews section) built by the real renderer."""
-    root = tmp_path_factory.mktemp("mini-site")
-    (root / "book").mkdir()
-    shutil.copytree(REPO_ROOT / "book" / "_filters", root / "book" / "_filters")
-    shutil.copy(REPO_ROOT / "book" / "_common.yml", root / "book" / "_common.yml")
-    (root / "book" / "index.qmd").write_text("# Home {#sec-home .unnumbered}\n\nThe course.\n")
-    shutil.copytree(REPO_ROOT / "interviews" / "site", root / "interviews" / "site")
-    build_site(Bank(write_bank(root / "q", MINI_BANK)), root / "build" / "site" / "interviews")
-    build(BuildOptions(root=root, check_links=False, renderer="embedded", jobs=1))
-    server = StaticServer(root / "_site")
+    server = StaticServer(render_mini_site(tmp_path_factory.mktemp("mini-site"), MINI_BANK))
     yield f"{server.url}/interviews"
     server.close()
 

@@ -40,8 +40,10 @@ def test_every_browse_view_is_generated(real_site):
     names = {p.name for p in out.iterdir()}
     expected = {f"track-{t.value}.qmd" for t in Track} | {f"area-{a.value}.qmd" for a in Area} \
         | {f"level-{lvl.value}.qmd" for lvl in Level}
-    assert expected | {"browse.qmd", "practice.html", "practice.js", "practice.css", "browse.css", "questions.json",
+    assert expected | {"browse.qmd", "practice.qmd", "mock.qmd", "practice.js", "browse.css", "questions.json",
                        "questions.js"} <= names
+    # every page is a site page (header, search, theme): nothing is served outside the renderer
+    assert not {name for name in names if name.endswith(".html")}, names
     for track in Track:
         page = (out / f"track-{track.value}.qmd").read_text()
         assert page.count('class="staffml-question"') == len(bank.filter(track=track.value))
@@ -151,7 +153,7 @@ def test_practice_data_names_every_linked_chapter(real_site):
 # ----- theme, titles and wording of the generated pages ------------------------------------------
 
 def _browse_pages(out):
-    return [p for p in out.glob("*.qmd") if p.name not in ("browse.qmd", "mock.qmd")]
+    return [p for p in out.glob("*.qmd") if p.name not in ("browse.qmd", "mock.qmd", "practice.qmd")]
 
 
 def test_browse_pages_use_the_theme_aware_stylesheet_only(real_site):
@@ -182,13 +184,14 @@ def test_browse_stylesheet_leaves_page_layout_and_colours_to_the_site_theme(real
         assert f"var({variable})" in rules
 
 
-def test_practice_page_follows_the_site_theme_and_links_home(real_site):
+def test_practice_page_lives_in_the_shell_with_theme_aware_styles(real_site):
     _, out = real_site
-    page = (out / "practice.html").read_text()
-    assert page.index("mlsysbook-theme") < page.index('href="practice.css"')  # set before first paint
-    assert "prefers-color-scheme: dark" in page
-    assert 'href="index.html"' in page
-    assert '[data-theme="dark"]' in (out / "practice.css").read_text()
+    page = (out / "practice.qmd").read_text()
+    assert yaml.safe_load(page.split("---")[1])["title"] == "Practice mode"
+    assert 'href="browse.css"' in page and 'class="staffml-practice"' in page
+    assert page.index('src="questions.js"') < page.index('src="practice.js"')
+    assert "[About the playbook](index.html)" in page
+    assert ".staffml-practice .card" in (out / "browse.css").read_text()
 
 
 def test_level_titles_and_counts_read_naturally(tmp_path):

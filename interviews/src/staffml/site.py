@@ -2,8 +2,9 @@
 
 Browse views are ``.qmd`` pages whose body is one raw-HTML block built here with every piece of
 question text passed through :func:`html.escape`, so a question cannot inject markup or script,
-whichever renderer (Quarto or the embedded pandoc one) turns them into HTML. The practice page is
-a standalone HTML file with its data in ``questions.js`` so it also works from ``file://``.
+whichever renderer (Quarto or the embedded pandoc one) turns them into HTML. The practice and mock
+pages are site pages too, with their data in ``questions.js`` (a script, so it also loads from
+``file://``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from .bank import REPO_ROOT, Bank, LoadedQuestion, book_titles
 from .schema import AREA_TITLES, FORMAT_TITLES, LEVEL_ORDER, LEVEL_TITLES, TRACK_TITLES, Area, Format, Level, Track
 from .text import blocks
 
-# browse.css styles the generated pages inside the site shell (site theme variables only);
-# practice.css belongs to the standalone practice page, which owns its whole document.
-ASSETS = ("practice.js", "practice.css", "browse.css", "mock.js")
+# browse.css styles every generated page (browse views, practice mode, mock interview) inside the site
+# shell, with the site's theme variables only, so the header, search and dark theme are the same everywhere.
+ASSETS = ("practice.js", "browse.css", "mock.js")
 
 
 def plural(count: int, noun: str) -> str:
@@ -207,41 +208,21 @@ def _browse_index(bank: Bank, views) -> str:
     ])
 
 
-PRACTICE_HTML = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>StaffML practice mode</title>
-<link rel="icon" href="data:,">
-<script>
-// Same theme choice as the rest of the site: the stored toggle first, then the OS preference.
-(function () {
-  var theme;
-  try { theme = localStorage.getItem("mlsysbook-theme"); } catch (e) { theme = null; }
-  if (theme !== "dark" && theme !== "light") {
-    theme = window.matchMedia && matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
-  }
-  document.documentElement.dataset.theme = theme;
-})();
-</script>
-<link rel="stylesheet" href="practice.css">
-</head>
-<body>
-<main>
-<nav class="meta"><a href="index.html">&larr; StaffML playbook</a> · <a href="../index.html">MLSysBook home</a></nav>
-<h1>StaffML practice mode</h1>
-<p>Questions come back when you are about to forget them (FSRS spaced repetition). Progress stays in
+PRACTICE_QMD = """---
+title: "Practice mode"
+---
+
+Questions come back when you are about to forget them (FSRS spaced repetition). Progress stays in
 this browser's local storage; nothing is sent anywhere and the page works offline.
-<a href="browse.html">Browse all questions</a> · <a href="mock.html">Mock interview</a> ·
-<a href="index.html">About the playbook</a>.</p>
-<div id="practice"><p>Loading questions…</p></div>
-<noscript>Practice mode needs JavaScript; <a href="browse.html">browse the questions</a> instead.</noscript>
-</main>
+[Browse all questions](browse.html) · [Mock interview](mock.html) · [About the playbook](index.html).
+
+```{=html}
+<link rel="stylesheet" href="browse.css">
+<div id="practice" class="staffml-practice"><p>Loading questions…</p></div>
+<noscript><p>Practice mode needs JavaScript; <a href="browse.html">browse the questions</a> instead.</p></noscript>
 <script src="questions.js"></script>
 <script src="practice.js"></script>
-</body>
-</html>
+```
 """
 
 
@@ -293,7 +274,7 @@ def build_site(bank: Bank, out: Path) -> list[Path]:
         with resources.as_file(source) as path:
             shutil.copyfile(path, out / asset)
         written.append(out / asset)
-    write("practice.html", PRACTICE_HTML)
+    write("practice.qmd", PRACTICE_QMD)
     write("mock.qmd", MOCK_QMD)
     views = _views(bank)
     chains = chain_index(bank)

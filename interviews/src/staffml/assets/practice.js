@@ -189,16 +189,20 @@
 
     var filters = el("div", "filters");
     var selects = {};
-    [["track", "All tracks"], ["area", "All areas"], ["level", "All levels"]].forEach(function (pair) {
+    [["track", "All tracks", "Track"], ["area", "All areas", "Area"], ["level", "All levels", "Level"]].forEach(function (pair) {
       var select = el("select");
       select.id = "filter-" + pair[0];
+      // a visible label names each filter for screen readers too (axe-core: select-name)
+      var caption = el("label", null, pair[2]);
+      caption.htmlFor = select.id;
       select.appendChild(new Option(pair[1], ""));
       var values = [];
       questions.forEach(function (q) { if (values.indexOf(q[pair[0]]) < 0) values.push(q[pair[0]]); });
       values.sort().forEach(function (v) { select.appendChild(new Option(label(pair[0], v), v)); });
       select.addEventListener("change", next);
       selects[pair[0]] = select;
-      filters.appendChild(select);
+      caption.appendChild(select);
+      filters.appendChild(caption);
     });
     var stats = el("p", "stats");
     stats.id = "stats";
