@@ -68,12 +68,7 @@ def _():
 
     def fabric(nic, nodes, topology, ratio):
         """A cluster of DGX H100 nodes with the chosen scale-out NIC, topology and spine taper."""
-        link = ms.interconnect(nic)
-        if topology == "fat-tree" and ratio > 1:
-            # MLSys·im charges a fat tree's extra switch hops only when it is non-blocking; a tapered tree has
-            # the same hops, so carry the engine's non-blocking hop latency over before it divides the bandwidth
-            hops = ms.cluster("DGX-H100", nodes=nodes, topology="fat-tree").scale_out_link.latency_s / dgx.inter_link.latency_s
-            link = link.replace(latency_s=link.latency_s * hops)
+        link = ms.interconnect(nic)  # the engine charges a fat tree's extra switch hops, tapered or not
         base = ms.cluster("DGX-H100", nodes=nodes, topology=topology, oversubscription=ratio)
         return dataclasses.replace(base, node=dataclasses.replace(base.node, inter_link=link))
 
