@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mlsysbook.content.conventions import _prose_lines, book_pages
+from mlsysbook.content.closing import chapter_files
+from mlsysbook.content.conventions import _prose_lines
 
 # "Chapter [Title](../slug/slug.qmd)", the word and the link possibly on two lines (joined before matching)
 _TYPED = re.compile(r"\b(?P<word>[Cc]hapters?)\s+\[(?P<title>[^\]]+)\]\(\.\./(?P<slug>\w+)/(?P=slug)\.qmd(?:#[\w-]+)?\)")
@@ -42,10 +43,6 @@ def check_text(path: Path, text: str) -> list[str]:
 
 def check_chapter_refs(book_dir: Path, volumes=("vol1", "vol2")) -> list[str]:
     problems: list[str] = []
-    for volume in volumes:
-        if not (Path(book_dir) / volume / "_quarto.yml").is_file():
-            continue
-        for page, kind in book_pages(Path(book_dir) / volume):
-            if kind == "chapter" and page.is_file():
-                problems += check_text(page, page.read_text(encoding="utf-8"))
+    for page in chapter_files(book_dir, volumes):
+        problems += check_text(page, page.read_text(encoding="utf-8"))
     return problems

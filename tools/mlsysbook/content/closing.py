@@ -108,15 +108,18 @@ def check_chapter_text(path: Path, text: str) -> list[str]:
     return problems
 
 
-def check_closing(book_dir: Path, volumes=("vol1", "vol2")) -> list[str]:
-    """Closing-order problems of every chapter the volumes' _quarto.yml list (not index or appendices)."""
-    book_dir = Path(book_dir)
-    problems: list[str] = []
+def chapter_files(book_dir: Path, volumes=("vol1", "vol2")) -> list[Path]:
+    """The chapter files the volumes' _quarto.yml list (not the index or the appendices), in reading order."""
+    found: list[Path] = []
     for volume in volumes:
-        config = book_dir / volume / "_quarto.yml"
-        if not config.is_file():
-            continue
-        for page, kind in book_pages(book_dir / volume):
-            if kind == "chapter" and page.is_file():
-                problems += check_chapter_text(page, page.read_text(encoding="utf-8"))
+        if (Path(book_dir) / volume / "_quarto.yml").is_file():
+            found += [page for page, kind in book_pages(Path(book_dir) / volume) if kind == "chapter" and page.is_file()]
+    return found
+
+
+def check_closing(book_dir: Path, volumes=("vol1", "vol2")) -> list[str]:
+    """Closing-order problems of every chapter the volumes list."""
+    problems: list[str] = []
+    for page in chapter_files(book_dir, volumes):
+        problems += check_chapter_text(page, page.read_text(encoding="utf-8"))
     return problems
