@@ -22,10 +22,12 @@ from pathlib import Path
 import click
 
 from labkit import wasm
-from labkit.browser import boot, change_a_control, offline_browser, serve, watch_console
+from labkit.browser import boot, boot_phases, change_a_control, offline_browser, serve, watch_console
 
 TARGETS = {"repeat_boot_s": 5.0, "change_s": 0.300, "first_visit_mb": 15.0}
 DEFAULT_LABS = "roofline,kv_cache_serving,parallelism_3d"
+# the spans of marimo's worker that make up a boot (see labkit.browser.boot_phases)
+BOOT_STEPS = ("loadPyodide", "startSession.runPython", "pyodide.loadPackage", "micropip.install", "startSession")
 
 
 @click.command()
@@ -48,12 +50,16 @@ def main(only: str, moves: int) -> None:
                     errors, sent = len(visit.errors), site.bytes_sent
                     boot_s = boot(page, f"{site.url}{lab_id}{wasm.APP_SUFFIX}")
                     mb = (site.bytes_sent - sent) / 1e6
+                    phases = boot_phases(page)
                     changes = [change_a_control(page)[1] for _ in range(moves)] if kind == "repeat" else []
                     median = statistics.median(changes) if changes else float("nan")
                     rows.append((lab_id, kind, boot_s, mb, median))
                     click.echo(f"{lab_id:<20} {kind:<9} {boot_s:7.1f}s {mb:8.2f} "
                                + (f"{median * 1e3:12.0f}ms {max(changes) * 1e3:5.0f}ms" if changes else f"{'':>14} {'':>7}")
                                + f" {len(visit.errors) - errors}")
+                    if phases:
+                        click.echo("    boot steps: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in phases.items()
+                                                              if name in BOOT_STEPS))
                     page.close()
             if visit.external:
                 click.echo(f"EXTERNAL REQUESTS (must be none): {visit.external[:5]}")

@@ -232,3 +232,23 @@ def change_a_control(page, timeout_s: float = 60, quiet_s: float = 0.5) -> tuple
         what = "slider one step right"
     last = page.evaluate(_SETTLED, [before, quiet_s * 1000, timeout_s * 1000])
     return what, (last - start) / 1000
+
+
+_SPANS = """() => (globalThis.t && globalThis.t.getSpans ? globalThis.t.getSpans() : [])
+  .filter(s => s.endTime).map(s => [s.name, (s.endTime - s.startTime) / 1000])"""
+
+
+def boot_phases(page) -> dict[str, float]:
+    """Seconds each step of the boot took, from the spans marimo's Pyodide worker records (it exposes its
+    tracer as ``globalThis.t``): loadPyodide (runtime and start-up packages), startSession.runPython
+    (``import marimo`` and the session), pyodide.loadPackage (the lab's own imports), micropip.install.
+    Empty when this marimo's worker records none."""
+    phases: dict[str, float] = {}
+    for worker in page.workers:
+        try:
+            spans = worker.evaluate(_SPANS)
+        except Exception:  # a worker without the tracer (or already gone) has nothing to report
+            continue
+        for name, seconds in spans:
+            phases[name] = phases.get(name, 0.0) + seconds
+    return phases

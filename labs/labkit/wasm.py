@@ -53,9 +53,8 @@ RUNTIME_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 # marimo-base itself is pinned to the installed marimo so the frontend and the kernel match
 PYPI_WHEELS = (
     "micropip==0.11.1", "msgspec==0.23.0", "packaging==26.1", "markdown==3.11.3", "pymdown-extensions==13.1.2",
-    "narwhals==2.18.1", "pygments==2.20.0", "jedi==0.19.2", "parso==0.8.7", "docutils==0.22.4", "tomlkit==0.15.2",
-    "itsdangerous==2.2.0", "python-multipart==0.0.34", "click==8.5.1", "rich==15.0.0", "markdown-it-py==4.3.0",
-    "mdurl==0.1.2", "pyodide-http==0.2.2",
+    "narwhals==2.18.1", "pygments==2.20.0", "jedi==0.19.2", "parso==0.8.7", "tomlkit==0.15.2",
+    "itsdangerous==2.2.0", "python-multipart==0.0.34", "pyodide-http==0.2.2",
 )
 PYYAML = "pyyaml==6.0.3"  # no Pyodide wheel on PyPI: built from the sdist without its C extension
 APP_SUFFIX = ".app.html"
@@ -157,6 +156,36 @@ def build_repo_wheels(out: Path) -> list[Path]:
     return sorted(out.glob("mlsysim-*.whl")) + sorted(out.glob("mlsysbook_labs-*.whl"))
 
 
+# Folders inside a wheel that a lab never reads, emptied in the copy the site serves (every start-up wheel
+# is downloaded on a lab's first visit). marimo imports jedi at start-up only for the recursion limit jedi
+# sets as a side effect (marimo._runtime.patches.patch_recursion_limit); jedi's bundled typeshed and Django
+# stubs are type information for code completion, which the labs' code-hidden run-mode apps never
+# request. The stubs of the Python 3 standard library stay (jedi cannot infer builtins without them);
+# those of Python 2, of third-party packages and of Django are emptied.
+UNUSED_IN_BROWSER = {"jedi": ("jedi/third_party/typeshed/stdlib/2/", "jedi/third_party/typeshed/third_party/",
+                              "jedi/third_party/django-stubs/")}
+
+
+def slim_wheel(wheel: Path, target: Path) -> Path:
+    """Copy ``wheel`` to ``target`` with the folders UNUSED_IN_BROWSER names for it emptied (RECORD to match)."""
+    emptied = UNUSED_IN_BROWSER.get(_canonical(wheel.name.split("-")[0]), ())
+    if not emptied:
+        shutil.copy2(wheel, target)
+        return target
+    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for folder in emptied:
+            out.writestr(zipfile.ZipInfo(folder), b"")
+        for item in source.infolist():
+            if item.filename.startswith(emptied):
+                continue
+            data = source.read(item)
+            if item.filename.endswith(".dist-info/RECORD"):
+                data = "".join(line for line in data.decode("utf-8").splitlines(keepends=True)
+                               if not line.startswith(emptied)).encode("utf-8")
+            out.writestr(item, data)
+    return target
+
+
 # ---- the lockfile -----------------------------------------------------------------------------------
 
 def _environment(info: dict) -> dict[str, str]:
@@ -192,10 +221,21 @@ def wheel_entry(wheel: Path, info: dict, file_prefix: str) -> tuple[dict, list[s
     return entry, depends
 
 
-# the labs' distribution asks for these, but the browser gets them another way or not at all:
-# marimo is marimo-base in the browser, and NumPy/scikit-learn only train the quantization lab's
-# classifier offline (the lab ships the results)
-NOT_IN_BROWSER = {"marimo": "marimo-base", "numpy": None, "scikit-learn": None}
+# Requirements a distribution declares that the browser gets another way or never imports (None: left
+# out). Every wheel in the lockfile is downloaded on a lab's first visit, so each one left out here is
+# bytes a reader does not wait for; the browser tests boot the labs without them, so a lab that starts
+# importing one fails there.
+NOT_IN_BROWSER: dict[str, dict[str, str | None]] = {
+    # marimo is marimo-base in the browser; NumPy/scikit-learn only train the quantization lab's classifier
+    # offline (the lab ships the results); click drives labkit's build and benchmark commands
+    "mlsysbook-labs": {"marimo": "marimo-base", "numpy": None, "scikit-learn": None, "click": None},
+    # click and rich serve only `mlsysim.cli`, the command line
+    "mlsysim": {"click": None, "rich": None},
+    # docutils renders reStructuredText docstrings for the editor's hover help (marimo._utils.rst_to_html);
+    # the labs are exported code-hidden in run mode, which has no editor. marimo's worker asks for
+    # `import docutils` at start-up, which Pyodide skips when the lockfile has no such package.
+    "marimo-base": {"docutils": None},
+}
 
 
 def write_lockfile(wheels: list[Path], info: dict, path: Path, file_prefix: str) -> dict:
@@ -207,7 +247,7 @@ def write_lockfile(wheels: list[Path], info: dict, path: Path, file_prefix: str)
     for name, depends in wanted.items():
         resolved = []
         for dependency in depends:
-            dependency = NOT_IN_BROWSER.get(dependency, dependency) if name == "mlsysbook-labs" else dependency
+            dependency = NOT_IN_BROWSER.get(name, {}).get(dependency, dependency)
             if dependency is None:
                 continue
             if dependency not in packages:
@@ -232,6 +272,9 @@ def write_simple_index(wheels: list[Path], index: Path, packages_rel: str) -> No
 
 # ---- the pages --------------------------------------------------------------------------------------
 
+_IMAGE_PRELOAD = re.compile(r'<link rel="preload" href="[^"]+" as="image" />\s*')
+
+
 def export_app(lab_id: str, out_dir: Path) -> Path:
     """marimo's WebAssembly export of one lab (run mode, code hidden), pointed at the bundled runtime."""
     from marimo._export.file import export_wasm
@@ -249,6 +292,9 @@ def export_app(lab_id: str, out_dir: Path) -> Path:
     page = result.contents if isinstance(result.contents, str) else result.contents.decode("utf-8")
     # links inside the app (the chapter link in the lab header) open in the whole window, not the frame
     page = page.replace("<head>", '<head><base target="_top">', 1)
+    # marimo's page preloads two background images (0.4 MB) that a lab in run mode never shows (Chromium
+    # warns "preloaded but not used"); its stylesheet still names them, so a view that shows them loads them
+    page = _IMAGE_PRELOAD.sub("", page)
     target = out_dir / f"{lab_id}{APP_SUFFIX}"
     target.write_text(page, encoding="utf-8")
     return target
@@ -283,7 +329,7 @@ title: "{info.title.replace('"', "'")}"
   </div>
   <noscript><p>This lab needs JavaScript. Run it locally: <code>{html.escape(command)}</code>
   (<a href="running.html">how</a>).</p></noscript>
-  <iframe class="lab-frame" title="{html.escape(info.title)}: interactive lab" src="{app}" loading="eager"
+  <iframe class="lab-frame" title="{html.escape(info.title)}: interactive lab" data-src="{app}" loading="eager"
           style="width:100%;border:0;min-height:40rem;display:block"></iframe>
 </div>
 <script src="lab-island.js"></script>
@@ -320,13 +366,20 @@ ISLAND_JS = r"""// Runs each lab's marimo app in its frame: shows what happens w
       if (/light/.test(marks)) return false;
       return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
     }
+    // marimo reads its theme from the app URL's `theme` parameter when the app starts, so the frame opens
+    // in the reader's theme; a later toggle sets the body classes and data-theme that marimo's own theme
+    // provider sets (its stylesheet keys on them), so the open lab follows without restarting Python
+    frame.src = frame.dataset.src + "?theme=" + (dark() ? "dark" : "light");
     function tick() {
       var doc;
       try { doc = frame.contentDocument; } catch (e) { doc = null; }
       if (doc && doc.body) {
-        var isDark = dark();
-        ["dark", "dark-theme"].forEach(function (c) { doc.body.classList.toggle(c, isDark); });
-        ["light", "light-theme"].forEach(function (c) { doc.body.classList.toggle(c, !isDark); });
+        var isDark = dark(), theme = isDark ? "dark" : "light";
+        if (doc.body.dataset.theme && doc.body.dataset.theme !== theme) {
+          doc.body.classList.remove("dark", "dark-theme", "light", "light-theme");
+          doc.body.classList.add(theme, theme + "-theme");
+          doc.body.dataset.theme = theme;
+        }
         var ready = find(doc, "marimo-slider, marimo-dropdown, marimo-switch, marimo-radio");
         if (ready && !island.dataset.ready) {
           island.dataset.ready = String((Date.now() - started) / 1000);
@@ -361,7 +414,7 @@ def build(out_dir: Path, wanted: list[str], cache: Path = CACHE, echo=print) -> 
         shutil.copy2(runtime / name, wasm / "pyodide" / name)
     packages = wasm / "packages"
     packages.mkdir()
-    wheels = [shutil.copy2(w, packages / w.name) and packages / w.name for w in fetch_pypi_wheels(info, cache)]
+    wheels = [slim_wheel(w, packages / w.name) for w in fetch_pypi_wheels(info, cache)]
     wheels += build_repo_wheels(packages)
     write_lockfile(wheels, info, wasm / "pyodide-lock.json", file_prefix="../packages/")
     write_simple_index(wheels, wasm / "index", packages_rel="../../packages/")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -52,9 +53,18 @@ def test_build_shares_one_runtime_and_index(built):
     for name in ("marimo-base", "mlsysim", "mlsysbook-labs", "pyyaml", "msgspec"):
         assert f'"name": "{name}"' in lock
     assert '"numpy"' not in lock, "the browser labs must not need NumPy (no registry offers a Pyodide build)"
+    # every wheel in the lockfile is downloaded on the first visit: the ones no lab imports stay out
+    for name in ("docutils", "click", "rich"):
+        assert f'"name": "{name}"' not in lock and not list((built / "wasm" / "packages").glob(f"{name}-*.whl"))
+    (jedi,) = (built / "wasm" / "packages").glob("jedi-*.whl")
+    with zipfile.ZipFile(jedi) as archive:
+        stubs = [n for n in archive.namelist() if n.endswith(".pyi")]
+    assert any(n.endswith("stdlib/3/builtins.pyi") for n in stubs), "jedi needs the builtins stubs"
+    assert not [n for n in stubs if "django-stubs" in n or "/stdlib/2/" in n], "jedi's unused stubs are served again"
     for lab_id in LABS:
         app = (built / f"{lab_id}{wasm.APP_SUFFIX}").read_text()
         assert 'data-pyodide-index-url="./wasm/pyodide/"' in app and "cdn.jsdelivr.net/pyodide" not in app
+        assert 'as="image"' not in app, "marimo's unused background images are preloaded again"
 
 
 @pytest.mark.parametrize("lab_id", LABS)
@@ -100,3 +110,41 @@ def test_site_page_shows_progress_then_the_lab_and_falls_back_without_webassembl
     assert page.locator(".lab-frame").count() == 0
     page.close()
     assert visit.external[external_before:] == []
+
+
+_APP_BACKGROUND_LUMA = """() => {
+  // luminance (0-255) of the background the learner sees behind the lab: the first element from marimo's
+  // root up to <html> that paints one; a canvas turns any CSS colour syntax (rgb, oklch, color-mix) into sRGB bytes
+  const pixel = document.createElement("canvas").getContext("2d", {willReadFrequently: true});
+  let node = document.querySelector("#App") || document.body;
+  for (; node; node = node.parentElement) {
+    pixel.clearRect(0, 0, 1, 1);
+    pixel.fillStyle = getComputedStyle(node).backgroundColor;
+    pixel.fillRect(0, 0, 1, 1);
+    const [r, g, b, a] = pixel.getImageData(0, 0, 1, 1).data;
+    if (a > 0) return (r * 299 + g * 587 + b * 114) / 1000;
+  }
+  return 255;  // nothing paints a background: the browser's white
+}"""
+
+
+def test_lab_frame_follows_the_site_theme(built, browser):
+    """A reader on the dark site gets a dark lab, and toggling the site's theme re-colours the running lab."""
+    site, context, visit = browser
+    lab_id = LABS[0]
+    island = (built / f"{lab_id}.qmd").read_text().split("```{=html}\n", 1)[1].rsplit("```", 1)[0]
+    # the site's <head> script sets data-theme on <html> before the page body (and the island) runs
+    (built / "island-dark.html").write_text(f'<!doctype html><html data-theme="dark"><body>{island}</body></html>')
+    page = context.new_page()
+    page.goto(site.url + "island-dark.html")
+    page.wait_for_selector(".lab-island[data-ready]", timeout=240_000, state="attached")
+    app = next(f for f in page.frames if f.url.split("?")[0].endswith(f"{lab_id}{wasm.APP_SUFFIX}"))
+    assert app.url.endswith("?theme=dark")
+    app.wait_for_function("() => document.body.dataset.theme", timeout=30_000)
+    dark_luma = app.evaluate(_APP_BACKGROUND_LUMA)
+    assert dark_luma < 100, f"the lab opened in the dark site with a light background (luminance {dark_luma:.0f})"
+    page.evaluate("() => { document.documentElement.dataset.theme = 'light'; }")  # what the site's toggle does
+    app.wait_for_function("() => document.body.dataset.theme === 'light'", timeout=5_000)
+    light_luma = app.evaluate(_APP_BACKGROUND_LUMA)
+    assert light_luma > 155, f"after switching the site to light the lab stayed dark (luminance {light_luma:.0f})"
+    page.close()
