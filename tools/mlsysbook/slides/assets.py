@@ -901,50 +901,12 @@ number("v2-405b-days")(lambda: _sig(llama405_run().days))
 number("v2-405b-gwh")(lambda: _sig(llama405_run().energy_j / 3.6e12))
 
 
-def _node_kw() -> float:
-    node = ms.node("DGX-H100")
-    return node.count * hw("H100-SXM").tdp_w / 1e3
-
-
-number("ci-node-gpu-kw")(lambda: _sig(_node_kw()))
-number("ci-1024-mw")(lambda: _sig(128 * _node_kw() * 1.1 / 1e3))
-number("ci-tco-usd-h")(lambda: _sig(ms.tco(hw("H100-SXM"), 8).usd_per_device_hour))
-number("ci-cloud-usd-h")(lambda: _sig(ms.cloud_price(hw("H100-SXM"))))
-
-number("nf-nvlink-gbs")(lambda: _sig(ms.interconnect("NVLink4").bandwidth_bytes_per_s / GB))
-number("nf-ib-gbs")(lambda: _sig(ms.interconnect("IB-NDR").bandwidth_bytes_per_s / GB))
 number("nf-ar-nvlink-ms")(lambda: _sig(ms.collective("all_reduce", 1e9, 8, ms.interconnect("NVLink4")).time_s * 1e3))
 number("nf-ar-ib-ms")(lambda: _sig(ms.collective("all_reduce", 1e9, 128, ms.interconnect("IB-NDR")).time_s * 1e3))
 
-STORAGE_WRITE_BYTES_PER_S = 100e9   # aggregate parallel file-system write rate, stated on the slide
 
-
-def _ckpt_bytes() -> float:
-    mem = train_mem("Llama-3-70B")
-    return mem.weights_bytes + mem.optimizer_bytes
-
-
-number("ds-ckpt-tb")(lambda: _sig(_ckpt_bytes() / TB))
-number("ds-ckpt-write-s")(lambda: _sig(_ckpt_bytes() / STORAGE_WRITE_BYTES_PER_S))
-number("ds-ingest-mbs")(lambda: _sig(llama70_step().tokens_per_s * 4 / MB))
-number("ds-tokens-per-s")(lambda: _sig(llama70_step().tokens_per_s / 1e3) + "\\,k")
-
-number("dt-70b-single-tb")(lambda: _sig(train_mem("Llama-3-70B").total_bytes / TB))
-number("dt-70b-z3-64-gb")(lambda: _sig(train_mem("Llama-3-70B", 3, 64).total_bytes / GB))
 number("dt-step-s")(lambda: _sig(llama70_step().step_time_s))
-number("dt-compute-s")(lambda: _sig(llama70_step().compute_s))
-number("dt-comm-s")(lambda: _sig(llama70_step().exposed_comm_s))
-number("dt-bubble-s")(lambda: _sig(llama70_step().bubble_s))
 
-
-def _allreduce(size: float):
-    return ms.collective("all_reduce", size, 8, ms.interconnect("NVLink4"))
-
-
-number("cc-1mb-us")(lambda: _sig(_allreduce(1e6).time_s * 1e6))
-number("cc-1mb-busbw")(lambda: _sig(_allreduce(1e6).bus_bw / GB))
-number("cc-1gb-ms")(lambda: _sig(_allreduce(1e9).time_s * 1e3))
-number("cc-1gb-busbw")(lambda: _sig(_allreduce(1e9).bus_bw / GB))
 
 # Llama 3 pre-training saw 419 unexpected interruptions in a 54-day window on 16k H100s
 # (Llama Team, "The Llama 3 Herd of Models", arXiv:2407.21783, Section 3.3.4).
@@ -955,16 +917,8 @@ def _mtbf_s() -> float:
     return LLAMA3_WINDOW_DAYS * SECONDS_PER_DAY / LLAMA3_UNEXPECTED_INTERRUPTIONS
 
 
-def _young_daly_s() -> float:
-    return math.sqrt(2 * (_ckpt_bytes() / STORAGE_WRITE_BYTES_PER_S) * _mtbf_s())
-
-
 number("ft-mtbf-h")(lambda: _sig(_mtbf_s() / 3600))
-number("ft-interval-min")(lambda: _sig(_young_daly_s() / 60))
-number("ft-overhead-pct")(lambda: _sig(100 * ((_ckpt_bytes() / STORAGE_WRITE_BYTES_PER_S) / _young_daly_s()
-                                              + _young_daly_s() / (2 * _mtbf_s())), 2))
 
-number("fo-idle-usd-year")(lambda: _sig(0.3 * 1024 * HOURS_PER_YEAR * ms.cloud_price(hw("H100-SXM")) / 1e6))
 number("pe-mfu-pct")(lambda: _sig(llama70_step().mfu * 100, 2))
 number("pe-tokens-s")(lambda: _sig(llama70_step().tokens_per_s / 1e3) + "\\,k")
 number("pe-10pt-saved-days")(lambda: _sig(llama70_run().days * (1 - llama70_step().mfu / (llama70_step().mfu + 0.1))))
@@ -1273,21 +1227,6 @@ def _fig_kv():
     ax.set_xlabel("context length (tokens, batch 1)")
     ax.set_ylabel("GB (bf16)")
     ax.legend(fontsize=8)
-    return fig
-
-
-@figure("fig-collective-time")
-def _fig_collective():
-    import numpy as np
-    plt = _plt()
-    sizes = np.logspace(3, 10, 30)
-    fig, ax = plt.subplots()
-    for link, n in [("NVLink4", 8), ("IB-NDR", 128)]:
-        bus = [ms.collective("all_reduce", s, n, ms.interconnect(link)).bus_bw / GB for s in sizes]
-        ax.semilogx(sizes, bus, label=f"{link}, {n} GPUs")
-    ax.set_xlabel("all-reduce message size (bytes)")
-    ax.set_ylabel("bus bandwidth (GB/s)")
-    ax.legend()
     return fig
 
 

@@ -150,7 +150,6 @@ number("v2cc-t3-us")(lambda: _count(ib_ar(S3_SMALL, N3, "tree").time_s * 1e6))
 number("v2cc-tree-speedup")(lambda: _sig(ib_ar(S3_SMALL, N3, "ring").time_s / ib_ar(S3_SMALL, N3, "tree").time_s, 2))
 number("v2cc-r3b-ms")(lambda: _sig(ib_ar(S3_BIG, N3, "ring").time_s * 1e3))
 number("v2cc-t3b-ms")(lambda: _sig(ib_ar(S3_BIG, N3, "tree").time_s * 1e3))
-number("v2cc-xo64")(lambda: _size(crossover(64)))
 number("v2cc-xo512")(lambda: _size(crossover(512)))
 
 # napkin 4: hierarchical against flat on 1,024 GPUs

@@ -162,7 +162,7 @@ number("v2dt-state70-tb")(lambda: f"{16 * mdl('Llama-3-70B').params / TB:.2f}")
 for _z in range(4):
     number(f"v2dt-z{_z}-hand-gb")(lambda z=_z: _sig(zero_hand(z, mdl("Llama-3-70B").params, ZDP) / GB))
     number(f"v2dt-z{_z}-gb")(lambda z=_z: _sig(state_bytes(zero(z)) / GB))
-    number(f"v2dt-z{_z}-total-gb")(lambda z=_z: _sig(zero(z).total_bytes / GB))
+number("v2dt-z3-total-gb")(lambda: _sig(zero(3).total_bytes / GB))
 number("v2dt-zero-reduction")(lambda: _sig(state_bytes(zero(0)) / state_bytes(zero(3)), 2))
 number("v2dt-act70-gb")(lambda: _sig(zero(0).activations_bytes / GB))
 number("v2dt-z3-fits")(lambda: "fits" if zero(3).total_bytes <= hw("H100-SXM").memory_bytes else "does not fit")
@@ -175,7 +175,6 @@ number("v2dt-tp-ar-us")(lambda: _sig(tp_ar("NVLink4").time_s * 1e6))
 number("v2dt-layers70")(lambda: str(mdl("Llama-3-70B").layers))
 number("v2dt-tp-mb-ms")(lambda: _sig(4 * mdl("Llama-3-70B").layers * tp_ar("NVLink4").time_s * 1e3))
 number("v2dt-layer-ms")(lambda: f"{layer_s() * 1e3:.1f}")
-number("v2dt-tp-vs-layer")(lambda: f"{4 * tp_ar('NVLink4').time_s / layer_s():.1f}")
 number("v2dt-tp-ar-ib-us")(lambda: _sig(tp_ar("IB-NDR").time_s * 1e6))
 number("v2dt-tp-ib-over-nvl")(lambda: _sig(tp_ar("IB-NDR").time_s / tp_ar("NVLink4").time_s, 2))
 
@@ -203,10 +202,8 @@ number("v2dt-worst-mfu")(lambda: _pct(layouts()[-1]["mfu"]))
 number("v2dt-ref-rank")(lambda: str(_ref_rank()))
 
 # Llama 3.1 405B
-number("v2dt-big-b")(lambda: _sig(mdl("Llama-3.1-405B").params / 1e9))
 number("v2dt-big-state-hand")(lambda: f"{(4 + 12 / 128) * mdl('Llama-3.1-405B').params / 128 / GB:.1f}")
 number("v2dt-big-state-engine")(lambda: f"{state_bytes(big_step(2, 'selective').memory) / GB:.1f}")
-number("v2dt-big-layers-per-stage")(lambda: f"{mdl('Llama-3.1-405B').layers / 16:.1f}")
 number("v2dt-big-best-label")(lambda: _big_best_fit()[0] if _big_best_fit() else "none")
 number("v2dt-big-best-mfu")(lambda: _pct(_big_best_fit()[1].mfu) if _big_best_fit() else "--")
 for _label, _v, _rc in BIG_SETTINGS:

@@ -156,9 +156,11 @@ number("v2nf-optics-frac")(lambda: f"{100 * optics_kw() / cluster_it_kw():.1f}")
 for _link in Q_LINKS:
     _key = _link.split("-")[1].lower()
     number(f"v2nf-q-{_key}-gbit")(lambda n=_link: _sig(ms.interconnect(n).bandwidth_bytes_per_s * 8 / 1e9))
-    number(f"v2nf-q-{_key}-lat-us")(lambda n=_link: _sig(ms.interconnect(n).latency_s * 1e6))
     number(f"v2nf-q-{_key}-nhalf-kb")(lambda n=_link: _sig(ms.interconnect(n).latency_s
                                                            * ms.interconnect(n).bandwidth_bytes_per_s / KB))
+
+
+number("v2nf-q-ndr-lat-us")(lambda: _sig(ms.interconnect("IB-NDR").latency_s * 1e6))
 
 
 # ------------------------------------------------------------ figures
