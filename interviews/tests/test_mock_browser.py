@@ -99,6 +99,9 @@ def test_mock_page_sits_in_the_site_shell_and_works_offline(browser, site_url):
     assert browser.evaluate("document.querySelector('h1').textContent").strip().startswith("Mock interview")
     assert browser.evaluate("!!document.querySelector('a[href=\"practice.html\"]')")
     assert browser.evaluate("document.getElementById('mock-minutes').value") == "45"
+    # both choices carry a visible label (axe-core: select-name)
+    assert browser.evaluate("['mock-minutes', 'mock-track'].map(id => document.getElementById(id).labels[0]"
+                            ".firstChild.textContent.trim())") == ["Length", "Track"]
 
 
 def test_countdown_redraws_itself_and_moves_on_at_zero(browser, site_url):

@@ -128,8 +128,13 @@
       tracks.sort().forEach(function (t) { track.appendChild(new Option(label("track", t), t)); });
       var go = el("button", "mock-start", "Start the interview");
       go.type = "submit";
-      form.appendChild(minutes);
-      form.appendChild(track);
+      // visible labels name the two choices for screen readers too (axe-core: select-name)
+      [["Length", minutes], ["Track", track]].forEach(function (pair) {
+        var caption = el("label", null, pair[0] + " ");
+        caption.htmlFor = pair[1].id;
+        caption.appendChild(pair[1]);
+        form.appendChild(caption);
+      });
       form.appendChild(go);
       form.addEventListener("submit", function (event) {
         event.preventDefault();
