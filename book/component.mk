@@ -12,7 +12,7 @@ site-deps: venv
 # pages): a `site-<name>` target writes build/site/<name>/ (ARCHITECTURE.md), and it is run here only
 # when that folder is missing, so repeated test runs do not re-export every lab (`make site` refreshes).
 # The loop is in the recipe, where SITE_TARGETS holds every fragment's targets.
-test-site: site-deps ## Site platform: renderer, checker, bad input, browser tests, repo integration tests
+test-site: site-deps a11y-deps ## Site platform: renderer, checker, bad input, browser tests, repo integration tests, accessibility (axe)
 	@set -e; for t in $(SITE_TARGETS); do \
 	  [ -d "$(BUILD)/site/$${t#site-}" ] || $(MAKE) --no-print-directory $$t; done
 	$(PYTEST) tools/tests tests
