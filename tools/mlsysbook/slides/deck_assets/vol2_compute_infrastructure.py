@@ -14,6 +14,7 @@ import mlsysim as ms
 from mlsysim import assumptions as A
 
 from ..assets import GB, MB, TB, _ink, _plt, _sig, figure, hw, mdl, number
+from .vol2_introduction import run405
 
 H100, B200, MI300, G3, TPU4 = "H100-SXM", "B200", "MI300X", "Gaudi3", "TPUv4"
 FLEET = ("A100-80GB", "H100-SXM", "H200", "B200", "MI300X", "Gaudi2", "Gaudi3", "TPUv4", "TPUv5p")
@@ -47,19 +48,9 @@ def pj_per_flop(name: str) -> float:
     return hw(name).tdp_w * A.TRAINING_POWER_FRACTION / hw(name).peak_flops("bf16") * 1e12
 
 
-@functools.cache
 def mfu_ref() -> float:
-    """The MFU MLSys·im models for the introduction's 405B run (first candidate layout that fits)."""
-    for opts in (dict(virtual_stages=2, zero_stage=2, recompute="selective"),
-                 dict(virtual_stages=1, zero_stage=2, recompute="selective"),
-                 dict(virtual_stages=1, zero_stage=3, recompute="selective"),
-                 dict(virtual_stages=2, zero_stage=3, recompute=True)):
-        try:
-            return ms.train_step(mdl("Llama-3.1-405B"), "DGX-H100", 16384, 2048, 8192, tp=8, pp=16, dp=128, sp=True,
-                                 allow_uneven_pipeline=True, **opts).mfu
-        except ms.DoesNotFitError:
-            continue
-    raise RuntimeError("no candidate layout of the 405B run fits in H100 memory")
+    """The MFU MLSys·im models for the introduction's 405B run (its deck module holds the layout search)."""
+    return run405().step.mfu
 
 
 def mwh_for(name: str) -> float:
