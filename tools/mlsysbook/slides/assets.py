@@ -919,9 +919,6 @@ def _mtbf_s() -> float:
 
 number("ft-mtbf-h")(lambda: _sig(_mtbf_s() / 3600))
 
-number("pe-mfu-pct")(lambda: _sig(llama70_step().mfu * 100, 2))
-number("pe-tokens-s")(lambda: _sig(llama70_step().tokens_per_s / 1e3) + "\\,k")
-number("pe-10pt-saved-days")(lambda: _sig(llama70_run().days * (1 - llama70_step().mfu / (llama70_step().mfu + 0.1))))
 
 number("is-70b-ttft-s")(lambda: _sig(serve_70b().ttft_s))
 number("is-70b-tpot-ms")(lambda: _sig(serve_70b().tpot_s * 1e3))
@@ -1003,26 +1000,6 @@ def _save(fig, path: Path) -> None:
     # No creation date: identical inputs give identical bytes, so the deck cache holds.
     fig.savefig(path, format="pdf", metadata={"CreationDate": None, "ModDate": None})
     _plt().close(fig)
-
-
-@figure("fig-roofline-h100")
-def _fig_roofline():
-    import numpy as np
-    plt = _plt()
-    fig, ax = plt.subplots()
-    for name in ["H100-SXM", "A100-80GB"]:
-        h = hw(name)
-        ai = np.logspace(-1, 4, 200)
-        ax.loglog(ai, np.minimum(h.peak_flops("bf16"), ai * h.memory_bw_bytes_per_s) / 1e12, label=name)
-    for batch in [1, 16, 128, 1024]:
-        r = ms.matmul(hw("H100-SXM"), batch, 4096, 4096)
-        ax.plot(r.arithmetic_intensity, r.attainable_flops / 1e12, "o", color=_ink())
-        ax.annotate(f"batch {batch}", (r.arithmetic_intensity, r.attainable_flops / 1e12),
-                    textcoords="offset points", xytext=(4, -12), fontsize=9)
-    ax.set_xlabel("arithmetic intensity (FLOP/byte)")
-    ax.set_ylabel("attainable TFLOP/s (bf16)")
-    ax.legend()
-    return fig
 
 
 @figure("fig-intro-compute-budget")
