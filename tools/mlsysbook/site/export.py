@@ -17,6 +17,7 @@ embedded renderer's numbering and cross-reference resolution), then joined into 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import posixpath
 import re
@@ -104,7 +105,7 @@ class Joiner:
         self.site_url = (builder.site.common.get("site-url") or "").rstrip("/")
         self.mermaid_sources: list[tuple[dict, str]] = []  # (placeholder Image element, source)
         self.errors: list[SourceError] = []
-        _API_VERSION[:] = staged[0].doc["pandoc-api-version"]
+        self.api_version = staged[0].doc["pandoc-api-version"]
 
     @staticmethod
     def _page_anchor(s: Staged) -> str:
@@ -141,7 +142,7 @@ class Joiner:
         if self.fmt == "epub":
             digest = hashlib.sha256(f"mlsysbook-{self.part.key}".encode()).hexdigest()
             meta["identifier"] = _meta_str(f"urn:uuid:{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}")
-        return {"pandoc-api-version": _API_VERSION, "meta": meta, "blocks": blocks}
+        return {"pandoc-api-version": self.api_version, "meta": meta, "blocks": blocks}
 
     def _part_heading(self, title: str) -> dict:
         if self.fmt == "pdf":
@@ -185,7 +186,7 @@ class Joiner:
                 if 'class="mermaid"' in text:
                     source = re.search(r'<pre class="mermaid">(.*?)</pre>', text, re.S)
                     image = el("Image", [attr(), [], ["", ""]])
-                    self.mermaid_sources.append((image, _html_unescape(source.group(1)) if source else ""))
+                    self.mermaid_sources.append((image, html.unescape(source.group(1)) if source else ""))
                     return el("Plain", [image])
                 if text.lstrip().startswith('<header class="title-block"'):
                     return []
@@ -221,7 +222,7 @@ class Joiner:
         title = title_div["c"][1][0]["c"] if title_div["c"][1] else []
         content = body_div["c"][1]
         if self.fmt == "pdf":
-            title_tex = pandoc_inlines_to_latex(title)
+            title_tex = pandoc_inlines_to_latex(title, self.api_version)
             return [el("RawBlock", ["latex", f"\\begin{{mlsysbox}}{{{title_tex}}}"]), *content,
                     el("RawBlock", ["latex", "\\end{mlsysbox}"])]
         return el("Div", [attr(block["c"][0][0], ["callout"] + [c for c in classes if c != "callout"]),
@@ -357,13 +358,10 @@ def html_to_blocks(text: str, source: Path) -> list[dict]:
     return doc["blocks"]
 
 
-_API_VERSION: list[int] = []
-
-
-def pandoc_inlines_to_latex(inlines: list[dict]) -> str:
+def pandoc_inlines_to_latex(inlines: list[dict], api_version: list[int]) -> str:
     if not inlines:
         return ""
-    doc = {"pandoc-api-version": _API_VERSION, "meta": {}, "blocks": [el("Plain", inlines)]}
+    doc = {"pandoc-api-version": api_version, "meta": {}, "blocks": [el("Plain", inlines)]}
     return pandoc.run(["-f", "json", "-t", "latex"], json.dumps(doc), Path("callout-title")).strip()
 
 
@@ -377,11 +375,6 @@ def _slug(text: str) -> str:
 
 def _latex_escape(text: str) -> str:
     return re.sub(r"([&%$#_{}])", r"\\\1", text)
-
-
-def _html_unescape(text: str) -> str:
-    import html
-    return html.unescape(text)
 
 
 # ------------------------------------------------------------------------------------------ writers

@@ -9,6 +9,7 @@ never redrawn.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -77,7 +78,6 @@ def draw(sources: list[str], cache_dir: Path) -> list[str]:
 def _standalone(svg: str) -> str:
     """Mermaid sizes the SVG with style="max-width: …px" and width="100%"; give it an absolute size
     from its viewBox so converters and e-readers know how large to draw it."""
-    import re
     view = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"', svg)
     if view:
         width, height = view.group(1), view.group(2)
