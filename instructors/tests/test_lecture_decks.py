@@ -37,15 +37,37 @@ def test_lecture_deck_meets_the_bar(deck, crimson_build, assets_dir):
     assert not problems, f"{deck.name}:\n  " + "\n  ".join(problems)
 
 
-def test_the_bar_rejects_a_recap_deck(crimson_build, assets_dir):
-    _, results = crimson_build
-    recap = next(d for d in DECKS if not lecture.is_lecture(d))
-    facts = lecture.build_facts(results[recap.name].pdf)
-    problems = " ".join(lecture.build_problems(facts))
-    assert "a 75-minute lecture has 25-40" in problems and "TikZ diagrams on 0 frames" in problems
-    assert "frames without speaker notes" in problems
-    source = " ".join(lecture.source_problems(recap, lecture.figure_use(DECKS), set()))
-    assert "no `pitfall` frame" in source and "unknown mlsysim number keys" in source
+RECAP_FRAMES = 10
+
+
+def _recap_deck(folder: Path, number_key: str) -> build.Deck:
+    """A 15-minute recap in the old style: a title and nine bullet frames, no diagrams, no notes."""
+    bullets = "\n".join(
+        f"\\begin{{keyidea}}{{Idea {n}}}\n  \\item Point {n}, worth \\mnum{{{number_key}}}.\n\\end{{keyidea}}"
+        for n in range(1, RECAP_FRAMES - 1))
+    source = folder / "vol2" / "recap.tex"
+    source.parent.mkdir(parents=True)
+    source.write_text("\\documentclass[aspectratio=169,11pt]{beamer}\n\\usepackage{mlsysdeck}\n"
+                      "\\deck{Volume II, Chapter 99}{A Recap}{Bullets only}\n\\begin{document}\n\\titleframe\n"
+                      "\\begin{objectives}\n  \\item Recall the chapter.\n\\end{objectives}\n"
+                      f"{bullets}\n\\end{{document}}\n")
+    return build.Deck("vol2", 99, "recap", source)
+
+
+def test_the_bar_rejects_a_recap_deck(tmp_path, assets_dir):
+    # Built with the real build code, so the facts come from a real .nav and .log, as for a lecture.
+    recap = _recap_deck(tmp_path, build.defined_numbers(assets_dir)[0])
+    assert not lecture.is_lecture(recap)
+    result = build.build_one(recap, "crimson", tmp_path / "out", assets_dir)
+    facts = lecture.build_facts(result.pdf)
+    assert facts.frames == RECAP_FRAMES and not facts.diagram_frames and not facts.noted_frames
+    problems = lecture.build_problems(facts)
+    assert f"{RECAP_FRAMES} frames; a 75-minute lecture has 25-40" in problems
+    assert any(p.startswith("TikZ diagrams on 0 frames") for p in problems)
+    assert f"frames without speaker notes (\\note{{...}}): {list(range(2, RECAP_FRAMES + 1))}" in problems
+    source = " ".join(lecture.source_problems(recap, lecture.figure_use([recap]), set()))
+    assert "no `pitfall` frame" in source and "no figure of its own" in source
+    assert "unknown mlsysim number keys" in source
 
 
 def test_figure_shared_by_three_decks_is_rejected():
