@@ -63,8 +63,9 @@ content-report: venv ## Per-chapter content report (words, figures, quizzes, cit
 	$(BIN)/mlsysbook content-report
 
 test: venv ## Run every test (fast suites; CI runs this)
-	@set -e; for t in $(TEST_TARGETS); do echo "==> $$t"; $(MAKE) --no-print-directory $$t; done
-	@echo "make test: all suites passed ($(words $(TEST_TARGETS)) suites)"
+	@set -e; start=$$(date +%s); for t in $(TEST_TARGETS); do echo "==> $$t"; s=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$t; echo "<== $$t passed in $$(( $$(date +%s) - s )) s"; done; \
+	echo "make test: all suites passed ($(words $(TEST_TARGETS)) suites) in $$(( $$(date +%s) - start )) s"
 
 test-slow: venv ## Run the slow suites kept out of `make test`
 	@set -e; for t in $(SLOW_TEST_TARGETS); do echo "==> $$t"; $(MAKE) --no-print-directory $$t; done
