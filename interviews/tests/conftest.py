@@ -19,7 +19,7 @@ BASE_QUESTION = {
     "given": {"weights_gb": 16, "bw_gbps": 2000},
     "scenario": "A decode step reads {weights_gb} GB of weights from memory that streams {bw_gbps} GB/s. "
                 "What is the lower bound on the step time?",
-    "strong_answer": ["Identifies the step as memory-bound.", "Divides bytes by bandwidth."],
+    "strong_answer": ["Treats the step as limited by reading the weights.", "Divides bytes by bandwidth."],
     "solution": "Reading {weights_gb} GB at {bw_gbps} GB/s takes at least {step_ms:.1f} ms, so decode "
                 "cannot exceed {tokens_per_s:.0f} tokens/s per sequence.",
     "checks": [

@@ -330,6 +330,9 @@ def test_verdict_sentence_without_a_check_fails(tmp_path):
 @pytest.mark.parametrize("sentence", [
     "INT8 weights still do not fit.", "The GPU keeps up with the cameras.", "The edge box is cheaper.",
     "The kernel is compute-bound.", "It meets the deadline.", "It misses its target.",
+    # comparative verdicts the v2 rule adds: each of these was once typed next to the numbers
+    "So four boards are slower than one.", "The total is 130%: over budget.", "The worst case is within the 1500 ms budget.",
+    "The capacitor holds 2,100 ms: enough.", "The CPU is the bottleneck.", "It is 3.5% of the INT32 limit: no overflow.",
 ])
 def test_every_verdict_phrase_needs_a_check(sentence):
     from staffml.schema import unpinned_verdicts
@@ -339,11 +342,29 @@ def test_every_verdict_phrase_needs_a_check(sentence):
 
 @pytest.mark.parametrize("sentence", [
     "Its FIT rate is 2,097.", "Cache misses are cheap.", "The benefit is small.", "A best-fitting line.",
+    "The power budget is 15 W.", "A bottleneck analysis names each stage's rate.", "Overflow needs saturation logic.",
 ])
 def test_words_that_are_not_verdicts_pass(sentence):
     from staffml.schema import unpinned_verdicts
 
     assert unpinned_verdicts(sentence, set()) == []
+
+
+def test_verdict_in_the_strong_answer_needs_a_check_too(tmp_path):
+    # The strong answer is the rubric a candidate is scored against; a typed verdict there goes stale too.
+    message = _problems(tmp_path, make_question(
+        strong_answer=["Divides the weight bytes by the bandwidth.", "Says that the step is memory-bound."]))
+    assert "strong_answer states a verdict without a boolean check" in message
+    assert "Says that the step is memory-bound." in message
+
+
+def test_pinned_verdict_in_the_strong_answer_loads(tmp_path):
+    question = make_question(
+        checks=[*make_question()["checks"], _FITS],
+        strong_answer=["Divides the weight bytes by the bandwidth.", "Notes that the weights {fits:fit|do not fit}."])
+    write_bank(tmp_path / "q", [question])
+    loaded = Bank(tmp_path / "q").get("cloud-sample-bandwidth")
+    assert loaded.items("strong_answer")[1] == "Notes that the weights fit."
 
 
 def test_verdict_placeholder_prints_the_recomputed_branch(tmp_path):

@@ -242,8 +242,8 @@ def test_show_lists_chain_steps(data_dir):
 def test_check_command_flags_a_multiplier_below_one(tmp_path, data_dir):
     slower = make_question(
         given={"weights_gb": 16, "bw_gbps": 2000, "share": 0.75},
-        solution="Reading {weights_gb} GB at {bw_gbps} GB/s takes {step_ms:.1f} ms; four boards run {share}× "
-                 "faster than one, {tokens_per_s:.0f} tokens/s.",
+        solution="Reading {weights_gb} GB at {bw_gbps} GB/s takes {step_ms:.1f} ms; four boards run at {share}× "
+                 "the speed of one, {tokens_per_s:.0f} tokens/s.",
     )
     root = write_bank(tmp_path / "slower", [slower])
     result = CliRunner().invoke(cli, ["--questions", str(root), "check"], obj={"clock": FakeClock()})

@@ -110,7 +110,13 @@ VERDICT_PHRASES = re.compile(
     r"storage|input|CPU|GPU|NPU|radio|energy|PCIe|straggler)-bound|"
     r"keeps? up|kept up|keeping up|"
     r"cheaper|costlier|more expensive|less expensive|"
-    r"(?:meets?|met|misses|missed|exceeds?|blows?)\s+(?:the|its|their|our|a|every|each|this|that)\b"
+    r"(?:meets?|met|misses|missed|exceeds?|blows?)\s+(?:the|its|their|our|a|every|each|this|that)\b|"
+    # comparative verdicts: "four boards are slower than one", "over budget", "fast enough"
+    r"(?:slower|faster|quicker|sooner|later) than|"
+    r"(?:over|under|within|inside|outside) (?:the |its |their |our |a |this |that )?(?:[^\s.;:]+ ){0,3}budget|"
+    r"enough|"
+    r"(?:is|are|was|were|becomes?|remains?) (?:not |no longer |still )?(?:the|a) bottleneck|"
+    r"no overflow|overflows|(?:will|would|does|do|cannot|can't|never) (?:not )?overflow"
     r")\b",
     re.IGNORECASE,
 )
@@ -350,15 +356,23 @@ class Question(_Strict):
     def _verdicts_are_pinned(self) -> "Question":
         # A wrong verdict next to correct numbers ("INT8 weights still do not fit" at 71 of 80 GB)
         # is the error numeric checks cannot see; verdict words must come from a boolean check.
+        # The strong answer is the rubric a candidate is scored against, so its verdicts count too.
         conclusions = {check.name for check in self.checks if check.is_conclusion}
-        try:
-            unpinned = unpinned_verdicts(self.solution, conclusions)
-        except ValueError:
-            return self  # malformed placeholders are reported by the bank with the file name
+        unpinned: list[str] = []
+        fields = []
+        for field, texts in (("solution", [self.solution]), ("strong_answer", self.strong_answer)):
+            for text in texts:
+                try:
+                    found = unpinned_verdicts(text, conclusions)
+                except ValueError:
+                    continue  # malformed placeholders are reported by the bank with the file name
+                if found and field not in fields:
+                    fields.append(field)
+                unpinned.extend(found)
         if unpinned:
             quoted = "; ".join(f"“{sentence[:140]}”" for sentence in unpinned)
             raise ValueError(
-                f"solution states a verdict without a boolean check: {quoted}. Print the verdict from "
+                f"{' and '.join(fields)} states a verdict without a boolean check: {quoted}. Print the verdict from "
                 f"a check, e.g. `- {{name: fits, expr: \"weights_gb < hbm_gb\", value: true}}` and "
                 f"`the weights {{fits:fit|do not fit}}`"
             )
