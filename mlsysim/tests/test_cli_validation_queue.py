@@ -62,25 +62,25 @@ def test_validation_suite_holds_its_measured_accuracy(validation):
     """Non-regression at the accuracy reached when issue #13 was worked (see mlsysim/README.md)."""
     outcomes, stats, table = validation
     held, fit = stats["splits"]["held-out"], stats["splits"]["fit"]
-    assert held["median_abs_error"] <= 0.09, table
-    assert fit["median_abs_error"] <= 0.09, table
+    assert held["median_abs_error"] <= 0.07, table
+    assert fit["median_abs_error"] <= 0.08, table
     assert held["categories"]["collectives"]["median_abs_error"] <= 0.09, table
     assert held["categories"]["collectives"]["max_abs_error"] <= 0.30, table
-    # batch-1 first-token latency: the engine models no per-kernel software overhead, so short prompts on the
-    # 2023 TensorRT-LLM engine come out up to 61% fast; 2048-token prompts stay within 30%
+    # batch-1 first-token latency: 2048-token prompts within 20%; 128-token prompts on the 2023 TensorRT-LLM
+    # FP8 engine on H100 stay up to 40% fast (kernel launches explain ~35 us of the ~130-190 us per layer)
     ttft = [o for o in outcomes if o.name.startswith("TTFT")]
-    assert ttft and all(abs(o.error) <= 0.65 for o in ttft), table
-    assert all(abs(o.error) <= 0.30 for o in ttft if "2048-token" in o.name), table
+    assert ttft and all(abs(o.error) <= 0.20 for o in ttft if "2048-token" in o.name or "A100" in o.name), table
+    assert all(abs(o.error) <= 0.42 for o in ttft), table
     throughput = [abs(o.error) for o in outcomes if o.name.startswith("TensorRT-LLM") and o.split == "held-out"]
-    assert statistics.median(throughput) <= 0.09 and max(throughput) <= 0.30, table
+    assert statistics.median(throughput) <= 0.09 and max(throughput) <= 0.20, table
     assert max(abs(o.error) for o in outcomes if o not in ttft) <= 0.45, table
 
 
-@pytest.mark.xfail(strict=True, reason="issue #13 target not met yet: held-out median 8.08% (> 8%) over 93 held-out cases; "
-                   "above 25%: batch-1 TTFT of 128-token prompts (-27% to -61%) and of 2048-token prompts on 1x H100 FP8 "
-                   "(-28%) and 4x A100 (+25.3%), MPT-30B at 8K tokens on 8 H100 (+34%), 1 MiB all-reduce on 4x GB200 "
-                   "(-28%), Megatron-Bridge Llama 3 8B FP8 on B200 (-26%), and the fit rows MPT-13B (+42%) and MPT-760M "
-                   "(+30%) at 2K; strict, so this fails (and must be un-marked) once the target is reached")
+@pytest.mark.xfail(strict=True, reason="issue #13 target not fully met: the held-out median is within 8% but cases remain "
+                   "above 25%: batch-1 TTFT of 128-token prompts on H100 FP8 (-40%, -32%), MPT-30B at 8K tokens on 8 H100 "
+                   "(+34%), 1 MiB all-reduce on 4x GB200 (-28%), Megatron-Bridge Llama 3 8B FP8 on B200 (-26%), and the "
+                   "fit rows MPT-13B (+42%) and MPT-760M (+30%) at 2K; strict, so this fails (and must be un-marked) once "
+                   "the target is reached")
 def test_validation_suite_meets_issue_13_targets(validation):
     outcomes, stats, table = validation
     assert stats["splits"]["held-out"]["median_abs_error"] <= 0.08, table

@@ -324,15 +324,36 @@ def test_shared_chapter_assumptions_come_from_the_catalogs():
     assert 0 < a.DEFAULT_MFU < 1 and 0 < a.AVERAGE_POWER_FRACTION_OF_TDP <= 1 and 1 <= a.DEFAULT_PUE < a.INDUSTRY_AVERAGE_PUE
 
 
-def test_prefill_has_its_own_efficiency_and_pays_tensor_parallel_communication():
+def test_prefill_runs_at_the_training_gemm_rate_and_pays_tensor_parallel_communication():
     from mlsysim import assumptions as a
     assert a.SERVING_PREFILL_EFFICIENCY["datacenter"] > a.SERVING_MATMUL_EFFICIENCY["datacenter"]
     one = ms.serve("Llama-3.1-70B", "H100-SXM", 1, 4096, 16, dtype="fp8", n_devices=1)
     two = ms.serve("Llama-3.1-70B", "H100-SXM", 1, 4096, 16, dtype="fp8", n_devices=2)
-    assert one.prefill_bound == "compute"
-    # two devices halve the compute but add 2 all-reduces per layer of 4096 x 8192 activations
-    comm = 2 * 80 * ms.collective("all_reduce", 4096 * 8192 * 1, 2, "NVLink4").time_s
-    assert two.ttft_s == pytest.approx(one.ttft_s / 2 + comm, rel=1e-6)
+    assert one.prefill_bound == "compute" and one.prefill_comm_s == 0
+    # 4096 tokens x 2 x 70B parameters at the FP8 training GEMM rate bounds the compute from below
+    floor = 4096 * 2 * ms.model("Llama-3.1-70B").matmul_params / (
+        ms.hardware("H100-SXM").peak_flops("fp8") * a.MATMUL_EFFICIENCY["datacenter"] * a.FP8_MATMUL_DERATE)
+    assert floor < one.prefill_layers_s < 1.3 * floor
+    # two devices halve the GEMMs but add 2 all-reduces per layer of 4096 x 8192 16-bit activations
+    comm = 2 * 80 * ms.collective("all_reduce", 4096 * 8192 * 2, 2, "NVLink4").time_s
+    assert two.prefill_comm_s == pytest.approx(comm, rel=1e-9)
+    assert 0.45 < two.prefill_layers_s / one.prefill_layers_s < 0.6
+    assert two.ttft_s == pytest.approx(two.prefill_layers_s + comm + two.prefill_launch_s, rel=1e-9)
+
+
+def test_kernel_launches_cost_prefill_every_kernel_and_a_graphed_decode_one_launch():
+    from mlsysim import assumptions as a
+    from mlsysim.serving import kernels_per_layer
+    m = ms.model("Llama-2-7B")
+    graphed = ms.serve(m, "H100-SXM", 1, 128, 64, dtype="fp8")
+    eager = ms.serve(m, "H100-SXM", 1, 128, 64, dtype="fp8", cuda_graphs=False)
+    per_pass = (m.layers * kernels_per_layer(m) + 1) * a.KERNEL_LAUNCH_S
+    assert graphed.prefill_launch_s == pytest.approx(per_pass) and graphed.decode_launch_s == a.KERNEL_LAUNCH_S
+    assert eager.ttft_s == graphed.ttft_s
+    assert eager.tpot_s - graphed.tpot_s == pytest.approx(per_pass - a.KERNEL_LAUNCH_S, rel=1e-9)
+    # a short prompt is a skinny GEMM: 16x fewer tokens take far more than 1/16 of the time
+    long = ms.serve(m, "H100-SXM", 1, 2048, 1, dtype="fp8")
+    assert graphed.prefill_layers_s > long.prefill_layers_s / 12
 
 
 def test_formatters_round_before_choosing_the_unit():

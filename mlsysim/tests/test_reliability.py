@@ -2,7 +2,7 @@
 import math
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import mlsysim as ms
 
@@ -22,6 +22,8 @@ def test_checkpoint_longer_than_two_mtbf_checkpoints_every_mtbf():
     assert ms.checkpoint_interval(300.0, 100.0).daly_interval_s == 100.0
 
 
+# no deadline: the first example imports SciPy, which takes seconds on a busy shared machine
+@settings(deadline=None)
 @given(st.floats(1.0, 3600.0), st.floats(0.001, 0.5), st.floats(0.0, 1.0))
 def test_daly_interval_sits_at_the_minimum_of_the_complete_model(delta, delta_over_mtbf, restart_over_mtbf):
     optimize = pytest.importorskip("scipy.optimize")  # an independent minimiser (SciPy needs NumPy)

@@ -58,26 +58,42 @@ FP8_MATMUL_DERATE = 0.546 / 0.70
 #: Fraction of the quoted memory bandwidth a streaming kernel sustains (STREAM-like triad).
 MEMORY_EFFICIENCY = {"datacenter": 0.85, "cpu": 0.75, "edge": 0.7, "mcu": 0.8}
 
-#: Serving runs many small or oddly shaped kernels (decode attention over a paged KV cache, mixed
-#: prefill/decode batches, sampling), so decode sustains less of the peaks than training does. The
-#: decode compute, prefill compute and memory fractions were fitted together (grid search, minimising
-#: the worst error) on the ``fit`` serving cases of mlsysim.validation: the TensorRT-LLM offline
-#: throughput rows for Llama 3.1 8B (H100 TP1) and Llama 3.1 70B (H100 TP2), FP8
-#: (https://github.com/NVIDIA/TensorRT-LLM/blob/main/docs/source/performance/perf-overview.md).
-#: The held-out cases are DIFFERENT rows of that page (H200 8B TP1 and 405B TP8). Other categories keep
-#: the training fractions scaled by the same ratios.
-_SERVING_COMPUTE_DATACENTER = 0.35
+#: Serving decode runs many small or oddly shaped kernels (decode attention over a paged KV cache, mixed
+#: prefill/decode batches, sampling), so it sustains less of the peaks than training does. The decode
+#: compute and memory fractions were fitted together (grid search, minimising the worst error) on the
+#: ``fit`` serving cases of mlsysim.validation: the TensorRT-LLM offline throughput rows for Llama 3.1 8B
+#: (H100 TP1) and Llama 3.1 70B (H100 TP2), FP8
+#: (https://github.com/NVIDIA/TensorRT-LLM/blob/main/docs/source/performance/perf-overview.md), with
+#: prefill modelled as below. The held-out cases are DIFFERENT rows of that page (H200 8B TP1 and 405B
+#: TP8) and the batch-1 first-token tables. Other categories keep the training fractions scaled by the
+#: same ratios.
+_SERVING_COMPUTE_DATACENTER = 0.37
 _SERVING_MEMORY_DATACENTER = 0.75
 SERVING_MATMUL_EFFICIENCY = {k: v * _SERVING_COMPUTE_DATACENTER / MATMUL_EFFICIENCY["datacenter"]
                              for k, v in MATMUL_EFFICIENCY.items()}
-#: Prefill processes whole prompts as large GEMMs and sustains more of the compute peak than decode,
-#: which SERVING_MATMUL_EFFICIENCY describes. Fitted (with the two above) on the ``fit`` serving cases
-#: of mlsysim.validation (TensorRT-LLM H100 rows for Llama 3.1 8B TP1 and 70B TP2, FP8).
-_SERVING_PREFILL_DATACENTER = 0.55
-SERVING_PREFILL_EFFICIENCY = {k: v * _SERVING_PREFILL_DATACENTER / MATMUL_EFFICIENCY["datacenter"]
-                              for k, v in MATMUL_EFFICIENCY.items()}
+#: Prefill runs the forward pass of training: whole prompts through the same GEMMs, at the training GEMM
+#: rate with its shape factor (GEMM_HALF_DIMENSION: a 128-token prompt leaves half the tensor cores idle)
+#: and, in FP8, FP8_MATMUL_DERATE. No prefill constant is fitted; on the fit serving rows this rate in
+#: FP8 (0.70 x 0.78 = 0.546 of the FP8 peak) is what a separate fit found before (0.55).
+SERVING_PREFILL_EFFICIENCY = dict(MATMUL_EFFICIENCY)
+#: Prefill attention is a forward-only flash kernel and runs nearer its measured rate than the training
+#: fit (FLASH_ATTENTION_EFFICIENCY, forward + backward of 2023 PyTorch/Triton kernels): the Azure AI
+#: benchmarking guide measures FlashAttention-2 (causal, head_dim 128, forward + backward) at 328 TFLOP/s
+#: on H100, 33% of the BF16 peak, i.e. 0.33 / 0.70 = 0.47 of the sustained GEMM rate. Taken from that
+#: measurement, not fitted; the forward pass alone is faster, so this is a conservative rate.
+PREFILL_ATTENTION_EFFICIENCY = 0.33 / 0.70
 SERVING_MEMORY_EFFICIENCY = {k: v * _SERVING_MEMORY_DATACENTER / MEMORY_EFFICIENCY["datacenter"]
                              for k, v in MEMORY_EFFICIENCY.items()}
+
+#: Host cost of launching one GPU kernel from a stream. The CUDA.jl documentation on CUDA graphs
+#: (https://cuda.juliagpu.org/dev/usage/graphs/) measures a four-layer MLP at batch 16 (four matrix
+#: multiplies and four broadcasts: 8 kernels) at about 50 us per evaluation launched kernel by kernel and
+#: 16 us launched as one graph: (50 - 16) / 8 = 4.25 us per kernel launch that the graph removes, in line
+#: with "each launch takes on the order of microseconds" (Modal GPU glossary, CUDA Graph,
+#: https://modal.com/gpu-glossary/host-software/cuda-graph). A layer whose
+#: kernels run shorter than this is launch-bound; serving prefill (eager in every stack) pays it once per
+#: kernel, and decode once per step when it is captured as a CUDA graph, as vLLM and TensorRT-LLM do.
+KERNEL_LAUNCH_S = 4.25e-6
 
 #: Memory a runtime keeps for itself (CUDA context, allocator fragmentation, workspace) when
 #: serving; fits() checks use the full capacity, concurrency limits keep this slack.

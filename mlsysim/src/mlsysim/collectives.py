@@ -104,7 +104,8 @@ def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "au
     reduce-scatter input, all-to-all send buffer). ``link`` is a Link (or its name) for a single tier,
     or a Node/Cluster/node name: then groups larger than a node use a hierarchical algorithm
     (intra-node reduce-scatter, inter-node all-reduce of 1/g of the data on every NIC in parallel,
-    intra-node all-gather).
+    intra-node all-gather), or with ``algorithm="ring"`` one flat ring over all devices (what
+    NCCL_ALGO=RING runs), whose bus bandwidth is the slower tier's: each device's own NIC.
     """
     op = choice("op", op, OPS)
     algorithm = choice("algorithm", algorithm, ALGORITHMS)
@@ -137,7 +138,10 @@ def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "au
             if n % g:
                 raise ValidationError("n", f"a group spanning nodes must be a multiple of the {g} devices per node; got {n}")
             nodes = n // g
-            if op == "all_reduce":
+            if algorithm == "ring" and op != "send_recv":
+                lat, bwt, formula = _flat_ring_across_nodes(op, size, n, intra, inter, nodes)
+                link_bw, link_name = inter.bandwidth_bytes_per_s, f"{intra.name}+{inter.name}"
+            elif op == "all_reduce":
                 parts = [_flat("reduce_scatter", size, g, intra, "ring"),
                          _flat("all_reduce", size / g, nodes, inter, "tree" if algorithm == "tree" else "ring"),
                          _flat("all_gather", size, g, intra, "ring")]
@@ -152,12 +156,13 @@ def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "au
                 parts = [_flat("all_to_all", size / nodes, g, intra, "ring"), inter_part]
             else:
                 parts = [_flat(op, size, nodes, inter, "ring"), _flat(op, size, g, intra, "ring")]
-            lat = sum(p[0] for p in parts)
-            bwt = sum(p[1] for p in parts)
-            formula = "hierarchical (" + f"{g} per node x {nodes} nodes): " + " | ".join(p[2] for p in parts)
-            # compare with the node's whole scale-out bandwidth: every GPU drives its own NIC
-            link_bw, link_name = g * inter.bandwidth_bytes_per_s, f"{intra.name}+{g}x {inter.name}"
-            algorithm = "hierarchical"
+            if algorithm != "ring" or op == "send_recv":
+                lat = sum(p[0] for p in parts)
+                bwt = sum(p[1] for p in parts)
+                formula = "hierarchical (" + f"{g} per node x {nodes} nodes): " + " | ".join(p[2] for p in parts)
+                # compare with the node's whole scale-out bandwidth: every GPU drives its own NIC
+                link_bw, link_name = g * inter.bandwidth_bytes_per_s, f"{intra.name}+{g}x {inter.name}"
+                algorithm = "hierarchical"
     launch = CURVES["nvls" if algorithm == "nvls" else "ring"].launch_s if n > 1 else 0.0
     lat += launch
     if n > 1:
@@ -168,6 +173,26 @@ def collective(op: str, message_bytes: float, n: int, link, algorithm: str = "au
     return Collective(op=op, algorithm=algorithm, message_bytes=size, n=n, link=link_name, time_s=time,
                       latency_term_s=lat, bandwidth_term_s=bwt, algo_bw=algo_bw, bus_bw=bus_bw,
                       link_bw_bytes_per_s=link_bw, formula=formula)
+
+
+def _flat_ring_across_nodes(op: str, size: float, n: int, intra: Link, inter: Link,
+                            nodes: int) -> tuple[float, float, str]:
+    """One ring over every device of several nodes (NCCL_ALGO=RING): NCCL builds one ring per NIC, each
+    leaving every node once through its own NIC, so every byte a device sends crosses the network once per
+    node boundary and the slower tier sets the bus bandwidth."""
+    bw_intra = achieved_bus_bandwidth(intra.bandwidth_bytes_per_s, intra.peak_efficiency, size, "ring")
+    bw_inter = achieved_bus_bandwidth(inter.bandwidth_bytes_per_s, inter.peak_efficiency, size, "ring")
+    bw = min(bw_intra, bw_inter)
+    steps = 2 * (n - 1) if op == "all_reduce" else n - 1
+    # of every n hops around the ring, `nodes` cross the network
+    alpha = ((n - nodes) * intra.latency_s + nodes * inter.latency_s) / n
+    factor = _bus_factor(op, n)
+    latency, bandwidth = steps * alpha, factor * size / bw
+    formula = (f"flat ring over {n} devices on {nodes} nodes: {steps} steps x {alpha * 1e6:.3g} us + {factor:.3g} x "
+               f"{fmt_bytes(size)} / bus bandwidth {fmt_rate(bw, 'B/s')} (the slower of {intra.name} "
+               f"{fmt_rate(bw_intra, 'B/s')} and {inter.name} {fmt_rate(bw_inter, 'B/s')} per device at this size) = "
+               f"{fmt_time(latency)} + {fmt_time(bandwidth)}")
+    return latency, bandwidth, formula
 
 
 def _resolve_tiers(link, gpus_per_node):

@@ -2,8 +2,15 @@
 
 Decode reads every active weight and the whole KV cache once per generated token, so at small batch
 it is memory-bandwidth-bound; its linear layers and its attention are separate kernels, each its own
-roofline, and the step is their sum. Prefill processes the prompt as large GEMMs and is compute-bound
-at its own efficiency (assumptions.SERVING_PREFILL_EFFICIENCY), higher than decode's.
+roofline, and the step is their sum. Prefill is the forward pass of training on the prompt
+(mlsysim.training.layer_forward_time): per layer, each GEMM is its own roofline at the training GEMM
+rate with its shape factor (a short prompt is a skinny GEMM) and flash attention runs at its forward
+rate (assumptions.PREFILL_ATTENTION_EFFICIENCY); norms, residual adds, activation and quantization are
+fused into those kernels, as inference engines do, so they add no memory pass; then the last token's
+logits. Both phases pay a fixed host cost per GPU kernel (assumptions.KERNEL_LAUNCH_S), counted in
+series with the GPU work (an upper bound when the host runs ahead of the GPU): prefill for every kernel
+of every layer, decode once per step when it is replayed as a CUDA graph (``cuda_graphs=True``, what
+vLLM and TensorRT-LLM do) or per kernel when it is launched eagerly.
 ``n_devices`` shards the model tensor-parallel; each layer then pays two all-reduces (in prefill and in
 every decode step) at the bus bandwidth NCCL reaches for that message size (mlsysim.collective_bandwidth).
 """
@@ -16,6 +23,7 @@ from .catalog import Hardware, Model, hardware, model as get_model, single_devic
 from .collectives import collective
 from .errors import DoesNotFitError, ValidationError, positive_int
 from .results import Result
+from .training import _gemm_time, gemm_shape_factor, layer_forward_time, sustained_gemm_rate
 from .units import DTYPE_BYTES, dtype_name, fmt_bytes, fmt_count, fmt_rate, fmt_time
 
 
@@ -50,6 +58,12 @@ class Serving(Result):
     decode_fixed_s: float = field(repr=False, default=0.0)
     decode_per_sequence_s: float = field(repr=False, default=0.0)
     prefill_per_token_s: float = field(repr=False, default=0.0)
+    prefill_layers_s: float = 0.0
+    prefill_comm_s: float = 0.0
+    prefill_launch_s: float = 0.0
+    decode_launch_s: float = 0.0
+    kernels_per_layer: int = 0
+    cuda_graphs: bool = True
 
     @property
     def continuous_tokens_per_s(self) -> float:
@@ -64,14 +78,18 @@ class Serving(Result):
         return [
             f"{self.model} on {self.n_devices}x {self.hardware} ({self.dtype} weights, {self.kv_dtype} KV), batch {self.batch}: "
             f"TTFT {fmt_time(self.ttft_s)} ({self.prefill_bound}-bound), TPOT {fmt_time(self.tpot_s)} ({self.decode_bound}-bound)",
+            f"TTFT = layers (per-GEMM rooflines at the training GEMM rate, flash attention, elementwise) + logits "
+            f"{fmt_time(self.prefill_layers_s)} + all-reduces {fmt_time(self.prefill_comm_s)} + kernel launches "
+            f"{fmt_time(self.prefill_launch_s)} ({self.kernels_per_layer} kernels per layer)",
             f"decode step reads weights {fmt_bytes(self.weights_bytes)} + KV {fmt_bytes(self.kv_cache_bytes)} "
             f"= {fmt_bytes(self.decode_bytes_per_step)} and does {fmt_count(self.decode_flop_per_step, 'FLOP')}",
             f"TPOT = linear layers max(weight bytes / bandwidth, flop / compute) + attention max(KV bytes / "
             f"bandwidth, flop / compute) + all-reduces; in total {fmt_bytes(self.decode_bytes_per_step)} at "
             f"{fmt_rate(self.effective_bw_bytes_per_s, 'B/s')} and {fmt_count(self.decode_flop_per_step, 'FLOP')} at "
             f"{fmt_rate(self.effective_peak_flops)}, all-reduces {fmt_time(self.tp_comm_per_token_s)}: "
-            f"{fmt_time(self.tpot_s)} (sustained = {self.n_devices} devices x peak x decode efficiency; prefill "
-            f"runs at its own, higher compute efficiency)",
+            f"{fmt_time(self.tpot_s)} (sustained = {self.n_devices} devices x peak x decode efficiency), of which "
+            f"{fmt_time(self.decode_launch_s)} kernel launches ("
+            + ("one CUDA graph per step)" if self.cuda_graphs else "every kernel launched eagerly)"),
             f"throughput = batch x output / (TTFT + (output-1) x TPOT) = {self.batch} x {self.output_len} / "
             f"{fmt_time(self.latency_s)} = {fmt_count(self.tokens_per_s, 'tokens/s')}",
             f"max concurrency (KV-cache limited) = (memory x (1 - reserve) - weights) / KV per sequence = {self.max_concurrency}",
@@ -89,13 +107,24 @@ def _compute_dtype(hw: Hardware, dtype: str) -> str:
     raise ValidationError("dtype", f"{hw.name} supports none of {dtype}, bf16, fp16, fp32")
 
 
+def kernels_per_layer(m: Model) -> int:
+    """GPU kernels one decoder layer launches in a fused inference engine: two norms (each with the
+    residual add and the next GEMM's input quantization fused in), four GEMMs (fused QKV, output
+    projection, fused up/gate, down), the attention kernel (rotary embedding and KV-cache write fused in)
+    and the activation. Tensor-parallel all-reduces are counted by mlsysim.collectives, which charges
+    each its own launch."""
+    return 2 + 4 + 1 + 1
+
+
 def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = "bf16", n_devices: int = 1,
-          kv_dtype: str | None = None, link=None) -> Serving:
+          kv_dtype: str | None = None, link=None, cuda_graphs: bool = True) -> Serving:
     """Latency and throughput of generating ``output_len`` tokens for ``batch`` prompts of ``prompt_len``.
 
     ``dtype`` is the weight format (int4/int8/fp8 quantization); computation runs in it when the device
-    supports it, else in the next wider supported type (weight-only quantization). Raises
-    DoesNotFitError when the weights and this batch's KV cache exceed the devices' memory.
+    supports it, else in the next wider supported type (weight-only quantization). ``cuda_graphs``:
+    decode steps are replayed as one CUDA graph (one launch per step) instead of one launch per kernel;
+    prefill always launches kernel by kernel. Raises DoesNotFitError when the weights and this batch's KV
+    cache exceed the devices' memory.
     """
     m: Model = get_model(model)
     device = hardware(hw)
@@ -115,7 +144,6 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
                               f"{m.name}'s context of {m.max_seq_len} tokens")
     # decode runs small, oddly shaped kernels; prefill runs large GEMMs and sustains more of the peak
     peak = n * device.peak_flops(compute) * assumptions.SERVING_MATMUL_EFFICIENCY[device.category]
-    prefill_peak = n * device.peak_flops(compute) * assumptions.SERVING_PREFILL_EFFICIENCY[device.category]
     bw = n * device.memory_bw_bytes_per_s * assumptions.SERVING_MEMORY_EFFICIENCY[device.category]
     weights = m.weight_bytes(dtype)
     # with more devices than KV heads each KV head is replicated on n / kv_heads devices
@@ -127,7 +155,11 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
                               f"{fmt_bytes(need - weights)} of KV cache = {fmt_bytes(need)}, but {n}x {device.name} "
                               f"hold {fmt_bytes(capacity)}; add devices (n_devices), quantize (dtype='int8'/'fp8'/'int4') "
                               "or lower batch/context")
-    act_b = DTYPE_BYTES[kv_dtype]
+    # activations between kernels (and in the tensor-parallel all-reduces) stay 16-bit when weights and GEMM
+    # inputs are quantized; FP8/INT8 applies to the GEMM inputs and the KV cache only
+    quantized = compute in ("fp8", "int8")
+    act_dtype = "bf16" if quantized and device.supports("bf16") else ("fp16" if quantized else compute)
+    act_b = DTYPE_BYTES[act_dtype]
     link_obj = link if link is not None else single_device_cluster(device, n).node.intra_link
 
     def tp_comm(tokens: int) -> float:
@@ -135,12 +167,32 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
             return 0.0
         return 2 * m.layers * collective("all_reduce", tokens * m.hidden * act_b, n, link_obj).time_s
 
-    # ---- prefill: the whole prompt at once; causal attention averages prompt/2 positions
+    # ---- prefill: the forward pass of training over the whole prompt, one tensor-parallel rank
+    gemm_rate = sustained_gemm_rate(device, compute)
+    # attention reads the KV cache in its own type: FP8 context attention (TensorRT-LLM's FP8 FMHA) with an
+    # FP8 cache, else the 16-bit rate
+    attention_dtype = next(t for t in ((kv_dtype if kv_dtype == compute else None), act_dtype, compute)
+                           if t is not None and device.supports(t))
+    attention_rate = sustained_gemm_rate(device, attention_dtype)
+    rank_bw = device.memory_bw_bytes_per_s * assumptions.SERVING_MEMORY_EFFICIENCY[device.category]
+    prompt_tokens = batch * prompt_len
+    layer = layer_forward_time(m, prompt_tokens, prompt_len, n, False, act_dtype, gemm_rate, rank_bw,
+                               attention_peak=attention_rate, fp8_linear=quantized, weight_dtype=dtype,
+                               attention_efficiency=assumptions.PREFILL_ATTENTION_EFFICIENCY,
+                               fused_elementwise=True)
+    # only the last position of each prompt needs logits
+    head_out = m.vocab / n
+    logits = _gemm_time(2.0 * batch * head_out * m.hidden, head_out * m.hidden * DTYPE_BYTES[dtype],
+                        gemm_rate * gemm_shape_factor(batch, head_out, m.hidden), rank_bw)
+    prefill_layers = m.layers * layer + logits
+    kernels = kernels_per_layer(m)
+    launch = assumptions.KERNEL_LAUNCH_S
+    prefill_launch = (m.layers * kernels + 1) * launch
+    prefill_comm = tp_comm(prompt_tokens)
+    ttft = prefill_layers + prefill_comm + prefill_launch
     prefill_flop = batch * prompt_len * m.flops_per_token(max(1, prompt_len // 2))
-    prefill_bytes = weights + batch * prompt_len * kv_token + batch * prompt_len * m.hidden * act_b * 4 * m.layers
-    prefill_compute, prefill_memory = prefill_flop / prefill_peak, prefill_bytes / bw
-    ttft = max(prefill_compute, prefill_memory) + tp_comm(batch * prompt_len)
-    prefill_bound = "compute" if prefill_compute >= prefill_memory else "memory"
+    prefill_bytes = weights + prompt_tokens * kv_token + prompt_tokens * m.hidden * act_b * 4 * m.layers
+    prefill_bound = "compute" if prefill_flop / (n * gemm_rate) >= prefill_bytes / bw else "memory"
 
     # ---- decode at the mean context length
     def expert_weight_bytes(b: int) -> float:
@@ -160,7 +212,10 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
         linear = max(weight_bytes / bw, linear_flop / peak)
         attention = max(kv_bytes / bw, attention_flop / peak)
         step_bytes, step_flop = weight_bytes + kv_bytes, linear_flop + attention_flop
-        return linear + attention + tp_comm(b), step_bytes, step_flop, step_bytes / bw - step_flop / peak
+        return (linear + attention + tp_comm(b) + decode_launch, step_bytes, step_flop,
+                step_bytes / bw - step_flop / peak)
+
+    decode_launch = launch if cuda_graphs else (m.layers * kernels + 1) * launch
 
     tpot, decode_bytes, decode_flop, slack = decode_step(batch, context)
     decode_bound = "memory" if slack >= 0 else "compute"
@@ -179,20 +234,24 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
                    decode_bytes_per_step=decode_bytes, decode_flop_per_step=decode_flop,
                    tp_comm_per_token_s=tp_comm(batch), effective_bw_bytes_per_s=bw, effective_peak_flops=peak,
                    decode_fixed_s=one - per_seq, decode_per_sequence_s=per_seq,
-                   prefill_per_token_s=ttft / (batch * prompt_len))
+                   prefill_per_token_s=ttft / (batch * prompt_len), prefill_layers_s=prefill_layers,
+                   prefill_comm_s=prefill_comm, prefill_launch_s=prefill_launch, decode_launch_s=decode_launch,
+                   kernels_per_layer=kernels, cuda_graphs=bool(cuda_graphs))
 
 
 def serve_max_throughput(model, hw, prompt_len: int, output_len: int, dtype: str = "bf16", n_devices: int = 1,
-                         kv_dtype: str | None = None, max_batch: int | None = None) -> Serving:
+                         kv_dtype: str | None = None, max_batch: int | None = None, cuda_graphs: bool = True) -> Serving:
     """Serving at the largest concurrency the KV cache allows (offline, maximum-load scenario).
 
     Read ``continuous_tokens_per_s`` for the steady-state throughput of a continuously batched server.
     """
-    probe = serve(model, hw, 1, prompt_len, output_len, dtype=dtype, n_devices=n_devices, kv_dtype=kv_dtype)
+    probe = serve(model, hw, 1, prompt_len, output_len, dtype=dtype, n_devices=n_devices, kv_dtype=kv_dtype,
+                  cuda_graphs=cuda_graphs)
     batch = probe.max_concurrency
     if max_batch is not None:
         batch = min(batch, positive_int("max_batch", max_batch))
     if batch < 1:
         raise DoesNotFitError("memory", f"no room for even one {prompt_len}+{output_len}-token sequence's KV cache "
                               f"next to the weights on {n_devices}x {probe.hardware}; add devices or quantize")
-    return serve(model, hw, batch, prompt_len, output_len, dtype=dtype, n_devices=n_devices, kv_dtype=kv_dtype)
+    return serve(model, hw, batch, prompt_len, output_len, dtype=dtype, n_devices=n_devices, kv_dtype=kv_dtype,
+                 cuda_graphs=cuda_graphs)

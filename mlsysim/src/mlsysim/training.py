@@ -137,16 +137,22 @@ def gemm_shape_factor(m, n, k, xp=SCALAR_MATH):
 
 def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, dtype: str,
                        peak: float, bw: float, flash_attention: bool = True, attention_peak: float | None = None,
-                       fp8_linear: bool = False, xp=SCALAR_MATH) -> float:
+                       fp8_linear: bool = False, xp=SCALAR_MATH, weight_dtype: str | None = None,
+                       attention_efficiency: float | None = None, fused_elementwise: bool = False) -> float:
     """Forward time of one transformer layer for ``tokens`` tokens on one tensor-parallel rank.
 
     ``dtype`` is the activation type; ``peak`` the sustained GEMM rate. With ``fp8_linear`` (FP8
     training as in Transformer Engine) only the linear layers run at the FP8 ``peak``: attention runs
     at ``attention_peak`` (the 16-bit rate) and every linear input is quantised first. ``xp`` is
     ``numpy`` when ``tokens``, ``seq_len``, ``tp`` or ``sp`` are arrays (mlsysim.sweep).
+    ``weight_dtype`` is the weights' storage type when it differs from the activations' (quantized
+    serving); ``attention_efficiency`` replaces assumptions.FLASH_ATTENTION_EFFICIENCY (serving prefill).
+    ``fused_elementwise``: norms, residual adds, activation, rotary and quantization run inside the GEMM
+    and attention kernels (inference engines such as TensorRT-LLM fuse them), so they add no memory pass.
     """
     attention_peak = peak if attention_peak is None else attention_peak
     b = DTYPE_BYTES[dtype]
+    wb = DTYPE_BYTES[weight_dtype or dtype]
     h = m.hidden
     gemms = [  # (output features, input features, how many experts' copies each token uses)
         ((m.q_dim + 2 * m.kv_dim) / tp, h, 1),
@@ -158,7 +164,7 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
     for out_f, in_f, copies in gemms:
         flop = 2.0 * tokens * out_f * in_f * copies
         touched = copies if m.experts == 1 else xp.minimum(m.experts, m.experts * (1 - (1 - m.active_experts / m.experts) ** tokens))
-        weight_bytes = out_f * in_f * b * touched
+        weight_bytes = out_f * in_f * wb * touched
         # each expert sees tokens x active / experts rows; a dense layer sees every token
         rows = tokens if m.experts == 1 else tokens * m.active_experts / m.experts
         shape = gemm_shape_factor(rows, out_f, in_f, xp)
@@ -166,13 +172,15 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
     # attention scores and weighted sum; a fused (flash) kernel skips the masked upper triangle of a
     # causal decoder, so it does half the work the FLOP count (PaLM/Megatron convention) charges
     attn_flop = 4.0 * tokens * seq_len * m.q_dim / tp
-    t += attn_flop * attention_time_per_flop(m, flash_attention, attention_peak)
+    t += attn_flop * attention_time_per_flop(m, flash_attention, attention_peak, attention_efficiency)
     # elementwise: 2 norms (read+write), 2 residual adds (2 reads + 1 write), activation, rotary
     elementwise = tokens * b * (4 * h + 6 * h) / xp.where(sp, tp, 1) + tokens * b * (
         m.active_experts * m.ffn_hidden * m.ffn_matrices + 2 * (m.q_dim + m.kv_dim)) / tp
     if fp8_linear:
         # quantise each linear layer's input: read 16-bit, write 8-bit
         elementwise += tokens * 3.0 * (2 * h / xp.where(sp, tp, 1) + m.q_dim / tp + m.active_experts * m.ffn_hidden / tp)
+    if fused_elementwise:
+        elementwise = 0.0
     if not flash_attention:
         # materialised scores: write QK^T, fused scale-mask-softmax read+write, dropout read+write+mask,
         # read by the attention-times-V GEMM -> about 13 bytes per score at 16-bit
@@ -181,14 +189,17 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
     return t
 
 
-def attention_time_per_flop(m: Model, flash_attention: bool, attention_peak: float) -> float:
+def attention_time_per_flop(m: Model, flash_attention: bool, attention_peak: float,
+                            efficiency: float | None = None) -> float:
     """Seconds per counted attention FLOP: a fused (flash) kernel skips the masked half of a causal
-    decoder but runs at assumptions.FLASH_ATTENTION_EFFICIENCY of the GEMM rate; materialised attention
-    runs two batched GEMMs at the GEMM rate (its softmax traffic is counted as elementwise work)."""
+    decoder but runs at ``efficiency`` (default assumptions.FLASH_ATTENTION_EFFICIENCY) of the GEMM rate;
+    materialised attention runs two batched GEMMs at the GEMM rate (its softmax traffic is counted as
+    elementwise work)."""
     if not flash_attention:
         return 1.0 / attention_peak
     causal_skip = 1.0 if m.encoder else 0.5
-    return causal_skip / (attention_peak * assumptions.FLASH_ATTENTION_EFFICIENCY)
+    efficiency = assumptions.FLASH_ATTENTION_EFFICIENCY if efficiency is None else efficiency
+    return causal_skip / (attention_peak * efficiency)
 
 
 def sustained_gemm_rate(hw: Hardware, precision: str) -> float:

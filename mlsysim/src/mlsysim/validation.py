@@ -295,6 +295,43 @@ def _nccl_gpu_count(algorithm: str, n: int, busbw_gbps: float) -> Case:
                 source=NCCL_1455, split="held-out", category="collectives")
 
 
+NCCL_1281 = ("NVIDIA/nccl issue #1281, 'Why is allgather's busbw a little worse than allreduce/reducescatter for the same "
+             "nccl environment variables' (2024-05-10), https://github.com/NVIDIA/nccl/issues/1281: nccl-tests on H100, "
+             "reduce-scatter bus bandwidth 360 GB/s and all-gather 350 GB/s; metric: bus bandwidth at the largest sizes. "
+             "The reporter gives neither the GPU count nor the size: bandwidths above any NIC's mean one NVSwitch server "
+             "(8 GPUs assumed) and the plateau means large messages (evaluated at 8 GiB)")
+
+
+def _nccl_gather_scatter(op: str, busbw_gbps: float) -> Case:
+    """All-gather / reduce-scatter bus bandwidth inside one H100 NVSwitch server (ring, NCCL's only choice)."""
+    def predict() -> float:
+        from .catalog import node
+        return collective(op, 8 * 2**30, 8, node("DGX-H100")).bus_bw / 1e9
+    shown = op.replace("_", "-")
+    return Case(name=f"NCCL {shown} 8 GiB on 8x H100", metric="bus bandwidth GB/s", measured=busbw_gbps,
+                predict=predict,
+                conditions=f"{shown} over the 8 H100-SXM of one NVSwitch server, large messages (8 GiB assumed), ring "
+                           "(NVLink SHARP accelerates only all-reduce here)",
+                source=NCCL_1281, split="held-out", category="collectives")
+
+
+NCCL_TESTS_290 = ("NVIDIA/nccl-tests issue #290, 'Single-node and multi-node performance of H100 nodes' (2025-03-03), "
+                  "https://github.com/NVIDIA/nccl-tests/issues/290: an NCCL maintainer's reply for two H100 nodes on "
+                  "400 Gb/s NDR InfiniBand benchmarked with NCCL_ALGO=RING, 'For NDR @ 400Gbps you should see 46-48GB/s "
+                  "per NIC'; metric: all-reduce bus bandwidth at large sizes, the midpoint 47 GB/s")
+
+
+def _nccl_two_node_ring() -> Case:
+    def predict() -> float:
+        return collective("all_reduce", 8 * 2**30, 16, cluster("DGX-H100", nodes=2), algorithm="ring").bus_bw / 1e9
+    return Case(name="NCCL all-reduce 8 GiB on 2x 8 H100 over NDR, ring", metric="bus bandwidth GB/s", measured=47.0,
+                predict=predict,
+                conditions="all-reduce over 16 H100 in two DGX H100-class nodes, one 400 Gb/s NDR NIC per GPU, "
+                           "NCCL_ALGO=RING (one flat ring per NIC), large messages (8 GiB assumed); the figure is NVIDIA's "
+                           "stated expectation for this setup (46-48 GB/s), not one run",
+                source=NCCL_TESTS_290, split="held-out", category="collectives")
+
+
 _MIB = 2**20
 #: (size, measured busbw GB/s) from the three Azure pages; sizes are the nccl-tests powers of two.
 _H200_NVLS = [(1 * _MIB, 52.96), (4 * _MIB, 138.44), (16 * _MIB, 240.41), (64 * _MIB, 368.11), (256 * _MIB, 432.24),
@@ -411,6 +448,9 @@ CASES: list[Case] = [
     # large-message all-reduce against GPU count inside one H100 server (ring and NVLS), held out
     *[_nccl_gpu_count("ring", n_, 367.5) for n_ in (2, 4, 8)],
     *[_nccl_gpu_count("nvls", n_, b) for n_, b in ((4, 370), (5, 420), (6, 440), (7, 460), (8, 480))],
+    # all-gather and reduce-scatter inside one H100 server, and a flat ring across two nodes, held out
+    _nccl_gather_scatter("reduce_scatter", 360), _nccl_gather_scatter("all_gather", 350),
+    _nccl_two_node_ring(),
     _gpu_hours("LLaMA 7B", lambda: model("Llama-2-7B").replace(name="LLaMA-7B", max_seq_len=2048), 1.0e12, 2048, 1024,
                82432, LLAMA1, zero_stage=3),
     _gpu_hours("LLaMA 13B", lambda: model("Llama-2-13B").replace(name="LLaMA-13B", max_seq_len=2048), 1.0e12, 2048, 1024,
