@@ -102,7 +102,7 @@ def check_book(book_dir: Path, volumes=VOLUMES, only: set[str] | None = None, jo
         for key in sorted(ch.citations - known):
             ch.errors.append(f"cites [@{key}] but references.bib has no entry `{key}`")
         ch.citations &= known
-        check_citation_count(ch, bar_for(ch.volume))
+        check_citation_count(ch, bar_for(ch.volume, ch.front.get("edition")))
 
     present = [v for v in volumes if (book_dir / v / "_quarto.yml").is_file()]
     report.errors += check_conventions(book_dir, present)

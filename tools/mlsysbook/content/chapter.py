@@ -69,6 +69,7 @@ class ChapterStats:
     has_summary: bool = False
     next_links: set[str] = field(default_factory=set)
     citations: set[str] = field(default_factory=set)
+    footnotes: int = 0
     crossrefs: set[str] = field(default_factory=set)
     cells: list[Cell] = field(default_factory=list)
     inline_exprs: list[str] = field(default_factory=list)
@@ -366,6 +367,7 @@ class _Walker:
             elif t == "Cite":
                 self.cite(c)
             elif t == "Note":
+                self.s.footnotes += 1
                 self.blocks(c, count_words)
             elif t == "Image":
                 self.inlines(c[1], count_words=False)
@@ -420,7 +422,7 @@ def parse_chapter(path: Path, slug: str | None = None, volume: str = "") -> Chap
         stats.errors.append(str(exc))
         return stats
     _Walker(stats).blocks(doc["blocks"])
-    _finish(stats, bar_for(volume))
+    _finish(stats, bar_for(volume, stats.front.get("edition")))
     return stats
 
 
@@ -507,5 +509,7 @@ def _finish(s: ChapterStats, bar: ChapterBar = BAR) -> None:
     check_citation_count(s, bar)
     if not s.has_setup_cell:
         short.append("no hidden setup cell (`#| echo: false`) importing mlsysim as the first Python cell")
+    if s.footnotes < bar.footnotes_min:
+        short.append(f"footnotes: {s.footnotes} (need {bar.footnotes_min}; put asides in footnotes)")
     if len(s.inline_exprs) < bar.inline_numbers_min:
         short.append("no inline `{python}` numbers; quote hardware/model numbers from mlsysim")

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from mlsysbook.content.bar import BARS
+from mlsysbook.content.bar import BARS, EDITION2_BARS
 from mlsysbook.content.book import VOLUMES, BookReport, check_book
 from mlsysbook.content.execute import run_chapter
 
@@ -29,13 +29,13 @@ def _row(ch) -> list[str]:
     if ch.failures:
         verdict = "[red]FAIL[/red]"
     elif ch.complete:
-        verdict = "[green]complete[/green]"
+        verdict = "[green]complete[/green]" + (" (ed. 2)" if str(ch.front.get("edition", "")).strip() == "2" else "")
     elif ch.exists:
         verdict = "[yellow]draft[/yellow]"
     else:
         verdict = "[red]missing[/red]"
     return [f"{ch.volume}/{ch.slug}", str(ch.words), figs, str(len(ch.tables)), str(ch.worked_examples),
-            str(len(ch.definitions)), quiz, str(ch.exercises), str(len(ch.citations)), verdict]
+            str(len(ch.definitions)), quiz, str(ch.exercises), str(len(ch.citations)), str(ch.footnotes), verdict]
 
 
 def _as_dict(report: BookReport) -> dict:
@@ -89,10 +89,11 @@ def content_report(book_dir, volumes, chapters, show_shortfalls, execute, as_jso
     bars = "; ".join(f"{vol}: {bar.words_min} words, {bar.figures_min} figures/{bar.computed_figures_min} computed, "
                      f"{bar.tables_min} tables, {bar.worked_examples_min} worked examples, "
                      f"{bar.quiz_questions_min} quiz questions/{bar.quiz_calc_min} calc, {bar.exercises_min} exercises, "
-                     f"{bar.citations_min} citations" for vol, bar in BARS.items())
+                     f"{bar.citations_min} citations"
+                     for vol, bar in [*BARS.items(), *((f"{v} edition 2", b) for v, b in EDITION2_BARS.items())])
     table = Table(title=f"Book content (bar for complete chapters, {bars})")
     for col in ("chapter", "words", "figs (computed)", "tables", "worked", "defs",
-                "quiz (mcq/short/calc)", "exercises", "citations", "status"):
+                "quiz (mcq/short/calc)", "exercises", "citations", "notes", "status"):
         table.add_column(col, justify="left" if col in ("chapter", "status") else "right",
                          no_wrap=col == "chapter")
     for ch in report.chapters:
