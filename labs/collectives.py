@@ -67,7 +67,7 @@ def _(sizes):
         scale-up link inside each server and the NICs between servers; NVLS reduces inside the NVSwitch."""
         node = ms.node(node_name)
         if algorithm == "hierarchical":
-            return ms.collective(operation, size, n, node, algorithm="ring")
+            return ms.collective(operation, size, n, node, algorithm="hierarchical")
         if algorithm == "in-switch (NVLS)":
             if n > node.count:
                 raise ms.ValidationError("n", f"in-switch reduction works inside one server's switch ({node.count} "
