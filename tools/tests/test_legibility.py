@@ -10,7 +10,7 @@ import pytest
 from site_helpers import run_build
 
 from mlsysbook.site.check import PAGE_WEIGHT_LIMIT, check_page_weight, check_site, page_weight
-from mlsysbook.site.legibility import CONTENT_WIDTH_PX, MIN_TEXT_PX, measure_page, svg_text_sizes
+from mlsysbook.site.legibility import CONTENT_WIDTH_PX, MIN_TEXT_PX, check_figures, measure_page, svg_text_sizes
 
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="{width}" viewBox="0 0 200 100">
 <style>.label {{ font-size: 12px; }}</style>
@@ -99,6 +99,27 @@ def test_generated_figures_are_kept_wide_enough_for_their_smallest_text(project)
     html = (site / "vol1/alpha/alpha.html").read_text()
     minimum = int(html.split('data-min-width="', 1)[1].split('"', 1)[0])
     assert minimum == pytest.approx(natural * 9 / (4 * 4 / 3), abs=1) and minimum > CONTENT_WIDTH_PX
+    # legible only by scrolling on a desktop: the check fails, naming the figure and its label's line
+    check = subprocess.run([sys.executable, "-m", "mlsysbook.cli", "check", "--root", str(project)],
+                           capture_output=True, text=True, cwd=project)
+    assert check.returncode == 1
+    assert (f"book/vol1/alpha/alpha.qmd:29: figure fig-alpha-roofline (vol1/alpha/alpha.html) needs {minimum} px "
+            "for its smallest text (\u201cFLOP per byte\u201d) to be 9 px, wider than the 808 px text column") in check.stdout
+
+
+def test_a_generated_figure_wider_than_the_desktop_column_fails_the_check(tmp_path):
+    """data-min-width up to the column is fine (drawn in the column, no scrolling); one pixel more is not."""
+    source = tmp_path / "book" / "ch.qmd"
+    source.parent.mkdir(parents=True)
+    source.write_text("Text.\n\n```{dot}\n//| label: fig-x\ndigraph { a -> b }\n```\n")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "wide.svg").write_text(SVG.format(width="1616px"))
+    pages = {_page_with_image(tmp_path, "wide.svg", f'data-min-width="{CONTENT_WIDTH_PX:.0f}"'): "book/ch.qmd"}
+    assert check_figures(tmp_path, pages, root=tmp_path)[0] == []
+    pages = {_page_with_image(tmp_path, "wide.svg", f'data-min-width="{CONTENT_WIDTH_PX + 1:.0f}"'): "book/ch.qmd"}
+    [problem] = check_figures(tmp_path, pages, root=tmp_path)[0]
+    assert problem.startswith("book/ch.qmd:4: figure fig-x (p/page.html) needs 809 px for its smallest text")
+    assert "rankdir=TB" in problem
 
 
 def test_page_weight_counts_the_page_its_styles_and_scripts_but_not_images(built_fixture, tmp_path):

@@ -171,7 +171,7 @@ def check_site(root: Path, site: Path) -> list[str]:
             sources[page.out] = page.source.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             sources[page.out] = str(page.source)
-    problems += check_figures(site, sources)[0]
+    problems += check_figures(site, sources, root=root)[0]
     problems += check_page_weight(site, [p.out for part in loaded.parts if part.kind == "volume" for p in part.pages])
     for part in loaded.parts:
         if part.kind != "volume":

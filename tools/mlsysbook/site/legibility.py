@@ -8,8 +8,9 @@ pixels (`![…](x.png){font-px=18}`, which pandoc writes as `data-font-px`); und
 Text below MIN_TEXT_PX at the desktop column is a failure of `mlsysbook check`, naming the figure and its
 source. Generated figures (Python cells, Graphviz) carry `data-min-width`, the width at which their smallest
 text is MIN_TEXT_PX; site.js keeps them that wide, scrolling inside their own box where the column is
-narrower, so the check measures them at that width. Mermaid diagrams are drawn in the browser and are not
-measured here.
+narrower (a phone). On a desktop nothing should scroll, so a generated figure whose minimum width exceeds
+the desktop column is a failure too, naming the figure and the source line of its label. Mermaid diagrams
+are drawn in the browser, so tests/test_figure_text.py measures them (and the phone's text) in Chromium.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class FigureText:
     smallest_px: float | None  # smallest text on screen at CONTENT_WIDTH_PX (None: no text found)
     sample: str = ""  # that text
     note: str = ""  # why it could not be measured
+    min_width: float | None = None  # data-min-width: the width its smallest text needs (generated figures)
 
 
 def _length(value: str | None, em: float = 16.0) -> float | None:
@@ -208,7 +210,7 @@ def measure_page(site: Path, page: str, column: float = CONTENT_WIDTH_PX) -> lis
             shown = _shown_width(natural, attrs, column)
             factor = shown / natural if natural else (shown / view_width if view_width else 1.0)
             size, text = min(texts, key=lambda t: t[0])
-            out.append(FigureText(page, label, image, size * factor, text))
+            out.append(FigureText(page, label, image, size * factor, text, min_width=_length(attrs.get("data-min-width"))))
         elif path.suffix.lower() in RASTER:
             declared = attrs.get("data-font-px")
             if declared is None:
@@ -242,8 +244,21 @@ def _raster_width(path: Path) -> float | None:
     return None
 
 
-def check_figures(site: Path, pages: dict[str, str], column: float = CONTENT_WIDTH_PX) -> tuple[list[str], list[FigureText]]:
-    """Problems (printable lines) and every measurement, for the pages given as {site path: source}."""
+def label_line(source: Path, label: str) -> int | None:
+    """The line of a figure's label in its source: a cell option (`#| label: fig-x`, `//| label: fig-x`,
+    `%%| label: fig-x`) or an attribute (`{#fig-x}`); None when it is not there."""
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"^\s*(?:#|//|%%)\|\s*label:\s*{re.escape(label)}\s*$|\{{#{re.escape(label)}[\s}}]")
+    return next((number for number, text in enumerate(lines, 1) if pattern.search(text)), None)
+
+
+def check_figures(site: Path, pages: dict[str, str], column: float = CONTENT_WIDTH_PX,
+                  root: Path | None = None) -> tuple[list[str], list[FigureText]]:
+    """Problems (printable lines) and every measurement, for the pages given as {site path: source}
+    (sources relative to `root`, which is used to find the line of a figure's label)."""
     problems: list[str] = []
     measured: list[FigureText] = []
     for page, source in sorted(pages.items()):
@@ -252,6 +267,15 @@ def check_figures(site: Path, pages: dict[str, str], column: float = CONTENT_WID
         for fig in measure_page(site, page, column):
             measured.append(fig)
             where = f"{page}: figure {fig.figure} (source {source}, image {fig.image})"
+            if fig.min_width is not None and fig.min_width > column + 0.5:
+                line = label_line((root or Path()) / source, fig.figure)
+                problems.append(
+                    f"{source}{f':{line}' if line else ''}: figure {fig.figure} ({page}) needs {fig.min_width:.0f} px "
+                    f"for its smallest text (\u201c{fig.sample[:40]}\u201d) to be {MIN_TEXT_PX:.0f} px, wider than the "
+                    f"{column:.0f} px text column, so desktop readers must scroll it sideways. Draw it narrower: "
+                    "top to bottom (rankdir=TB), shorter labels with the detail in the caption, a long chain in rows, "
+                    "or larger fonts in a Python figure")
+                continue
             if fig.smallest_px is None:
                 if fig.note.startswith("raster") or fig.note.startswith("the SVG"):
                     problems.append(f"{where}: {fig.note}")
