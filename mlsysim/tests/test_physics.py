@@ -343,11 +343,11 @@ def test_prefill_runs_at_the_training_gemm_rate_and_pays_tensor_parallel_communi
 
 def test_kernel_launches_cost_prefill_every_kernel_and_a_graphed_decode_one_launch():
     from mlsysim import assumptions as a
-    from mlsysim.serving import kernels_per_layer
+    from mlsysim.serving import KERNELS_PER_LAYER
     m = ms.model("Llama-2-7B")
     graphed = ms.serve(m, "H100-SXM", 1, 128, 64, dtype="fp8")
     eager = ms.serve(m, "H100-SXM", 1, 128, 64, dtype="fp8", cuda_graphs=False)
-    per_pass = (m.layers * kernels_per_layer(m) + 1) * a.KERNEL_LAUNCH_S
+    per_pass = (m.layers * KERNELS_PER_LAYER + 1) * a.KERNEL_LAUNCH_S
     assert graphed.prefill_launch_s == pytest.approx(per_pass) and graphed.decode_launch_s == a.KERNEL_LAUNCH_S
     assert eager.ttft_s == graphed.ttft_s
     assert eager.tpot_s - graphed.tpot_s == pytest.approx(per_pass - a.KERNEL_LAUNCH_S, rel=1e-9)

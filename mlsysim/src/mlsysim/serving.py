@@ -16,6 +16,7 @@ every decode step) at the bus bandwidth NCCL reaches for that message size (mlsy
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from . import assumptions
@@ -78,7 +79,7 @@ class Serving(Result):
         return [
             f"{self.model} on {self.n_devices}x {self.hardware} ({self.dtype} weights, {self.kv_dtype} KV), batch {self.batch}: "
             f"TTFT {fmt_time(self.ttft_s)} ({self.prefill_bound}-bound), TPOT {fmt_time(self.tpot_s)} ({self.decode_bound}-bound)",
-            f"TTFT = layers (per-GEMM rooflines at the training GEMM rate, flash attention, elementwise) + logits "
+            f"TTFT = layers (per-GEMM rooflines at the training GEMM rate and shape factor, flash attention) + logits "
             f"{fmt_time(self.prefill_layers_s)} + all-reduces {fmt_time(self.prefill_comm_s)} + kernel launches "
             f"{fmt_time(self.prefill_launch_s)} ({self.kernels_per_layer} kernels per layer)",
             f"decode step reads weights {fmt_bytes(self.weights_bytes)} + KV {fmt_bytes(self.kv_cache_bytes)} "
@@ -107,13 +108,11 @@ def _compute_dtype(hw: Hardware, dtype: str) -> str:
     raise ValidationError("dtype", f"{hw.name} supports none of {dtype}, bf16, fp16, fp32")
 
 
-def kernels_per_layer(m: Model) -> int:
-    """GPU kernels one decoder layer launches in a fused inference engine: two norms (each with the
-    residual add and the next GEMM's input quantization fused in), four GEMMs (fused QKV, output
-    projection, fused up/gate, down), the attention kernel (rotary embedding and KV-cache write fused in)
-    and the activation. Tensor-parallel all-reduces are counted by mlsysim.collectives, which charges
-    each its own launch."""
-    return 2 + 4 + 1 + 1
+#: GPU kernels one decoder layer launches in a fused inference engine: two norms (each with the residual
+#: add and the next GEMM's input quantization fused in), four GEMMs (fused QKV, output projection, fused
+#: up/gate, down), the attention kernel (rotary embedding and KV-cache write fused in) and the activation.
+#: Tensor-parallel all-reduces are not counted here: mlsysim.collectives charges each its own launch.
+KERNELS_PER_LAYER = 2 + 4 + 1 + 1
 
 
 def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = "bf16", n_devices: int = 1,
@@ -185,14 +184,18 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     logits = _gemm_time(2.0 * batch * head_out * m.hidden, head_out * m.hidden * DTYPE_BYTES[dtype],
                         gemm_rate * gemm_shape_factor(batch, head_out, m.hidden), rank_bw)
     prefill_layers = m.layers * layer + logits
-    kernels = kernels_per_layer(m)
+    kernels = KERNELS_PER_LAYER
     launch = assumptions.KERNEL_LAUNCH_S
     prefill_launch = (m.layers * kernels + 1) * launch
     prefill_comm = tp_comm(prompt_tokens)
     ttft = prefill_layers + prefill_comm + prefill_launch
-    prefill_flop = batch * prompt_len * m.flops_per_token(max(1, prompt_len // 2))
-    prefill_bytes = weights + prompt_tokens * kv_token + prompt_tokens * m.hidden * act_b * 4 * m.layers
-    prefill_bound = "compute" if prefill_flop / (n * gemm_rate) >= prefill_bytes / bw else "memory"
+    # which resource binds: the same layers with unlimited bandwidth against the weight and KV-cache stream
+    compute_only = m.layers * layer_forward_time(
+        m, prompt_tokens, prompt_len, n, False, act_dtype, gemm_rate, math.inf, attention_peak=attention_rate,
+        fp8_linear=quantized, weight_dtype=dtype, attention_efficiency=assumptions.PREFILL_ATTENTION_EFFICIENCY,
+        fused_elementwise=True)
+    memory_only = (weights + prompt_tokens * kv_token) / n / rank_bw
+    prefill_bound = "compute" if compute_only >= memory_only else "memory"
 
     # ---- decode at the mean context length
     def expert_weight_bytes(b: int) -> float:
