@@ -157,6 +157,48 @@ def test_depthwise_bit_exact(core, variant, seed, g, mult, extreme):
                                   quant.depthwise_conv2d_s8(x, w, mult, k, b, *args))
 
 
+def test_dsp_depthwise_falls_back_beyond_its_band(core, rng):
+    # A 150-pixel-wide row: three rows of lanes do not fit the scratch buffer, so the DSP
+    # depthwise reads the input tap by tap instead (with 5 channels: one group and a tail).
+    w = Window.for_input(4, 150, 5, 5, 3, 3, 1, 1, "same")
+    x = rng.integers(-128, 128, (4, 150, 5))
+    k = rng.integers(-127, 128, (3, 3, 5))
+    m, s = _per_channel(rng, 5)
+    args = (m, s, 7, -4)
+    b = rng.integers(-900, 900, 5)
+    np.testing.assert_array_equal(core.depthwise_conv2d_s8(x, w, 1, k, b, *args, variant="dsp"),
+                                  quant.depthwise_conv2d_s8(x, w, 1, k, b, *args))
+
+
+# The DSP kernels requantize a layer whose shifts are all right shifts (every TFLite layer in
+# practice) with a shorter sequence, and saturate with one instruction when the activation
+# range is the full int8 range; any other multiplier or shift in the layer selects the general
+# form. Draw one channel's multiplier and shift from the whole range, with accumulators up to
+# 2^28, so every form and its boundaries (shift -1, -31, 0, left shifts) meet the reference.
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), multiplier=st.integers(0, 2**31 - 1), shift=st.integers(-31, 8),
+       big=st.booleans(), relu=st.booleans())
+def test_dsp_requantization_forms_bit_exact(core, seed, multiplier, shift, big, relu):
+    rng = np.random.default_rng(seed)
+    out_c = 4
+    m, s = _per_channel(rng, out_c)
+    m[1], s[1] = multiplier, shift
+    bias = rng.integers(-(2**28), 2**28, out_c) if big else rng.integers(-3000, 3000, out_c)
+    in_off, out_off = int(rng.integers(-128, 128)), int(rng.integers(-128, 128))
+    act_min = max(-128, min(out_off, 127)) if relu else -128
+    x = rng.integers(-128, 128, 24)
+    w = rng.integers(-127, 128, (out_c, 24))
+    np.testing.assert_array_equal(
+        core.fully_connected_s8(x, w, bias, m, s, in_off, out_off, act_min, 127, variant="dsp"),
+        quant.fully_connected_s8(x, w, bias, m, s, in_off, out_off, act_min, 127))
+    win = Window.for_input(3, 4, out_c, out_c, 3, 3, 1, 1, "same")
+    xd = rng.integers(-128, 128, (3, 4, out_c))
+    kd = rng.integers(-127, 128, (3, 3, out_c))
+    np.testing.assert_array_equal(
+        core.depthwise_conv2d_s8(xd, win, 1, kd, bias, m, s, in_off, out_off, act_min, 127, variant="dsp"),
+        quant.depthwise_conv2d_s8(xd, win, 1, kd, bias, m, s, in_off, out_off, act_min, 127))
+
+
 @settings(max_examples=80, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), g=geometry)
 def test_pools_bit_exact(core, seed, g):

@@ -65,7 +65,10 @@ typedef struct {
 
 /* The DSP convolution gathers one output pixel's receptive field (kernel_h * kernel_w *
  * in_c values) into a static int16 buffer of this many elements (2 bytes each); larger
- * kernels fall back to the portable convolution. */
+ * kernels fall back to the portable convolution. The DSP depthwise kernel shares the buffer:
+ * 8 bytes per tap of a four-channel group plus 8 bytes per input pixel of kernel_h rows
+ * ((out_w - 1) * stride_w + kernel_w pixels each); a row too wide for it reads the input tap
+ * by tap instead, and a kernel too large for it falls back to the portable kernel. */
 #ifndef KITS_NN_DSP_PATCH_MAX
 #define KITS_NN_DSP_PATCH_MAX 576
 #endif
@@ -107,7 +110,7 @@ void kits_fully_connected_s8_dsp(const int8_t *input, int32_t in_features,
                                  const int8_t *weights, const int32_t *bias,
                                  int32_t out_features, kits_requant_t requant,
                                  kits_quant_t quant, int8_t *output);
-/* Not reentrant: uses the static patch buffer (see KITS_NN_DSP_PATCH_MAX). */
+/* Not reentrant (conv2d and depthwise): they use the static buffer of KITS_NN_DSP_PATCH_MAX. */
 void kits_conv2d_s8_dsp(const int8_t *input, const kits_window_t *win,
                         const int8_t *weights, const int32_t *bias,
                         kits_requant_t requant, kits_quant_t quant, int8_t *output);

@@ -10,6 +10,7 @@
  *   sxtab16_ror8(a, x) a + sxtb16_ror8(x)
  *   smlad(a, b, acc)   acc + a.lo * b.lo + a.hi * b.hi (modulo 2^32)
  *   smlabb / smlatt    acc + a.lo * b.lo, acc + a.hi * b.hi
+ *   ssat8(v)           v saturated to [-128, 127] (SSAT #8)
  *
  * Private to kits/core/src (not part of the installed headers).
  */
@@ -59,6 +60,7 @@ static inline int32_t kits_smlabb(uint32_t a, uint32_t b, int32_t acc) {
 static inline int32_t kits_smlatt(uint32_t a, uint32_t b, int32_t acc) {
     return __smlatt((int32_t)a, (int32_t)b, acc);
 }
+static inline int32_t kits_ssat8(int32_t v) { return __ssat(v, 8); }
 
 #else /* C equivalents, exact to the Armv7-M Architecture Reference Manual pseudocode */
 
@@ -88,6 +90,7 @@ static inline int32_t kits_smlabb(uint32_t a, uint32_t b, int32_t acc) {
 static inline int32_t kits_smlatt(uint32_t a, uint32_t b, int32_t acc) {
     return (int32_t)((uint32_t)acc + (uint32_t)(kits_hi16(a) * kits_hi16(b)));
 }
+static inline int32_t kits_ssat8(int32_t v) { return v < -128 ? -128 : (v > 127 ? 127 : v); }
 #endif
 
 #endif

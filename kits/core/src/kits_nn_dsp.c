@@ -4,7 +4,8 @@
  * two pairs of 16-bit lanes (SXTB16, with the input offset added by SXTAB16), and two
  * multiply-accumulates happen per SMLAD. The results are bit-identical to the portable
  * kernels in kits_nn.c: integer addition is associative, every product and partial sum
- * is exact in 32 bits, and the requantization is the same function.
+ * is exact in 32 bits, and the requantization gives the same integers (the same function,
+ * or for right shifts kits_requantize_right, proven equal in kits_nn_internal.h).
  *
  * Lane order: sxtb16 of bytes [b0 b1 b2 b3] gives the pair (b0, b2) and the ror-8 form
  * gives (b1, b3); both operands are split the same way, so SMLAD pairs matching indices.
@@ -20,10 +21,32 @@ static inline uint32_t read_u32(const int16_t *p) {
 
 static inline void write_u32(int16_t *p, uint32_t v) { memcpy(p, &v, sizeof v); }
 
-void kits_fully_connected_s8_dsp(const int8_t *input, int32_t in_features,
-                                 const int8_t *weights, const int32_t *bias,
-                                 int32_t out_features, kits_requant_t requant,
-                                 kits_quant_t quant, int8_t *output) {
+/* Requantization as in kits_nn_finish, in one of three forms chosen per layer (a constant at
+ * each call site, so every kernel is compiled once per form):
+ *   REQUANT_ANY         kits_requantize_inline, any multiplier and shift;
+ *   REQUANT_RIGHT       kits_requantize_right (kits_requant_right_only holds for the layer);
+ *   REQUANT_RIGHT_FULL  the same with the full int8 activation range, one saturate (SSAT). */
+enum { REQUANT_ANY, REQUANT_RIGHT, REQUANT_RIGHT_FULL };
+
+static inline int requant_form(kits_requant_t rq, int32_t channels, kits_quant_t q) {
+    if (!kits_requant_right_only(rq, channels)) {
+        return REQUANT_ANY;
+    }
+    return q.act_min == -128 && q.act_max == 127 ? REQUANT_RIGHT_FULL : REQUANT_RIGHT;
+}
+
+static inline __attribute__((always_inline)) int8_t finish(int32_t acc, kits_requant_t rq, int32_t c,
+                                                           kits_quant_t q, int form) {
+    if (form == REQUANT_ANY) {
+        return kits_nn_finish(acc, rq, c, q);
+    }
+    int32_t v = kits_requantize_right(acc, rq.multiplier[c], rq.shift[c]) + q.output_offset;
+    return (int8_t)(form == REQUANT_RIGHT_FULL ? kits_ssat8(v) : kits_clamp_i32(v, q.act_min, q.act_max));
+}
+
+static inline __attribute__((always_inline)) void fully_connected_body(
+    const int8_t *input, int32_t in_features, const int8_t *weights, const int32_t *bias,
+    int32_t out_features, kits_requant_t requant, kits_quant_t quant, int8_t *output, int form) {
     const uint32_t offset2 = kits_pack16(quant.input_offset, quant.input_offset);
     const int32_t in4 = in_features & ~3;
     int32_t o = 0;
@@ -50,8 +73,8 @@ void kits_fully_connected_s8_dsp(const int8_t *input, int32_t in_features,
             acc0 += x * row0[i];
             acc1 += x * row1[i];
         }
-        output[o] = kits_nn_finish(acc0, requant, o, quant);
-        output[o + 1] = kits_nn_finish(acc1, requant, o + 1, quant);
+        output[o] = finish(acc0, requant, o, quant, form);
+        output[o + 1] = finish(acc1, requant, o + 1, quant, form);
     }
     if (o < out_features) {
         const int8_t *row = weights + (size_t)o * (size_t)in_features;
@@ -66,17 +89,36 @@ void kits_fully_connected_s8_dsp(const int8_t *input, int32_t in_features,
         for (; i < in_features; ++i) {
             acc += ((int32_t)input[i] + quant.input_offset) * row[i];
         }
-        output[o] = kits_nn_finish(acc, requant, o, quant);
+        output[o] = finish(acc, requant, o, quant, form);
     }
 }
+
+void kits_fully_connected_s8_dsp(const int8_t *input, int32_t in_features,
+                                 const int8_t *weights, const int32_t *bias,
+                                 int32_t out_features, kits_requant_t requant,
+                                 kits_quant_t quant, int8_t *output) {
+    const int form = requant_form(requant, out_features, quant);
+    if (form == REQUANT_RIGHT_FULL) {
+        fully_connected_body(input, in_features, weights, bias, out_features, requant, quant, output, REQUANT_RIGHT_FULL);
+    } else if (form == REQUANT_RIGHT) {
+        fully_connected_body(input, in_features, weights, bias, out_features, requant, quant, output, REQUANT_RIGHT);
+    } else {
+        fully_connected_body(input, in_features, weights, bias, out_features, requant, quant, output, REQUANT_ANY);
+    }
+}
+
+/* Scratch for the convolution (one output pixel's receptive field) and the depthwise
+ * convolution (one channel group's weights); neither kernel is reentrant. */
+static union {
+    int16_t patch[KITS_NN_DSP_PATCH_MAX + 4];
+    uint64_t pairs[(KITS_NN_DSP_PATCH_MAX + 4) / 4]; /* depthwise: two words of lanes each */
+} scratch;
 
 /* The receptive field of one output pixel as 16-bit (input + offset) values, im2col
  * style, so it is built once and reused by every output channel. Padding taps hold 0,
  * which is what the input zero point contributes. Within each group of four the values
  * are stored in lane order (k0, k2, k1, k3), matching how sxtb16 splits a weight word. */
-static int16_t patch[KITS_NN_DSP_PATCH_MAX + 4] __attribute__((aligned(4)));
-
-static void fill_patch(const int8_t *input, const kits_window_t *w, int32_t oy, int32_t ox,
+static void fill_patch(int16_t *patch, const int8_t *input, const kits_window_t *w, int32_t oy, int32_t ox,
                        int32_t input_offset, int32_t k4) {
     const uint32_t offset2 = kits_pack16(input_offset, input_offset);
     const int word_copies = (w->in_c & 3) == 0;
@@ -111,32 +153,16 @@ static void fill_patch(const int8_t *input, const kits_window_t *w, int32_t oy, 
     }
 }
 
-static int32_t dot_patch(const int8_t *filter, int32_t k_total, int32_t k4, int32_t acc) {
-    int32_t k = 0;
-    for (; k < k4; k += 4) {
-        uint32_t w = kits_read_s8x4(filter + k);
-        acc = kits_smlad(read_u32(patch + k), kits_sxtb16(w), acc);
-        acc = kits_smlad(read_u32(patch + k + 2), kits_sxtb16_ror8(w), acc);
-    }
-    for (; k < k_total; ++k) {
-        acc += patch[k] * filter[k];
-    }
-    return acc;
-}
-
-void kits_conv2d_s8_dsp(const int8_t *input, const kits_window_t *w,
-                        const int8_t *weights, const int32_t *bias,
-                        kits_requant_t requant, kits_quant_t quant, int8_t *output) {
+static inline __attribute__((always_inline)) void conv2d_body(
+    const int8_t *input, const kits_window_t *w, const int8_t *weights, const int32_t *bias,
+    kits_requant_t requant, kits_quant_t quant, int8_t *output, int form) {
+    int16_t *patch = scratch.patch;
     const int32_t k_total = w->kernel_h * w->kernel_w * w->in_c;
-    if (k_total > KITS_NN_DSP_PATCH_MAX) {
-        kits_conv2d_s8_portable(input, w, weights, bias, requant, quant, output);
-        return;
-    }
     const int32_t k4 = k_total & ~3;
     for (int32_t oy = 0; oy < w->out_h; ++oy) {
         for (int32_t ox = 0; ox < w->out_w; ++ox) {
             int8_t *out_px = output + ((size_t)oy * w->out_w + ox) * w->out_c;
-            fill_patch(input, w, oy, ox, quant.input_offset, k4);
+            fill_patch(patch, input, w, oy, ox, quant.input_offset, k4);
             int32_t oc = 0;
             /* Two output channels at a time share each patch word. */
             for (; oc + 1 < w->out_c; oc += 2) {
@@ -159,14 +185,207 @@ void kits_conv2d_s8_dsp(const int8_t *input, const kits_window_t *w,
                     acc0 += patch[k] * f0[k];
                     acc1 += patch[k] * f1[k];
                 }
-                out_px[oc] = kits_nn_finish(acc0, requant, oc, quant);
-                out_px[oc + 1] = kits_nn_finish(acc1, requant, oc + 1, quant);
+                out_px[oc] = finish(acc0, requant, oc, quant, form);
+                out_px[oc + 1] = finish(acc1, requant, oc + 1, quant, form);
             }
             if (oc < w->out_c) {
-                int32_t acc = dot_patch(weights + (size_t)oc * k_total, k_total, k4, bias ? bias[oc] : 0);
-                out_px[oc] = kits_nn_finish(acc, requant, oc, quant);
+                const int8_t *f = weights + (size_t)oc * k_total;
+                int32_t acc = bias ? bias[oc] : 0;
+                int32_t k = 0;
+                for (; k < k4; k += 4) {
+                    uint32_t wd = kits_read_s8x4(f + k);
+                    acc = kits_smlad(read_u32(patch + k), kits_sxtb16(wd), acc);
+                    acc = kits_smlad(read_u32(patch + k + 2), kits_sxtb16_ror8(wd), acc);
+                }
+                for (; k < k_total; ++k) {
+                    acc += patch[k] * f[k];
+                }
+                out_px[oc] = finish(acc, requant, oc, quant, form);
             }
         }
+    }
+}
+
+void kits_conv2d_s8_dsp(const int8_t *input, const kits_window_t *w,
+                        const int8_t *weights, const int32_t *bias,
+                        kits_requant_t requant, kits_quant_t quant, int8_t *output) {
+    const int form = requant_form(requant, w->out_c, quant);
+    if (w->kernel_h * w->kernel_w * w->in_c > KITS_NN_DSP_PATCH_MAX) {
+        kits_conv2d_s8_portable(input, w, weights, bias, requant, quant, output);
+    } else if (form == REQUANT_RIGHT_FULL) {
+        conv2d_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT_FULL);
+    } else if (form == REQUANT_RIGHT) {
+        conv2d_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT);
+    } else {
+        conv2d_body(input, w, weights, bias, requant, quant, output, REQUANT_ANY);
+    }
+}
+
+/* Four int8 values as 16-bit lanes plus an offset in each lane: (b0, b2) in the low word,
+ * (b1, b3) in the high one. */
+static inline uint64_t lane_pair(uint32_t x, uint32_t offset2) {
+    return (uint64_t)kits_sxtab16(offset2, x) | ((uint64_t)kits_sxtab16_ror8(offset2, x) << 32);
+}
+
+/* One tap of four channels: x and f each hold two words of 16-bit lanes, (c0, c2) then (c1, c3). */
+static inline __attribute__((always_inline)) void depthwise_tap(int32_t acc[4], uint64_t x, uint64_t f) {
+    const uint32_t x02 = (uint32_t)x, x13 = (uint32_t)(x >> 32);
+    const uint32_t f02 = (uint32_t)f, f13 = (uint32_t)(f >> 32);
+    acc[0] = kits_smlabb(x02, f02, acc[0]);
+    acc[2] = kits_smlatt(x02, f02, acc[2]);
+    acc[1] = kits_smlabb(x13, f13, acc[1]);
+    acc[3] = kits_smlatt(x13, f13, acc[3]);
+}
+
+/* Depthwise for rows too wide for the band below (and for the last channels when in_c is not a
+ * multiple of four): four channels at a time, one channel group after another: the group's weights
+ * for every tap are split into 16-bit lanes once (two words per tap, in scratch.pairs), then
+ * each output pixel costs, per tap inside the input, one word of input split into lanes with
+ * the offset added (SXTAB16) and four single multiply-accumulates (SMLABB / SMLATT: the
+ * channels of a depthwise layer never share a sum, so SMLAD's pairing does not apply). */
+static inline __attribute__((always_inline)) void depthwise_body(
+    const int8_t *input, const kits_window_t *w, const int8_t *weights, const int32_t *bias,
+    kits_requant_t requant, kits_quant_t quant, int8_t *output, int form, int32_t first_channel) {
+    /* Locals, not w->..., so the output stores cannot force reloads. */
+    const int32_t in_h = w->in_h, in_w = w->in_w, channels = w->in_c;
+    const int32_t out_h = w->out_h, out_w = w->out_w;
+    const int32_t kernel_h = w->kernel_h, kernel_w = w->kernel_w;
+    const int32_t stride_h = w->stride_h, stride_w = w->stride_w;
+    const int32_t pad_top = w->pad_top, pad_left = w->pad_left;
+    const uint32_t offset2 = kits_pack16(quant.input_offset, quant.input_offset);
+    const int32_t c4 = channels & ~3;
+    const int32_t taps = kernel_h * kernel_w;
+    const size_t row_stride = (size_t)in_w * (size_t)channels;
+    uint64_t *lanes = scratch.pairs;
+    for (int32_t c = first_channel; c < c4; c += 4) {
+        for (int32_t t = 0; t < taps; ++t) {
+            lanes[t] = lane_pair(kits_read_s8x4(weights + (size_t)t * channels + c), 0);
+        }
+        const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c + 1] : 0;
+        const int32_t b2 = bias ? bias[c + 2] : 0, b3 = bias ? bias[c + 3] : 0;
+        int8_t *out_px = output + c;
+        for (int32_t oy = 0; oy < out_h; ++oy) {
+            const int32_t y0 = oy * stride_h - pad_top;
+            const int32_t ky_lo = y0 < 0 ? -y0 : 0;
+            const int32_t ky_hi = (in_h - y0) < kernel_h ? (in_h - y0) : kernel_h;
+            for (int32_t ox = 0; ox < out_w; ++ox, out_px += channels) {
+                const int32_t x0 = ox * stride_w - pad_left;
+                const int32_t kx_lo = x0 < 0 ? -x0 : 0;
+                const int32_t kx_hi = (in_w - x0) < kernel_w ? (in_w - x0) : kernel_w;
+                int32_t acc[4] = {b0, b1, b2, b3};
+                /* first tap inside the input; indices never point before the arrays */
+                const int8_t *in_row = input + (size_t)(y0 + ky_lo) * row_stride + (size_t)(x0 + kx_lo) * channels + c;
+                const uint64_t *lane_row = lanes + ky_lo * kernel_w + kx_lo;
+                for (int32_t ky = ky_lo; ky < ky_hi; ++ky, in_row += row_stride, lane_row += kernel_w) {
+                    const int8_t *in_tap = in_row;
+                    for (int32_t kx = 0; kx < kx_hi - kx_lo; ++kx, in_tap += channels) {
+                        depthwise_tap(acc, lane_pair(kits_read_s8x4(in_tap), offset2), lane_row[kx]);
+                    }
+                }
+                out_px[0] = finish(acc[0], requant, c, quant, form);
+                out_px[1] = finish(acc[1], requant, c + 1, quant, form);
+                out_px[2] = finish(acc[2], requant, c + 2, quant, form);
+                out_px[3] = finish(acc[3], requant, c + 3, quant, form);
+            }
+        }
+    }
+    for (int32_t c = c4 > first_channel ? c4 : first_channel; c < channels; ++c) { /* in_c not a multiple of four */
+        for (int32_t oy = 0; oy < out_h; ++oy) {
+            const int32_t y0 = oy * stride_h - pad_top;
+            for (int32_t ox = 0; ox < out_w; ++ox) {
+                const int32_t x0 = ox * stride_w - pad_left;
+                int32_t acc = bias ? bias[c] : 0;
+                for (int32_t ky = 0; ky < kernel_h; ++ky) {
+                    if (y0 + ky < 0 || y0 + ky >= in_h) continue;
+                    for (int32_t kx = 0; kx < kernel_w; ++kx) {
+                        if (x0 + kx < 0 || x0 + kx >= in_w) continue;
+                        int32_t x = input[(size_t)(y0 + ky) * row_stride + (size_t)(x0 + kx) * channels + c];
+                        acc += (x + quant.input_offset) * weights[((size_t)ky * kernel_w + (size_t)kx) * channels + c];
+                    }
+                }
+                output[((size_t)oy * out_w + ox) * channels + c] = finish(acc, requant, c, quant, form);
+            }
+        }
+    }
+}
+
+/* Depthwise through a band: for each output row, the kernel_h input rows it reads, already
+ * split into 16-bit lanes with the offset added and with zeros at the padding (which is what
+ * the input zero point contributes), are written once into scratch.pairs; every tap of every
+ * output pixel of the row then costs two word loads and four multiply-accumulates, with no
+ * bounds checks. Padding taps multiply zeros (exact, and few on real layers). */
+static inline int32_t depthwise_band_width(const kits_window_t *w) {
+    return (w->out_w - 1) * w->stride_w + w->kernel_w;
+}
+
+static inline __attribute__((always_inline)) void depthwise_band_body(
+    const int8_t *input, const kits_window_t *w, const int8_t *weights, const int32_t *bias,
+    kits_requant_t requant, kits_quant_t quant, int8_t *output, int form) {
+    const int32_t in_h = w->in_h, in_w = w->in_w, channels = w->in_c;
+    const int32_t out_h = w->out_h, out_w = w->out_w;
+    const int32_t kernel_h = w->kernel_h, kernel_w = w->kernel_w;
+    const int32_t stride_h = w->stride_h, stride_w = w->stride_w;
+    const int32_t pad_top = w->pad_top, pad_left = w->pad_left;
+    const uint32_t offset2 = kits_pack16(quant.input_offset, quant.input_offset);
+    const int32_t taps = kernel_h * kernel_w;
+    const int32_t band_w = depthwise_band_width(w);
+    /* the band columns that hold input pixels: [col_lo, col_hi) */
+    const int32_t col_lo = pad_left < band_w ? pad_left : band_w;
+    const int32_t col_hi = pad_left + in_w < band_w ? pad_left + in_w : band_w;
+    uint64_t *lanes = scratch.pairs;
+    uint64_t *band = lanes + taps;
+    for (int32_t c = 0; c + 3 < channels; c += 4) {
+        for (int32_t t = 0; t < taps; ++t) {
+            lanes[t] = lane_pair(kits_read_s8x4(weights + (size_t)t * channels + c), 0);
+        }
+        const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c + 1] : 0;
+        const int32_t b2 = bias ? bias[c + 2] : 0, b3 = bias ? bias[c + 3] : 0;
+        int8_t *out_px = output + c;
+        for (int32_t oy = 0; oy < out_h; ++oy) {
+            const int32_t y0 = oy * stride_h - pad_top;
+            for (int32_t r = 0; r < kernel_h; ++r) {
+                uint64_t *dst = band + r * band_w;
+                const int32_t iy = y0 + r;
+                const int row_inside = iy >= 0 && iy < in_h;
+                int32_t j = 0;
+                for (; j < (row_inside ? col_lo : band_w); ++j) {
+                    dst[j] = 0;
+                }
+                if (row_inside) {
+                    const int8_t *src = input + ((size_t)iy * in_w + (size_t)(col_lo - pad_left)) * channels + c;
+                    for (; j < col_hi; ++j, src += channels) {
+                        dst[j] = lane_pair(kits_read_s8x4(src), offset2);
+                    }
+                    for (; j < band_w; ++j) {
+                        dst[j] = 0;
+                    }
+                }
+            }
+            for (int32_t ox = 0; ox < out_w; ++ox, out_px += channels) {
+                int32_t acc[4] = {b0, b1, b2, b3};
+                const uint64_t *lane = lanes;
+                const uint64_t *row = band + ox * stride_w;
+                for (int32_t ky = 0; ky < kernel_h; ++ky, row += band_w) {
+                    if (kernel_w == 3) { /* the usual depthwise kernel: three taps without a loop */
+                        depthwise_tap(acc, row[0], lane[0]);
+                        depthwise_tap(acc, row[1], lane[1]);
+                        depthwise_tap(acc, row[2], lane[2]);
+                        lane += 3;
+                    } else {
+                        for (int32_t kx = 0; kx < kernel_w; ++kx) {
+                            depthwise_tap(acc, row[kx], *lane++);
+                        }
+                    }
+                }
+                out_px[0] = finish(acc[0], requant, c, quant, form);
+                out_px[1] = finish(acc[1], requant, c + 1, quant, form);
+                out_px[2] = finish(acc[2], requant, c + 2, quant, form);
+                out_px[3] = finish(acc[3], requant, c + 3, quant, form);
+            }
+        }
+    }
+    if (channels & 3) { /* the last one to three channels */
+        depthwise_body(input, w, weights, bias, requant, quant, output, form, channels & ~3);
     }
 }
 
@@ -174,57 +393,26 @@ void kits_depthwise_conv2d_s8_dsp(const int8_t *input, const kits_window_t *w,
                                   int32_t depth_multiplier, const int8_t *weights,
                                   const int32_t *bias, kits_requant_t requant,
                                   kits_quant_t quant, int8_t *output) {
-    if (depth_multiplier != 1) { /* as in CMSIS-NN, the fast path is for multiplier 1 */
+    const int form = requant_form(requant, w->out_c, quant);
+    const int32_t scratch_pairs = (int32_t)(sizeof scratch.pairs / sizeof scratch.pairs[0]);
+    const int32_t lane_pairs = w->kernel_h * w->kernel_w;
+    /* As in CMSIS-NN, the fast paths are for multiplier 1; the lanes of one group (and the
+     * band) must fit in the scratch buffer. */
+    if (depth_multiplier != 1 || lane_pairs > scratch_pairs) {
         kits_depthwise_conv2d_s8_portable(input, w, depth_multiplier, weights, bias, requant, quant, output);
-        return;
-    }
-    const uint32_t offset2 = kits_pack16(quant.input_offset, quant.input_offset);
-    const int32_t channels = w->in_c;
-    const int32_t c4 = channels & ~3;
-    for (int32_t oy = 0; oy < w->out_h; ++oy) {
-        const int32_t y0 = oy * w->stride_h - w->pad_top;
-        const int32_t ky_lo = y0 < 0 ? -y0 : 0;
-        const int32_t ky_hi = (w->in_h - y0) < w->kernel_h ? (w->in_h - y0) : w->kernel_h;
-        for (int32_t ox = 0; ox < w->out_w; ++ox) {
-            const int32_t x0 = ox * w->stride_w - w->pad_left;
-            const int32_t kx_lo = x0 < 0 ? -x0 : 0;
-            const int32_t kx_hi = (w->in_w - x0) < w->kernel_w ? (w->in_w - x0) : w->kernel_w;
-            int8_t *out_px = output + ((size_t)oy * w->out_w + ox) * channels;
-            /* Four channels at a time: one word of input and one of weights per tap,
-             * each lane multiplied on its own (SMLABB / SMLATT). */
-            for (int32_t c = 0; c < c4; c += 4) {
-                int32_t acc0 = bias ? bias[c] : 0, acc1 = bias ? bias[c + 1] : 0;
-                int32_t acc2 = bias ? bias[c + 2] : 0, acc3 = bias ? bias[c + 3] : 0;
-                for (int32_t ky = ky_lo; ky < ky_hi; ++ky) {
-                    /* first tap inside the input; indices never point before the arrays */
-                    const int8_t *in_tap = input + ((size_t)(y0 + ky) * w->in_w + (size_t)(x0 + kx_lo)) * channels + c;
-                    const int8_t *w_tap = weights + ((size_t)ky * w->kernel_w + (size_t)kx_lo) * channels + c;
-                    for (int32_t kx = kx_lo; kx < kx_hi; ++kx, in_tap += channels, w_tap += channels) {
-                        uint32_t x = kits_read_s8x4(in_tap);
-                        uint32_t f = kits_read_s8x4(w_tap);
-                        uint32_t x02 = kits_sxtab16(offset2, x), x13 = kits_sxtab16_ror8(offset2, x);
-                        uint32_t f02 = kits_sxtb16(f), f13 = kits_sxtb16_ror8(f);
-                        acc0 = kits_smlabb(x02, f02, acc0);
-                        acc2 = kits_smlatt(x02, f02, acc2);
-                        acc1 = kits_smlabb(x13, f13, acc1);
-                        acc3 = kits_smlatt(x13, f13, acc3);
-                    }
-                }
-                out_px[c] = kits_nn_finish(acc0, requant, c, quant);
-                out_px[c + 1] = kits_nn_finish(acc1, requant, c + 1, quant);
-                out_px[c + 2] = kits_nn_finish(acc2, requant, c + 2, quant);
-                out_px[c + 3] = kits_nn_finish(acc3, requant, c + 3, quant);
-            }
-            for (int32_t c = c4; c < channels; ++c) {
-                int32_t acc = bias ? bias[c] : 0;
-                for (int32_t ky = ky_lo; ky < ky_hi; ++ky) {
-                    for (int32_t kx = kx_lo; kx < kx_hi; ++kx) {
-                        int32_t x = input[((size_t)(y0 + ky) * w->in_w + (size_t)(x0 + kx)) * channels + c];
-                        acc += (x + quant.input_offset) * weights[((size_t)ky * w->kernel_w + (size_t)kx) * channels + c];
-                    }
-                }
-                out_px[c] = kits_nn_finish(acc, requant, c, quant);
-            }
+    } else if (lane_pairs + w->kernel_h * depthwise_band_width(w) <= scratch_pairs) {
+        if (form == REQUANT_RIGHT_FULL) {
+            depthwise_band_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT_FULL);
+        } else if (form == REQUANT_RIGHT) {
+            depthwise_band_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT);
+        } else {
+            depthwise_band_body(input, w, weights, bias, requant, quant, output, REQUANT_ANY);
         }
+    } else if (form == REQUANT_RIGHT_FULL) {
+        depthwise_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT_FULL, 0);
+    } else if (form == REQUANT_RIGHT) {
+        depthwise_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT, 0);
+    } else {
+        depthwise_body(input, w, weights, bias, requant, quant, output, REQUANT_ANY, 0);
     }
 }
