@@ -102,6 +102,8 @@ def fraction(field: str, value, *, allow_zero: bool = True, allow_one: bool = Tr
 
 def choice(field: str, value, options: Iterable[str]) -> str:
     """Return the canonical spelling of ``value`` among ``options`` (case-insensitive)."""
+    if isinstance(options, tuple) and isinstance(value, str) and value in options:
+        return value  # already canonical: the common case, without building the lookup
     options = list(options)
     lookup = {o.lower(): o for o in options}
     key = str(value).lower()

@@ -161,10 +161,15 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     act_b = DTYPE_BYTES[act_dtype]
     link_obj = link if link is not None else single_device_cluster(device, n).node.intra_link
 
+    comm_by_tokens: dict[int, float] = {}
+
     def tp_comm(tokens: int) -> float:
         if n == 1:
             return 0.0
-        return 2 * m.layers * collective("all_reduce", tokens * m.hidden * act_b, n, link_obj).time_s
+        if tokens not in comm_by_tokens:
+            comm_by_tokens[tokens] = 2 * m.layers * collective("all_reduce", tokens * m.hidden * act_b, n,
+                                                               link_obj).time_s
+        return comm_by_tokens[tokens]
 
     # ---- prefill: the forward pass of training over the whole prompt, one tensor-parallel rank
     gemm_rate = sustained_gemm_rate(device, compute)
