@@ -53,6 +53,18 @@ def test_bank_size_and_balance(bank):
     assert formats[Format.diagnosis] >= 20 and formats[Format.design_review] >= 40, formats
 
 
+def test_volume2_reaches_beyond_the_cloud(bank):
+    """Fleet-scale topics are not only datacenter topics: phones, edge boxes and sensors are fleets too."""
+    volume2 = [lq.question for lq in bank if lq.question.area in VOLUME2_AREAS]
+    tracks = Counter(q.track for q in volume2)
+    assert all(tracks[t] >= 5 for t in (Track.edge, Track.mobile, Track.tinyml)), tracks
+    areas_off_cloud = {q.area for q in volume2 if q.track != Track.cloud}
+    assert len(areas_off_cloud) >= 7, sorted(a.value for a in areas_off_cloud)
+    # every level and every evidence format appears in Volume II, not only in the single-device areas
+    assert {q.level for q in volume2} == set(Level)
+    assert {q.format for q in volume2} == set(Format)
+
+
 def test_every_question_is_a_distinct_scenario(bank):
     """Parametric families must not repeat a scenario: every rendered scenario and title is unique."""
     scenarios = Counter(lq.text("scenario") for lq in bank)
