@@ -43,7 +43,7 @@ def _():
         "pp": lk.Steps("Pipeline depth (tensor parallel 8 inside each node)", [4, 8, 16], 8),
         "ckpt_min": lk.Steps("Checkpoint interval (minutes; the Daly optimum is reported beside it)",
                              [2, 5, 10, 20, 30, 60, 120], 5),
-        "replicas": lk.Steps("Serving replicas (8 GPUs each, FP8)", [25, 50, 100, 200, 400, 800], 200),
+        "replicas": lk.Steps("Serving replicas (8 GPUs each, FP8)", [25, 50, 100, 210, 400, 800], 210),
         "requests_m": lk.Steps("Requests per day after launch (millions)", [10, 25, 50, 100, 200], 50),
         "deadline_days": lk.Steps("Training deadline (days)", [60, 90, 120, 180], 90),
         "site_mw": lk.Steps("Site power available (MW)", [10, 20, 30, 50, 100], 20),
