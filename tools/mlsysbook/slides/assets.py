@@ -905,9 +905,6 @@ number("nf-ar-nvlink-ms")(lambda: _sig(ms.collective("all_reduce", 1e9, 8, ms.in
 number("nf-ar-ib-ms")(lambda: _sig(ms.collective("all_reduce", 1e9, 128, ms.interconnect("IB-NDR")).time_s * 1e3))
 
 
-number("dt-step-s")(lambda: _sig(llama70_step().step_time_s))
-
-
 # Llama 3 pre-training saw 419 unexpected interruptions in a 54-day window on 16k H100s
 # (Llama Team, "The Llama 3 Herd of Models", arXiv:2407.21783, Section 3.3.4).
 LLAMA3_UNEXPECTED_INTERRUPTIONS, LLAMA3_WINDOW_DAYS = 419, 54
@@ -936,12 +933,6 @@ number("ei-rpi5-ms")(lambda: _sig(_edge("RPi5").latency_s * 1e3))
 number("ei-orin-mj")(lambda: _sig(_edge("Jetson-Orin-Nano").energy_j * 1e3))
 number("ei-rpi5-mj")(lambda: _sig(_edge("RPi5").energy_j * 1e3))
 number("ei-esp32-fits")(lambda: "fits" if _edge("ESP32-S3").fits else "does not fit")
-
-number("sp-exfil-1g-h")(lambda: _sig(weights_gb("Llama-3-70B", "bf16") * 8 / 1.0 / 3600))
-number("sp-exfil-100m-h")(lambda: _sig(weights_gb("Llama-3-70B", "bf16") * 8 / 0.1 / 3600))
-
-number("ra-steps-per-day")(lambda: _sig(SECONDS_PER_DAY / llama70_step().step_time_s))
-number("ra-2pct-gpu-hours")(lambda: _sig(0.02 * llama70_run().gpu_hours / 1e3) + "\\,k")
 
 
 def _run_tco2(region: str) -> float:
