@@ -5,7 +5,7 @@
  * multiply-accumulates happen per SMLAD. The results are bit-identical to the portable
  * kernels in kits_nn.c: integer addition is associative, every product and partial sum
  * is exact in 32 bits, and the requantization gives the same integers (the same function,
- * or for right shifts kits_requantize_right, proven equal in kits_nn_internal.h).
+ * or for right shifts a shorter sequence proven equal below).
  *
  * Lane order: sxtb16 of bytes [b0 b1 b2 b3] gives the pair (b0, b2) and the ror-8 form
  * gives (b1, b3); both operands are split the same way, so SMLAD pairs matching indices.
@@ -21,18 +21,49 @@ static inline uint32_t read_u32(const int16_t *p) {
 
 static inline void write_u32(int16_t *p, uint32_t v) { memcpy(p, &v, sizeof v); }
 
-/* Requantization as in kits_nn_finish, in one of three forms chosen per layer (a constant at
- * each call site, so every kernel is compiled once per form):
- *   REQUANT_ANY         kits_requantize_inline, any multiplier and shift;
- *   REQUANT_RIGHT       kits_requantize_right (kits_requant_right_only holds for the layer);
- *   REQUANT_RIGHT_FULL  the same with the full int8 activation range, one saturate (SSAT). */
+/* Requantization, as kits_nn_finish computes it, for a right shift (e = -shift in 1..31),
+ * a multiplier other than INT32_MIN and |acc| < 2^30, in about a third of the instructions.
+ * The doubling high multiply x = (acc * multiplier + 2^30) >> 31 is SMMULR(2 * acc,
+ * multiplier) (numerator and denominator doubled; 2 * acc fits in 32 bits), and
+ * RoundingDivideByPOT(x, e) = floor((x + 2^(e-1) - [x < 0]) / 2^e) is
+ *   ((y >> (e - 1)) + 1) >> 1,  y = x - [x < 0],
+ * because floor(floor(a / 2^(e-1)) / 2) = floor(a / 2^e). shift_m1 is e - 1 = ~shift. */
+static inline int32_t requantize_right(int32_t acc, int32_t multiplier, int32_t shift_m1) {
+    int32_t x = kits_smmulr(acc * 2, multiplier);
+    x += x >> 31;
+    return ((x >> shift_m1) + 1) >> 1;
+}
+
+/* Each layer is requantized in one of three forms (a constant at each call site, so every
+ * kernel is compiled once per form):
+ *   REQUANT_ANY         kits_requantize_inline, any multiplier, shift and accumulator;
+ *   REQUANT_RIGHT       requantize_right (requant_form checks its conditions for the layer);
+ *   REQUANT_RIGHT_FULL  the same with the full int8 activation range, one saturate (SSAT).
+ * Every layer a TFLite or kits exporter writes takes one of the right-shift forms. */
 enum { REQUANT_ANY, REQUANT_RIGHT, REQUANT_RIGHT_FULL };
 
-static inline int requant_form(kits_requant_t rq, int32_t channels, kits_quant_t q) {
-    if (!kits_requant_right_only(rq, channels)) {
+/* macs: multiply-accumulates per output. |acc| is at most max|bias| + macs * (128 +
+ * |input_offset|) * 128 (int8 inputs and weights), which must stay below 2^30. */
+static int requant_form(kits_requant_t rq, int32_t channels, kits_quant_t q, const int32_t *bias, int32_t macs) {
+    int64_t bias_max = 0;
+    for (int32_t c = 0; c < channels; ++c) {
+        if (rq.shift[c] > -1 || rq.shift[c] < -31 || rq.multiplier[c] == INT32_MIN) {
+            return REQUANT_ANY;
+        }
+        int64_t b = bias ? bias[c] : 0;
+        bias_max = b < 0 ? (-b > bias_max ? -b : bias_max) : (b > bias_max ? b : bias_max);
+    }
+    int64_t in_max = 128 + (q.input_offset < 0 ? -(int64_t)q.input_offset : q.input_offset);
+    if (bias_max + (int64_t)macs * in_max * 128 >= (INT64_C(1) << 30)) {
         return REQUANT_ANY;
     }
     return q.act_min == -128 && q.act_max == 127 ? REQUANT_RIGHT_FULL : REQUANT_RIGHT;
+}
+
+static inline __attribute__((always_inline)) int8_t finish_with(int32_t acc, int32_t multiplier, int32_t shift_m1,
+                                                                kits_quant_t q, int form) {
+    int32_t v = requantize_right(acc, multiplier, shift_m1) + q.output_offset;
+    return (int8_t)(form == REQUANT_RIGHT_FULL ? kits_ssat8(v) : kits_clamp_i32(v, q.act_min, q.act_max));
 }
 
 static inline __attribute__((always_inline)) int8_t finish(int32_t acc, kits_requant_t rq, int32_t c,
@@ -40,8 +71,7 @@ static inline __attribute__((always_inline)) int8_t finish(int32_t acc, kits_req
     if (form == REQUANT_ANY) {
         return kits_nn_finish(acc, rq, c, q);
     }
-    int32_t v = kits_requantize_right(acc, rq.multiplier[c], rq.shift[c]) + q.output_offset;
-    return (int8_t)(form == REQUANT_RIGHT_FULL ? kits_ssat8(v) : kits_clamp_i32(v, q.act_min, q.act_max));
+    return finish_with(acc, rq.multiplier[c], ~rq.shift[c], q, form);
 }
 
 static inline __attribute__((always_inline)) void fully_connected_body(
@@ -97,7 +127,7 @@ void kits_fully_connected_s8_dsp(const int8_t *input, int32_t in_features,
                                  const int8_t *weights, const int32_t *bias,
                                  int32_t out_features, kits_requant_t requant,
                                  kits_quant_t quant, int8_t *output) {
-    const int form = requant_form(requant, out_features, quant);
+    const int form = requant_form(requant, out_features, quant, bias, in_features);
     if (form == REQUANT_RIGHT_FULL) {
         fully_connected_body(input, in_features, weights, bias, out_features, requant, quant, output, REQUANT_RIGHT_FULL);
     } else if (form == REQUANT_RIGHT) {
@@ -117,38 +147,50 @@ static union {
 /* The receptive field of one output pixel as 16-bit (input + offset) values, im2col
  * style, so it is built once and reused by every output channel. Padding taps hold 0,
  * which is what the input zero point contributes. Within each group of four the values
- * are stored in lane order (k0, k2, k1, k3), matching how sxtb16 splits a weight word. */
+ * are stored in lane order (k0, k2, k1, k3), matching how sxtb16 splits a weight word.
+ * The taps of one kernel row that fall inside the input are consecutive pixels, so each
+ * row is one contiguous run of input bytes. */
 static void fill_patch(int16_t *patch, const int8_t *input, const kits_window_t *w, int32_t oy, int32_t ox,
                        int32_t input_offset, int32_t k4) {
-    const uint32_t offset2 = kits_pack16(input_offset, input_offset);
-    const int word_copies = (w->in_c & 3) == 0;
-    int32_t k = 0;
-    for (int32_t ky = 0; ky < w->kernel_h; ++ky) {
-        int32_t iy = oy * w->stride_h - w->pad_top + ky;
-        for (int32_t kx = 0; kx < w->kernel_w; ++kx) {
-            int32_t ix = ox * w->stride_w - w->pad_left + kx;
-            const int inside = iy >= 0 && iy < w->in_h && ix >= 0 && ix < w->in_w;
-            const int8_t *px = inside ? input + ((size_t)iy * w->in_w + ix) * w->in_c : 0;
-            if (word_copies) { /* k stays a multiple of four: one word in, two lane-ordered words out */
-                if (!inside) {
-                    memset(patch + k, 0, (size_t)w->in_c * sizeof patch[0]);
-                    k += w->in_c;
-                    continue;
-                }
-                for (int32_t c = 0; c < w->in_c; c += 4, k += 4) {
-                    uint32_t x = kits_read_s8x4(px + c);
-                    write_u32(patch + k, kits_sxtab16(offset2, x));
-                    write_u32(patch + k + 2, kits_sxtab16_ror8(offset2, x));
-                }
-            } else {
-                /* A group of four can straddle two taps, so padding zeros go to their
-                 * lane-ordered slots too. */
-                for (int32_t c = 0; c < w->in_c; ++c, ++k) {
-                    /* positions 1 and 2 of each full group of four swap places */
-                    int32_t slot = (k < k4 && ((k & 3) == 1 || (k & 3) == 2)) ? (k ^ 3) : k;
-                    patch[slot] = inside ? (int16_t)(px[c] + input_offset) : 0;
-                }
+    const int32_t in_c = w->in_c, in_w = w->in_w, kernel_w = w->kernel_w;
+    const int32_t x0 = ox * w->stride_w - w->pad_left;
+    const int32_t kx_lo = x0 < 0 ? -x0 : 0;
+    const int32_t kx_hi = (in_w - x0) < kernel_w ? (in_w - x0) : kernel_w;
+    const int32_t row_len = kernel_w * in_c;
+    const int32_t run_lo = kx_lo * in_c; /* the inside part of each kernel row: [run_lo, run_hi) */
+    const int32_t run_hi = kx_hi > kx_lo ? kx_hi * in_c : run_lo;
+    int16_t *row = patch;
+    for (int32_t ky = 0; ky < w->kernel_h; ++ky, row += row_len) {
+        const int32_t iy = oy * w->stride_h - w->pad_top + ky;
+        if (iy < 0 || iy >= w->in_h || run_lo == run_hi) {
+            memset(row, 0, (size_t)row_len * sizeof row[0]);
+            continue;
+        }
+        const int8_t *src = input + ((size_t)iy * in_w + (size_t)(x0 + kx_lo)) * in_c;
+        if (run_lo > 0) { /* (a call saved where there is no padding) */
+            memset(row, 0, (size_t)run_lo * sizeof row[0]);
+        }
+        if ((in_c & 3) == 0) { /* every run and row starts on a group of four: write lane order directly */
+            const uint32_t offset2 = kits_pack16(input_offset, input_offset);
+            for (int32_t k = run_lo; k < run_hi; k += 4, src += 4) {
+                uint32_t x = kits_read_s8x4(src);
+                write_u32(row + k, kits_sxtab16(offset2, x));
+                write_u32(row + k + 2, kits_sxtab16_ror8(offset2, x));
             }
+        } else {
+            for (int32_t k = run_lo; k < run_hi; ++k) {
+                row[k] = (int16_t)(*src++ + input_offset);
+            }
+        }
+        if (run_hi < row_len) {
+            memset(row + run_hi, 0, (size_t)(row_len - run_hi) * sizeof row[0]);
+        }
+    }
+    if (in_c & 3) { /* natural order so far: swap positions 1 and 2 of every full group of four */
+        for (int32_t k = 0; k < k4; k += 4) {
+            int16_t t = patch[k + 1];
+            patch[k + 1] = patch[k + 2];
+            patch[k + 2] = t;
         }
     }
 }
@@ -209,7 +251,7 @@ static inline __attribute__((always_inline)) void conv2d_body(
 void kits_conv2d_s8_dsp(const int8_t *input, const kits_window_t *w,
                         const int8_t *weights, const int32_t *bias,
                         kits_requant_t requant, kits_quant_t quant, int8_t *output) {
-    const int form = requant_form(requant, w->out_c, quant);
+    const int form = requant_form(requant, w->out_c, quant, bias, w->kernel_h * w->kernel_w * w->in_c);
     if (w->kernel_h * w->kernel_w * w->in_c > KITS_NN_DSP_PATCH_MAX) {
         kits_conv2d_s8_portable(input, w, weights, bias, requant, quant, output);
     } else if (form == REQUANT_RIGHT_FULL) {
@@ -227,15 +269,18 @@ static inline uint64_t lane_pair(uint32_t x, uint32_t offset2) {
     return (uint64_t)kits_sxtab16(offset2, x) | ((uint64_t)kits_sxtab16_ror8(offset2, x) << 32);
 }
 
-/* One tap of four channels: x and f each hold two words of 16-bit lanes, (c0, c2) then (c1, c3). */
-static inline __attribute__((always_inline)) void depthwise_tap(int32_t acc[4], uint64_t x, uint64_t f) {
-    const uint32_t x02 = (uint32_t)x, x13 = (uint32_t)(x >> 32);
-    const uint32_t f02 = (uint32_t)f, f13 = (uint32_t)(f >> 32);
-    acc[0] = kits_smlabb(x02, f02, acc[0]);
-    acc[2] = kits_smlatt(x02, f02, acc[2]);
-    acc[1] = kits_smlabb(x13, f13, acc[1]);
-    acc[3] = kits_smlatt(x13, f13, acc[3]);
-}
+/* One tap of four channels into acc0..acc3: x and f each hold two words of 16-bit lanes,
+ * (c0, c2) then (c1, c3). A macro, so the accumulators stay in registers. */
+#define DEPTHWISE_TAP(x, f)                                                                   \
+    do {                                                                                      \
+        const uint64_t tap_x = (x), tap_f = (f);                                              \
+        const uint32_t x02 = (uint32_t)tap_x, x13 = (uint32_t)(tap_x >> 32);                  \
+        const uint32_t f02 = (uint32_t)tap_f, f13 = (uint32_t)(tap_f >> 32);                  \
+        acc0 = kits_smlabb(x02, f02, acc0);                                                   \
+        acc2 = kits_smlatt(x02, f02, acc2);                                                   \
+        acc1 = kits_smlabb(x13, f13, acc1);                                                   \
+        acc3 = kits_smlatt(x13, f13, acc3);                                                   \
+    } while (0)
 
 /* Depthwise for rows too wide for the band below (and for the last channels when in_c is not a
  * multiple of four): four channels at a time, one channel group after another: the group's weights
@@ -272,20 +317,20 @@ static inline __attribute__((always_inline)) void depthwise_body(
                 const int32_t x0 = ox * stride_w - pad_left;
                 const int32_t kx_lo = x0 < 0 ? -x0 : 0;
                 const int32_t kx_hi = (in_w - x0) < kernel_w ? (in_w - x0) : kernel_w;
-                int32_t acc[4] = {b0, b1, b2, b3};
+                int32_t acc0 = b0, acc1 = b1, acc2 = b2, acc3 = b3;
                 /* first tap inside the input; indices never point before the arrays */
                 const int8_t *in_row = input + (size_t)(y0 + ky_lo) * row_stride + (size_t)(x0 + kx_lo) * channels + c;
                 const uint64_t *lane_row = lanes + ky_lo * kernel_w + kx_lo;
                 for (int32_t ky = ky_lo; ky < ky_hi; ++ky, in_row += row_stride, lane_row += kernel_w) {
                     const int8_t *in_tap = in_row;
                     for (int32_t kx = 0; kx < kx_hi - kx_lo; ++kx, in_tap += channels) {
-                        depthwise_tap(acc, lane_pair(kits_read_s8x4(in_tap), offset2), lane_row[kx]);
+                        DEPTHWISE_TAP(lane_pair(kits_read_s8x4(in_tap), offset2), lane_row[kx]);
                     }
                 }
-                out_px[0] = finish(acc[0], requant, c, quant, form);
-                out_px[1] = finish(acc[1], requant, c + 1, quant, form);
-                out_px[2] = finish(acc[2], requant, c + 2, quant, form);
-                out_px[3] = finish(acc[3], requant, c + 3, quant, form);
+                out_px[0] = finish(acc0, requant, c, quant, form);
+                out_px[1] = finish(acc1, requant, c + 1, quant, form);
+                out_px[2] = finish(acc2, requant, c + 2, quant, form);
+                out_px[3] = finish(acc3, requant, c + 3, quant, form);
             }
         }
     }
@@ -309,11 +354,12 @@ static inline __attribute__((always_inline)) void depthwise_body(
     }
 }
 
-/* Depthwise through a band: for each output row, the kernel_h input rows it reads, already
- * split into 16-bit lanes with the offset added and with zeros at the padding (which is what
- * the input zero point contributes), are written once into scratch.pairs; every tap of every
- * output pixel of the row then costs two word loads and four multiply-accumulates, with no
- * bounds checks. Padding taps multiply zeros (exact, and few on real layers). */
+/* Depthwise through a band: the kernel_h input rows an output row reads, split into 16-bit
+ * lanes with the offset added and with zeros at the padding (which is what the input zero
+ * point contributes), sit in scratch.pairs after the group's weight lanes; every tap of every
+ * output pixel then costs two loads of two words and four multiply-accumulates, with no
+ * bounds checks (a 3x3 kernel without a loop). Padding taps multiply zeros (exact, and few on
+ * real layers). The band is one row wide per column of the padded input an output row reads. */
 static inline int32_t depthwise_band_width(const kits_window_t *w) {
     return (w->out_w - 1) * w->stride_w + w->kernel_w;
 }
@@ -340,47 +386,70 @@ static inline __attribute__((always_inline)) void depthwise_band_body(
         }
         const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c + 1] : 0;
         const int32_t b2 = bias ? bias[c + 2] : 0, b3 = bias ? bias[c + 3] : 0;
+        const int32_t multiplier0 = requant.multiplier[c], multiplier1 = requant.multiplier[c + 1];
+        const int32_t multiplier2 = requant.multiplier[c + 2], multiplier3 = requant.multiplier[c + 3];
+        const int32_t shift0 = ~requant.shift[c], shift1 = ~requant.shift[c + 1]; /* e - 1, see requantize_right */
+        const int32_t shift2 = ~requant.shift[c + 2], shift3 = ~requant.shift[c + 3];
+        /* A ring of kernel_h band rows: input row iy (padding rows included) lives in row
+         * (iy + pad_top) % kernel_h and is written once, when the first output row that reads
+         * it comes; the padding columns are never written, so they stay zero. */
+        memset(band, 0, (size_t)kernel_h * (size_t)band_w * sizeof band[0]);
+        int32_t next_row = -pad_top; /* the first input row not in the ring yet */
         int8_t *out_px = output + c;
         for (int32_t oy = 0; oy < out_h; ++oy) {
             const int32_t y0 = oy * stride_h - pad_top;
-            for (int32_t r = 0; r < kernel_h; ++r) {
-                uint64_t *dst = band + r * band_w;
-                const int32_t iy = y0 + r;
-                const int row_inside = iy >= 0 && iy < in_h;
-                int32_t j = 0;
-                for (; j < (row_inside ? col_lo : band_w); ++j) {
-                    dst[j] = 0;
+            for (int32_t iy = next_row > y0 ? next_row : y0; iy < y0 + kernel_h; ++iy) {
+                uint64_t *dst = band + ((iy + pad_top) % kernel_h) * band_w;
+                if (iy < 0 || iy >= in_h) {
+                    memset(dst + col_lo, 0, (size_t)(col_hi - col_lo) * sizeof dst[0]);
+                    continue;
                 }
-                if (row_inside) {
-                    const int8_t *src = input + ((size_t)iy * in_w + (size_t)(col_lo - pad_left)) * channels + c;
-                    for (; j < col_hi; ++j, src += channels) {
-                        dst[j] = lane_pair(kits_read_s8x4(src), offset2);
-                    }
-                    for (; j < band_w; ++j) {
-                        dst[j] = 0;
-                    }
+                const int8_t *src = input + ((size_t)iy * in_w + (size_t)(col_lo - pad_left)) * channels + c;
+                for (int32_t j = col_lo; j < col_hi; ++j, src += channels) {
+                    dst[j] = lane_pair(kits_read_s8x4(src), offset2);
                 }
             }
+            next_row = y0 + kernel_h;
+            const int32_t first_slot = (y0 + pad_top) % kernel_h; /* ring row of kernel row 0 */
+            const int full3x3 = kernel_h == 3 && kernel_w == 3; /* the usual depthwise kernel */
+            const uint64_t *row0 = band + first_slot * band_w;
+            const uint64_t *row1 = band + (first_slot + 1) % kernel_h * band_w;
+            const uint64_t *row2 = band + (first_slot + 2) % kernel_h * band_w;
             for (int32_t ox = 0; ox < out_w; ++ox, out_px += channels) {
-                int32_t acc[4] = {b0, b1, b2, b3};
-                const uint64_t *lane = lanes;
-                const uint64_t *row = band + ox * stride_w;
-                for (int32_t ky = 0; ky < kernel_h; ++ky, row += band_w) {
-                    if (kernel_w == 3) { /* the usual depthwise kernel: three taps without a loop */
-                        depthwise_tap(acc, row[0], lane[0]);
-                        depthwise_tap(acc, row[1], lane[1]);
-                        depthwise_tap(acc, row[2], lane[2]);
-                        lane += 3;
-                    } else {
-                        for (int32_t kx = 0; kx < kernel_w; ++kx) {
-                            depthwise_tap(acc, row[kx], *lane++);
+                int32_t acc0 = b0, acc1 = b1, acc2 = b2, acc3 = b3;
+                const int32_t col = ox * stride_w;
+                if (full3x3) { /* nine taps without a loop */
+                    DEPTHWISE_TAP(row0[col], lanes[0]);
+                    DEPTHWISE_TAP(row0[col + 1], lanes[1]);
+                    DEPTHWISE_TAP(row0[col + 2], lanes[2]);
+                    DEPTHWISE_TAP(row1[col], lanes[3]);
+                    DEPTHWISE_TAP(row1[col + 1], lanes[4]);
+                    DEPTHWISE_TAP(row1[col + 2], lanes[5]);
+                    DEPTHWISE_TAP(row2[col], lanes[6]);
+                    DEPTHWISE_TAP(row2[col + 1], lanes[7]);
+                    DEPTHWISE_TAP(row2[col + 2], lanes[8]);
+                } else {
+                    const uint64_t *lane = lanes;
+                    int32_t slot = first_slot;
+                    for (int32_t ky = 0; ky < kernel_h; ++ky) {
+                        const uint64_t *x = band + slot * band_w + col;
+                        for (int32_t kx = 0; kx < kernel_w; ++kx, ++lane) {
+                            DEPTHWISE_TAP(x[kx], *lane);
                         }
+                        slot = slot + 1 == kernel_h ? 0 : slot + 1;
                     }
                 }
-                out_px[0] = finish(acc[0], requant, c, quant, form);
-                out_px[1] = finish(acc[1], requant, c + 1, quant, form);
-                out_px[2] = finish(acc[2], requant, c + 2, quant, form);
-                out_px[3] = finish(acc[3], requant, c + 3, quant, form);
+                if (form == REQUANT_ANY) {
+                    out_px[0] = kits_nn_finish(acc0, requant, c, quant);
+                    out_px[1] = kits_nn_finish(acc1, requant, c + 1, quant);
+                    out_px[2] = kits_nn_finish(acc2, requant, c + 2, quant);
+                    out_px[3] = kits_nn_finish(acc3, requant, c + 3, quant);
+                } else {
+                    out_px[0] = finish_with(acc0, multiplier0, shift0, quant, form);
+                    out_px[1] = finish_with(acc1, multiplier1, shift1, quant, form);
+                    out_px[2] = finish_with(acc2, multiplier2, shift2, quant, form);
+                    out_px[3] = finish_with(acc3, multiplier3, shift3, quant, form);
+                }
             }
         }
     }
@@ -393,7 +462,7 @@ void kits_depthwise_conv2d_s8_dsp(const int8_t *input, const kits_window_t *w,
                                   int32_t depth_multiplier, const int8_t *weights,
                                   const int32_t *bias, kits_requant_t requant,
                                   kits_quant_t quant, int8_t *output) {
-    const int form = requant_form(requant, w->out_c, quant);
+    const int form = requant_form(requant, w->out_c, quant, bias, w->kernel_h * w->kernel_w);
     const int32_t scratch_pairs = (int32_t)(sizeof scratch.pairs / sizeof scratch.pairs[0]);
     const int32_t lane_pairs = w->kernel_h * w->kernel_w;
     /* As in CMSIS-NN, the fast paths are for multiplier 1; the lanes of one group (and the

@@ -43,30 +43,6 @@ static inline int32_t kits_requantize_inline(int32_t acc, int32_t multiplier, in
     return kits_rdbpot(kits_srdhm(acc, multiplier), -shift);
 }
 
-/* kits_requantize_inline for a right shift (-31 <= shift <= -1) and a multiplier other than
- * INT32_MIN, in about a third of the instructions (the DSP kernels use it; every TFLite
- * multiplier is in [2^30, 2^31) and nearly every shift is negative). With e = -shift and
- * x = (acc * multiplier + 2^30) >> 31 (the doubling high multiply; it cannot saturate when
- * the multiplier is not INT32_MIN), RoundingDivideByPOT(x, e) is
- *   floor((x + 2^(e-1) - [x < 0]) / 2^e) = ((y >> (e - 1)) + 1) >> 1,  y = x - [x < 0],
- * because floor(floor(a / 2^(e-1)) / 2) = floor(a / 2^e); ~shift is e - 1. Neither sum
- * overflows: x lies in [1 - 2^31, 2^31 - 2] for every such multiplier. */
-static inline int32_t kits_requantize_right(int32_t acc, int32_t multiplier, int32_t shift) {
-    int32_t x = (int32_t)(((int64_t)acc * multiplier + (INT64_C(1) << 30)) >> 31);
-    x += x >> 31;
-    return ((x >> ~shift) + 1) >> 1;
-}
-
-/* 1 when every channel's requantization can take kits_requantize_right. */
-static inline int kits_requant_right_only(kits_requant_t rq, int32_t channels) {
-    for (int32_t c = 0; c < channels; ++c) {
-        if (rq.shift[c] > -1 || rq.shift[c] < -31 || rq.multiplier[c] == INT32_MIN) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* Accumulator -> int8 output of one channel: requantize, add the output zero point, clamp. */
 static inline int8_t kits_nn_finish(int32_t acc, kits_requant_t rq, int32_t channel, kits_quant_t q) {
     int32_t v = kits_requantize_inline(acc, rq.multiplier[channel], rq.shift[channel]) + q.output_offset;

@@ -148,7 +148,7 @@ def main() -> None:
         columns = ("MACs", "portable", "DSP (SMLAD)", "DSP speed-up")
         _print_table(console, "Cortex-M4 kernels (QEMU -icount): instructions per MAC, both outputs bit-exact "
                               "against NumPy", ("layer", *columns), kernel_rows_m4)
-        console.print("Each output also costs a fixed requantization (about 14 instructions in the DSP kernels, "
+        console.print("Each output also costs a fixed requantization (about 12 instructions in the DSP kernels, "
                       "more in the portable ones), which dominates layers with few MACs per output (the shipped "
                       "models' first convolutions, depthwise 3x3).")
         _print_table(console, "Cortex-M4 whole inference (QEMU -icount): instructions per model MAC",
