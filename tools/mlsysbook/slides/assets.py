@@ -889,18 +889,6 @@ def _fig_re_fleet_footprint():
 
 
 # ---------------------------------------------------------------- Vol II
-@functools.cache
-def llama405_run():
-    return ms.time_to_train(mdl("Llama-3.1-405B"), 15.6e12, "DGX-H100", n_devices=16384, global_batch=2048,
-                            seq_len=8192, tp=8, pp=16, zero_stage=1, recompute=True,
-                            allow_uneven_pipeline=True)
-
-
-number("v2-405b-flop")(lambda: _sci(ms.training_flop(mdl("Llama-3.1-405B"), 15.6e12)))
-number("v2-405b-days")(lambda: _sig(llama405_run().days))
-number("v2-405b-gwh")(lambda: _sig(llama405_run().energy_j / 3.6e12))
-
-
 number("nf-ar-nvlink-ms")(lambda: _sig(ms.collective("all_reduce", 1e9, 8, ms.interconnect("NVLink4")).time_s * 1e3))
 number("nf-ar-ib-ms")(lambda: _sig(ms.collective("all_reduce", 1e9, 128, ms.interconnect("IB-NDR")).time_s * 1e3))
 
@@ -944,9 +932,6 @@ number("sa-tco2-uswest")(lambda: _sig(_run_tco2("us-west")))
 number("sa-tco2-norway")(lambda: _sig(_run_tco2("norway")))
 number("sa-tco2-india")(lambda: _sig(_run_tco2("india")))
 
-AUDIT_PROMPTS, AUDIT_GROUPS, AUDIT_OUTPUT_TOKENS = 10_000, 8, 256
-number("rai-audit-gpu-hours")(lambda: _sig(
-    AUDIT_PROMPTS * AUDIT_GROUPS * AUDIT_OUTPUT_TOKENS / serve_70b().tokens_per_s / 3600 * 8))
 
 
 # ---------------------------------------------------------------- figures
