@@ -564,6 +564,9 @@ class Builder:
             shutil.copy2(self.o.root / "book" / "_filters" / name, assets / name)
         (assets / "highlight.css").write_text(pandoc.highlight_css(), encoding="utf-8")
         (tmp / "search.json").write_text(json.dumps(search_docs, ensure_ascii=False), encoding="utf-8")
+        # the learning companion (issue #19): paragraph anchors, passages, terms and questions of each volume
+        from mlsysbook.companion.build import publish as publish_companion
+        publish_companion(parts, tmp, self.o.cache, {p.key for p in parts if self.quarto and p.kind == "volume"})
         (tmp / ".nojekyll").write_text("")
 
     def _publish_downloads(self, part: Part, tmp: Path) -> None:

@@ -132,6 +132,7 @@ def render_shell(site: Site, shell: Shell) -> str:
 <link rel="stylesheet" href="{asset("site.css")}">
 <link rel="stylesheet" href="{asset("highlight.css")}">
 <link rel="stylesheet" href="{asset("quiz.css")}">
+<link rel="stylesheet" href="{asset("companion.css")}">
 </head>
 <body data-root="{html.escape(root)}" data-page="{html.escape(here)}">
 <a class="skip-link" href="#content">Skip to content</a>
@@ -160,6 +161,7 @@ def render_shell(site: Site, shell: Shell) -> str:
 <script src="{asset("vendor/minisearch.js")}"></script>
 <script src="{asset("site.js")}"></script>
 <script src="{asset("quiz.js")}"></script>
+<script src="{asset("companion.js")}"></script>
 {mermaid}
 </body>
 </html>
