@@ -1,7 +1,7 @@
 # Hardware kits: portable C core, MCU firmware (PlatformIO), QEMU emulation, Linux-board
 # benchmarks and the `kits` host tool (see kits/README.md).
-TEST_TARGETS      += test-kits
-SLOW_TEST_TARGETS += test-kits-slow kits-pio
+TEST_TARGETS      += test-kits kits-pio
+SLOW_TEST_TARGETS += test-kits-slow
 BENCH_TARGETS     += bench-kits
 
 # Cortex-M4 cross compiler, its C library, and the emulator for the mps2-an386 board.
@@ -21,9 +21,10 @@ test-kits-slow: venv kits-toolchain ## Kits slow tests: retrain the reference mo
 bench-kits: venv kits-toolchain ## Kits: C kernels vs NumPy reference, emulated instruction counts, Linux-board harness
 	$(PY) -m kits_host.bench
 
-# CI job for the board projects: `pio run` for every environment of every board. It needs the
-# PlatformIO registry (platforms, toolchains, Arduino cores: minutes and about 2 GB on first run);
-# where the registry is unreachable it prints a SKIPPED notice and succeeds, having built nothing.
+# CI job for the board projects (part of `make test`, which CI runs): `pio run` for every
+# environment of every board. It needs the PlatformIO registry (platforms, toolchains, Arduino
+# cores: minutes and about 2 GB on first run); where the registry is unreachable (a 5 s probe) it
+# prints a SKIPPED notice and succeeds, having built nothing.
 kits-pio: venv ## Kits: build every PlatformIO board environment (skipped, with a notice, without the PlatformIO registry)
 	$(PY) -m kits_host.pio_ci
 

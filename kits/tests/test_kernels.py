@@ -172,8 +172,8 @@ def test_dsp_depthwise_falls_back_beyond_its_band(core, rng):
 
 # The DSP kernels requantize a layer whose shifts are all right shifts and whose accumulators
 # stay below 2^30 (every TFLite layer in practice) with a shorter sequence, and saturate with
-# one instruction when the activation range is the full int8 range; any other layer takes the
-# general form. Draw one channel's multiplier and shift from the whole range and biases up to
+# one instruction when the activation range is the full int8 range; any other layer runs the
+# portable kernel. Draw one channel's multiplier and shift from the whole range and biases up to
 # 2^30, so every form and its boundaries (shift -1, -31, 0, left shifts, the accumulator
 # bound) meet the reference.
 @settings(max_examples=150, deadline=None)

@@ -4,8 +4,8 @@
  * two pairs of 16-bit lanes (SXTB16, with the input offset added by SXTAB16), and two
  * multiply-accumulates happen per SMLAD. The results are bit-identical to the portable
  * kernels in kits_nn.c: integer addition is associative, every product and partial sum
- * is exact in 32 bits, and the requantization gives the same integers (the same function,
- * or for right shifts a shorter sequence proven equal below).
+ * is exact in 32 bits, and the requantization is a shorter sequence proven equal below for
+ * right shifts (every exported layer); a layer with any other shift runs the portable kernel.
  *
  * Lane order: sxtb16 of bytes [b0 b1 b2 b3] gives the pair (b0, b2) and the ror-8 form
  * gives (b1, b3); both operands are split the same way, so SMLAD pairs matching indices.
@@ -34,13 +34,14 @@ static inline int32_t requantize_right(int32_t acc, int32_t multiplier, int32_t 
     return ((x >> shift_m1) + 1) >> 1;
 }
 
-/* Each layer is requantized in one of three forms (a constant at each call site, so every
- * kernel is compiled once per form):
- *   REQUANT_ANY         kits_requantize_inline, any multiplier, shift and accumulator;
- *   REQUANT_RIGHT       requantize_right (requant_form checks its conditions for the layer);
- *   REQUANT_RIGHT_FULL  the same with the full int8 activation range, one saturate (SSAT).
- * Every layer a TFLite or kits exporter writes takes one of the right-shift forms. */
-enum { REQUANT_ANY, REQUANT_RIGHT, REQUANT_RIGHT_FULL };
+/* What a layer's requantization allows (requant_form):
+ *   REQUANT_RIGHT       requantize_right, then clamp to [act_min, act_max];
+ *   REQUANT_RIGHT_FULL  the same with the full int8 activation range: one saturate (SSAT);
+ *   REQUANT_PORTABLE    neither (a left or zero shift, a multiplier of INT32_MIN, a bias near
+ *                       2^30): the layer runs the portable kernel, which handles any values.
+ * Every layer the kits and TFLite exporters write takes one of the right-shift forms. The
+ * form is a constant at each call site, so each DSP kernel is compiled once per form. */
+enum { REQUANT_PORTABLE, REQUANT_RIGHT, REQUANT_RIGHT_FULL };
 
 /* macs: multiply-accumulates per output. |acc| is at most max|bias| + macs * (128 +
  * |input_offset|) * 128 (int8 inputs and weights), which must stay below 2^30. */
@@ -48,14 +49,14 @@ static int requant_form(kits_requant_t rq, int32_t channels, kits_quant_t q, con
     int64_t bias_max = 0;
     for (int32_t c = 0; c < channels; ++c) {
         if (rq.shift[c] > -1 || rq.shift[c] < -31 || rq.multiplier[c] == INT32_MIN) {
-            return REQUANT_ANY;
+            return REQUANT_PORTABLE;
         }
         int64_t b = bias ? bias[c] : 0;
         bias_max = b < 0 ? (-b > bias_max ? -b : bias_max) : (b > bias_max ? b : bias_max);
     }
     int64_t in_max = 128 + (q.input_offset < 0 ? -(int64_t)q.input_offset : q.input_offset);
     if (bias_max + (int64_t)macs * in_max * 128 >= (INT64_C(1) << 30)) {
-        return REQUANT_ANY;
+        return REQUANT_PORTABLE;
     }
     return q.act_min == -128 && q.act_max == 127 ? REQUANT_RIGHT_FULL : REQUANT_RIGHT;
 }
@@ -68,9 +69,6 @@ static inline __attribute__((always_inline)) int8_t finish_with(int32_t acc, int
 
 static inline __attribute__((always_inline)) int8_t finish(int32_t acc, kits_requant_t rq, int32_t c,
                                                            kits_quant_t q, int form) {
-    if (form == REQUANT_ANY) {
-        return kits_nn_finish(acc, rq, c, q);
-    }
     return finish_with(acc, rq.multiplier[c], ~rq.shift[c], q, form);
 }
 
@@ -133,7 +131,7 @@ void kits_fully_connected_s8_dsp(const int8_t *input, int32_t in_features,
     } else if (form == REQUANT_RIGHT) {
         fully_connected_body(input, in_features, weights, bias, out_features, requant, quant, output, REQUANT_RIGHT);
     } else {
-        fully_connected_body(input, in_features, weights, bias, out_features, requant, quant, output, REQUANT_ANY);
+        kits_fully_connected_s8_portable(input, in_features, weights, bias, out_features, requant, quant, output);
     }
 }
 
@@ -167,7 +165,7 @@ static void fill_patch(int16_t *patch, const int8_t *input, const kits_window_t 
             continue;
         }
         const int8_t *src = input + ((size_t)iy * in_w + (size_t)(x0 + kx_lo)) * in_c;
-        if (run_lo > 0) { /* (a call saved where there is no padding) */
+        if (run_lo > 0) { /* left padding */
             memset(row, 0, (size_t)run_lo * sizeof row[0]);
         }
         if ((in_c & 3) == 0) { /* every run and row starts on a group of four: write lane order directly */
@@ -182,7 +180,7 @@ static void fill_patch(int16_t *patch, const int8_t *input, const kits_window_t 
                 row[k] = (int16_t)(*src++ + input_offset);
             }
         }
-        if (run_hi < row_len) {
+        if (run_hi < row_len) { /* right padding */
             memset(row + run_hi, 0, (size_t)(row_len - run_hi) * sizeof row[0]);
         }
     }
@@ -252,14 +250,12 @@ void kits_conv2d_s8_dsp(const int8_t *input, const kits_window_t *w,
                         const int8_t *weights, const int32_t *bias,
                         kits_requant_t requant, kits_quant_t quant, int8_t *output) {
     const int form = requant_form(requant, w->out_c, quant, bias, w->kernel_h * w->kernel_w * w->in_c);
-    if (w->kernel_h * w->kernel_w * w->in_c > KITS_NN_DSP_PATCH_MAX) {
+    if (form == REQUANT_PORTABLE || w->kernel_h * w->kernel_w * w->in_c > KITS_NN_DSP_PATCH_MAX) {
         kits_conv2d_s8_portable(input, w, weights, bias, requant, quant, output);
     } else if (form == REQUANT_RIGHT_FULL) {
         conv2d_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT_FULL);
-    } else if (form == REQUANT_RIGHT) {
-        conv2d_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT);
     } else {
-        conv2d_body(input, w, weights, bias, requant, quant, output, REQUANT_ANY);
+        conv2d_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT);
     }
 }
 
@@ -439,17 +435,10 @@ static inline __attribute__((always_inline)) void depthwise_band_body(
                         slot = slot + 1 == kernel_h ? 0 : slot + 1;
                     }
                 }
-                if (form == REQUANT_ANY) {
-                    out_px[0] = kits_nn_finish(acc0, requant, c, quant);
-                    out_px[1] = kits_nn_finish(acc1, requant, c + 1, quant);
-                    out_px[2] = kits_nn_finish(acc2, requant, c + 2, quant);
-                    out_px[3] = kits_nn_finish(acc3, requant, c + 3, quant);
-                } else {
-                    out_px[0] = finish_with(acc0, multiplier0, shift0, quant, form);
-                    out_px[1] = finish_with(acc1, multiplier1, shift1, quant, form);
-                    out_px[2] = finish_with(acc2, multiplier2, shift2, quant, form);
-                    out_px[3] = finish_with(acc3, multiplier3, shift3, quant, form);
-                }
+                out_px[0] = finish_with(acc0, multiplier0, shift0, quant, form);
+                out_px[1] = finish_with(acc1, multiplier1, shift1, quant, form);
+                out_px[2] = finish_with(acc2, multiplier2, shift2, quant, form);
+                out_px[3] = finish_with(acc3, multiplier3, shift3, quant, form);
             }
         }
     }
@@ -467,21 +456,17 @@ void kits_depthwise_conv2d_s8_dsp(const int8_t *input, const kits_window_t *w,
     const int32_t lane_pairs = w->kernel_h * w->kernel_w;
     /* As in CMSIS-NN, the fast paths are for multiplier 1; the lanes of one group (and the
      * band) must fit in the scratch buffer. */
-    if (depth_multiplier != 1 || lane_pairs > scratch_pairs) {
+    if (form == REQUANT_PORTABLE || depth_multiplier != 1 || lane_pairs > scratch_pairs) {
         kits_depthwise_conv2d_s8_portable(input, w, depth_multiplier, weights, bias, requant, quant, output);
     } else if (lane_pairs + w->kernel_h * depthwise_band_width(w) <= scratch_pairs) {
         if (form == REQUANT_RIGHT_FULL) {
             depthwise_band_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT_FULL);
-        } else if (form == REQUANT_RIGHT) {
-            depthwise_band_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT);
         } else {
-            depthwise_band_body(input, w, weights, bias, requant, quant, output, REQUANT_ANY);
+            depthwise_band_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT);
         }
     } else if (form == REQUANT_RIGHT_FULL) {
         depthwise_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT_FULL, 0);
-    } else if (form == REQUANT_RIGHT) {
-        depthwise_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT, 0);
     } else {
-        depthwise_body(input, w, weights, bias, requant, quant, output, REQUANT_ANY, 0);
+        depthwise_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT, 0);
     }
 }
