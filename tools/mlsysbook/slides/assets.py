@@ -923,17 +923,6 @@ number("ei-rpi5-mj")(lambda: _sig(_edge("RPi5").energy_j * 1e3))
 number("ei-esp32-fits")(lambda: "fits" if _edge("ESP32-S3").fits else "does not fit")
 
 
-def _run_tco2(region: str) -> float:
-    return ms.carbon(llama70_run().energy_j, region=region) / 1e6
-
-
-number("sa-70b-mwh")(lambda: _sig(llama70_run().energy_j / 3.6e9))
-number("sa-tco2-uswest")(lambda: _sig(_run_tco2("us-west")))
-number("sa-tco2-norway")(lambda: _sig(_run_tco2("norway")))
-number("sa-tco2-india")(lambda: _sig(_run_tco2("india")))
-
-
-
 # ---------------------------------------------------------------- figures
 # Every mlsysim figure is drawn twice from the same data: on white for the light themes and in
 # midnight's colours (light ink on its navy) for the dark theme, saved as <name>-dark.pdf.
@@ -1254,18 +1243,6 @@ def _fig_edge_fit():
     ax.set_xlabel("flash needed (kB, int8)")
     ax.set_ylabel("SRAM needed (kB)")
     ax.legend(fontsize=8, loc="upper left")
-    return fig
-
-
-@figure("fig-carbon-region")
-def _fig_carbon():
-    plt = _plt()
-    regions = ms.list_regions()
-    values = [_run_tco2(r) for r in regions]
-    fig, ax = plt.subplots()
-    ax.bar(regions, values, color="C0")
-    ax.set_ylabel("t CO$_2$ (Llama-3-70B, 15T tokens)")
-    ax.tick_params(axis="x", rotation=30)
     return fig
 
 
