@@ -204,6 +204,7 @@
       }
       out.push(el("h3", { text: "Related passages" }));
       return search(book, clean, TOP_PASSAGES).then(function (hits) {
+        if (current !== "explain") return;
         out.push(el("ol", { class: "companion-passages" }, hits.map(function (p) {
           return el("li", {}, [link(p.url, sectionLabel(p.chapter, p.section)),
             el("span", { class: "companion-snippet", text: p.text.length > 220 ? p.text.slice(0, 220) + "\u2026" : p.text })]);
@@ -346,6 +347,7 @@
   }
   function viewQuiz() {
     return Promise.all([loadData(), all("cards")]).then(function (r) {
+      if (current !== "quiz") return;  // the reader moved to another tab meanwhile
       var book = r[0], seen = new Set(r[1].map(function (c) { return c.id; }));
       var chapter = book.chapters[PAGE];
       if (!chapter) {
@@ -382,6 +384,7 @@
   }
   function viewReview() {
     return Promise.all([loadData(), dueCards()]).then(function (r) {
+      if (current !== "review") return;
       var book = r[0], due = r[1].sort(function (a, b) { return Date.parse(a.card.due) - Date.parse(b.card.due); });
       var questions = due.map(function (c) { return book.questions[c.id]; }).filter(Boolean);
       var gone = due.length - questions.length;
@@ -488,6 +491,7 @@
   // ------------------------------------------------------------------ Progress
   function viewProgress() {
     return Promise.all([loadData(), all("cards"), all("log"), all("reading"), fsrsLib()]).then(function (r) {
+      if (current !== "progress") return;
       var book = r[0], cards = r[1], log = r[2], reading = r[3], F = r[4];
       var depth = {}; reading.forEach(function (p) { depth[p.page] = p.depth; });
       var byChapter = {}, bySection = {};
@@ -575,7 +579,7 @@
     // links may only lead within the site (citations); anything else is shown as its text
     clean.querySelectorAll("a").forEach(function (a) {
       var href = a.getAttribute("href") || "", target;
-      try { target = new URL(href, ROOT); } catch (e) { target = null; }
+      try { target = href ? new URL(href, ROOT) : null; } catch (e) { target = null; }  // no href: DOMPurify removed it
       if (!target || target.origin !== ROOT.origin) a.replaceWith(document.createTextNode(a.textContent));
     });
     return clean;
