@@ -60,3 +60,26 @@ bench-downloads: venv ## Book: PDF/EPUB build time per volume, as a ratio to pla
 
 test-downloads-slow: downloads ## Book: the real volumes' EPUBs pass epubcheck and their PDFs list every chapter
 	$(PYTEST) tools/tests_slow/test_real_exports.py
+
+# Learning companion (issue #19): ts-fsrs, DOMPurify and marked from npm, pinned by tools/companion/package-lock.json
+# and copied into the site by the build (tools/mlsysbook/companion/build.py fails naming this target without them);
+# `npm ci` runs again only when the lock file changes. The data (passages, glossary, questions) is built with the site.
+.PHONY: companion-deps bench-companion test-companion-slow
+COMPANION_DIR := $(ROOT)/tools/companion
+BENCH_TARGETS     += bench-companion
+SLOW_TEST_TARGETS += test-companion-slow
+
+companion-deps: $(COMPANION_DIR)/node_modules/.installed ## Learning companion: install its front-end libraries (npm ci)
+
+$(COMPANION_DIR)/node_modules/.installed: $(COMPANION_DIR)/package-lock.json $(COMPANION_DIR)/package.json
+	@command -v npm >/dev/null || $(APT) npm
+	cd $(COMPANION_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+test-site site book: companion-deps
+
+bench-companion: site-deps companion-deps ## Learning companion: recall@5, data size, selection-to-panel time, build time added (on _site: make site first)
+	$(PY) -m mlsysbook.companion.bench
+
+test-companion-slow: site-deps companion-deps ## Learning companion: Ask against real OpenAI-compatible servers (a llama.cpp model, slow, failing, hostile)
+	$(PYTEST) tools/tests_slow/test_companion_ask.py
