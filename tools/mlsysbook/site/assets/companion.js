@@ -378,7 +378,7 @@
   function refreshDue() {
     return dueCards().then(function (due) {
       if (dueBadge) { dueBadge.textContent = due.length ? due.length + " due" : ""; dueBadge.hidden = !due.length; }
-      if (toggleButton) toggleButton.setAttribute("aria-label", "Learning companion: " + due.length + " review" + (due.length === 1 ? "" : "s") + " due today");
+      if (toggleButton) toggleButton.setAttribute("aria-label", "Study: " + due.length + " review" + (due.length === 1 ? "" : "s") + " due today");
       return due.length;
     });
   }
@@ -695,7 +695,7 @@
   function mountHeader() {
     dueBadge = el("span", { class: "companion-due", id: "companion-due", hidden: "" });
     toggleButton = el("button", { type: "button", class: "companion-toggle", id: "companion-toggle", "aria-haspopup": "dialog",
-      "aria-label": "Learning companion", title: "Learning companion: explain, quiz, review, progress, ask",
+      "aria-label": "Study", title: "Learning companion: explain, quiz, review, progress, ask",
       onclick: function () { if (panel && !panel.hidden) close(); else open(); } }, [el("span", { class: "companion-toggle-label", text: "Study" }), dueBadge]);
     var bar = document.querySelector(".topbar") || document.querySelector("#quarto-header .navbar") || null;
     if (bar) {
