@@ -17,6 +17,7 @@ BASE_QUESTION = {
     "area": "memory-hierarchy",
     "level": "junior",
     "given": {"weights_gb": 16, "bw_gbps": 2000},
+    "scenario_givens": ["bw_gbps"],
     "scenario": "A decode step reads {weights_gb} GB of weights from memory that streams {bw_gbps} GB/s. "
                 "What is the lower bound on the step time?",
     "strong_answer": ["Treats the step as limited by reading the weights.", "Divides bytes by bandwidth."],

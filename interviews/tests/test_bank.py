@@ -12,7 +12,7 @@ from conftest import make_question, write_bank
 from staffml.bank import (Bank, BankError, book_chapters, default_questions_dir, known_labs, parse_file,
                           parse_questions)
 from staffml.checks import CheckError, evaluate
-from staffml.schema import VOLUME2_AREAS, Area, Format, Level, Track
+from staffml.schema import VOLUME2_AREAS, Area, Format, Level, Track, technology_quantity
 
 QUESTION_FILES = sorted(default_questions_dir().glob("*/*.yaml"))
 VOLUME1_AREAS = [a for a in Area if a not in VOLUME2_AREAS]
@@ -421,7 +421,7 @@ def test_branches_on_a_number_fail(tmp_path):
 
 def test_typed_copy_of_a_catalog_number_fails(tmp_path):
     message = _problems(tmp_path, make_question(
-        given={"weights_gb": 16, "bw_gbps": 2000, "gpu": "H100-SXM", "hbm_gb": 80},
+        given={"weights_gb": 16, "bw_gbps": 2000, "gpu": "H100-SXM", "hbm_gb": 80}, scenario_givens=["bw_gbps", "hbm_gb"],
         scenario="A decode step on one {gpu} with {hbm_gb} GB reads {weights_gb} GB at {bw_gbps} GB/s. Lower bound?"))
     assert "hbm_gb = 80 restates the catalog's memory GB of H100-SXM" in message and "ms.hardware('H100-SXM')" in message
 
@@ -430,6 +430,76 @@ def test_sources_must_cite_a_given_in_words(tmp_path):
     assert "'radio_kbps' is not a given" in _problems(tmp_path, make_question(
         sources={"radio_kbps": "Bluetooth Core Specification 5.3, LE 1M PHY"}))
     assert "too short" in _problems(tmp_path, make_question(sources={"bw_gbps": "datasheet"}))
+
+
+@pytest.mark.parametrize("name, value, kind", [
+    ("radio_nj_per_bit", 100, "an energy"), ("camera_w", 0.15, "a power"), ("cam_mbps", 8, "a bit or byte rate"),
+    ("battery_mah", 200, "a stored energy or battery capacity"), ("npu_tops", 35, "a compute throughput"),
+    ("i_tx_ma", 20, "a current draw"), ("rtt_ms", 60, "a network round-trip time"),
+    ("sram_kb", 256, "a memory or storage capacity"), ("link_mbs", 117, "a bit or byte rate"),
+])
+def test_technology_input_without_an_origin_fails_naming_file_and_input(tmp_path, name, value, kind):
+    message = _problems(tmp_path, make_question(given={**make_question()["given"], name: value}))
+    assert "cloud-sample-bandwidth.yaml" in message
+    assert f"given {name} = {value:g} ({kind}) is a property of a technology" in message
+    assert "sources:" in message and "scenario_givens:" in message and "catalog" in message
+
+
+def test_technology_inputs_need_a_source_or_a_declaration(tmp_path):
+    # the base question declares its bandwidth a scenario given; without that it fails
+    message = _problems(tmp_path, make_question(scenario_givens=[]))
+    assert "given bw_gbps = 2000 (a bit or byte rate)" in message
+    cited = make_question(scenario_givens=[], sources={"bw_gbps": "NVIDIA H100 datasheet: 3.35 TB/s of HBM3 bandwidth"})
+    assert len(Bank(write_bank(tmp_path / "cited", [cited]))) == 1
+
+
+@pytest.mark.parametrize("name", ["usd_per_kwh", "kg_per_kwh", "slo_ms", "batch", "s_w", "budget_t", "bytes_per_param"])
+def test_prices_budgets_and_counts_are_not_technology_properties(name):
+    assert technology_quantity(name) is None
+
+
+def test_scenario_givens_must_be_told_technology_inputs(tmp_path):
+    assert "'radio_kbps' is not a given" in _problems(tmp_path / "a", make_question(scenario_givens=["bw_gbps", "radio_kbps"]))
+    assert "'weights_gb' is not a technology quantity" in _problems(
+        tmp_path / "b", make_question(scenario_givens=["bw_gbps", "weights_gb"]))
+    assert "also has a source" in _problems(tmp_path / "c", make_question(
+        sources={"bw_gbps": "NVIDIA H100 datasheet: 3.35 TB/s of HBM3 bandwidth"}))
+    untold = make_question(scenario="A decode step reads {weights_gb} GB of weights from memory. What bounds the step time?")
+    assert "'bw_gbps' is never stated in the scenario" in _problems(tmp_path / "d", untold)
+
+
+@pytest.mark.parametrize("scenario, named", [
+    ("A wearable sends {weights_gb} GB over Bluetooth LE at {bw_gbps} GB/s. How long does it take?", "Bluetooth"),
+    ("A phone whose LPDDR5X delivers {bw_gbps} GB/s reads {weights_gb} GB per step. What bounds the step?", "LPDDR5X"),
+    ("A decode step on one {gpu} reads {weights_gb} GB at {bw_gbps} GB/s. What bounds the step time?", "H100-SXM"),
+])
+def test_scenario_given_of_a_named_technology_fails(tmp_path, scenario, named):
+    given = {**make_question()["given"], "gpu": "H100-SXM"}
+    message = _problems(tmp_path, make_question(given=given, scenario=scenario))
+    assert f"scenario given bw_gbps is stated as a figure of {named!r}" in message and "cite it in `sources:`" in message
+
+
+def test_scenario_given_next_to_an_unrelated_technology_name_passes(tmp_path):
+    # the technology named after the figure is not the figure's subject
+    scenario = "Memory streams {bw_gbps} GB/s to a core that reads {weights_gb} GB per step and reports over BLE. Bound?"
+    assert len(Bank(write_bank(tmp_path / "q", [make_question(scenario=scenario)]))) == 1
+
+
+def test_bank_declares_or_cites_every_technology_input(bank):
+    """No blanket exemption: each declared scenario given is a technology input stated in its scenario."""
+    declared = [(lq.question.id, name) for lq in bank for name in lq.question.scenario_givens]
+    assert declared and all(technology_quantity(name) for _, name in declared)
+    cited = sum(1 for lq in bank for name in lq.question.sources if technology_quantity(name))
+    assert cited >= 20, cited
+
+
+@pytest.mark.parametrize("sentence", [
+    "Run fast and sleep: the faster clock wins.", "Energy alone favours streaming.",
+    "Local inference is the bigger energy cost.", "The KV cache is the larger term.", "On-device detection beats streaming.",
+])
+def test_winner_and_larger_share_verdicts_need_a_check(tmp_path, sentence):
+    solution = make_question()["solution"] + " " + sentence
+    assert "states a verdict without a boolean check" in _problems(tmp_path, make_question(solution=solution))
 
 
 def test_sections_must_exist_in_the_book_and_the_chapter(tmp_path):

@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from . import checks as checks_mod
-from .schema import LEVEL_ORDER, Question
+from .schema import CAPACITY, LEVEL_ORDER, Question, technology_quantity
 from .text import reflow
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -189,6 +189,54 @@ def restated_catalog_numbers(question: Question) -> list[str]:
     return problems
 
 
+# Named technologies outside the catalog whose rates, power and energy are facts to cite, not
+# scenario parameters: link and radio standards, memory and storage interfaces, cores, cells. (A
+# codec's bitrate or a part's capacity is chosen by the design, so neither is listed or checked.)
+TECHNOLOGY_NAMES = re.compile(
+    r"(?<![\w-])(?:BLE|Bluetooth|LoRa(?:WAN)?|Wi-?Fi|802\.11\w*|LTE|5G|NB-IoT|Zigbee|(?:gigabit )?Ethernet|GbE|"
+    r"PCIe(?: ?(?:Gen ?)?\d)?|NVLink|InfiniBand|RoCE|(?:LP|G)?DDR\d\w*|HBM\w*|eMMC|UFS(?: \d\.\d)?|NVMe|SATA|"
+    r"Cortex-[AMR]\d+|CR\d{4}|USB(?: \d(?:\.\d)?)?)(?![\w-])"
+)
+
+
+_SUBJECT_WINDOW = 50  # characters before a figure searched for the technology it describes
+
+
+def scenario_givens_of_named_technology(question: Question) -> list[str]:
+    """Declared scenario givens stated in a scenario sentence that names a technology.
+
+    "The site shares 20 Mbit/s" is a scenario parameter; "the LPDDR5X delivers 60 GB/s" is a claim
+    about LPDDR5X that needs a source (or the catalog), however it is declared.
+    """
+    if not question.scenario_givens:
+        return []
+    # a catalog name reaches the scenario through a text given such as {board}
+    scenario = re.sub(r"\{(\w+)(?::[^{}]*)?\}", lambda m: str(question.given[m.group(1)])
+                      if isinstance(question.given.get(m.group(1)), str) else m.group(0), question.scenario)
+    sentences = re.split(r"(?<=[.;?!])\s+", " ".join(scenario.split()))
+    catalog = [n for n in _catalog_names()]
+    problems = []
+    for name in question.scenario_givens:
+        if technology_quantity(name) == CAPACITY:
+            continue
+        for sentence in sentences:
+            at = re.search(r"\{" + name + r"(?::[^{}]*)?\}", sentence)
+            if not at:
+                continue
+            # the subject a figure belongs to comes just before it: "whose LPDDR5X delivers {dram_gbs}"
+            before = sentence[max(0, at.start() - _SUBJECT_WINDOW):at.start()]
+            named = TECHNOLOGY_NAMES.search(before)
+            found = named.group(0) if named else next(
+                (n for n in catalog if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", before)), None)
+            if found:
+                problems.append(
+                    f"scenario given {name} is stated as a figure of {found!r} (“…{before}{at.group(0)}”); a figure of a "
+                    f"named technology is a fact, not a scenario parameter: cite it in `sources:` or take it from the catalog"
+                )
+                break
+    return problems
+
+
 def _walk_chapters(entries: Iterable[Any]) -> Iterable[str]:
     for entry in entries:
         if isinstance(entry, str):
@@ -360,6 +408,7 @@ def structural_problems(
     family = path.name.endswith(FAMILY_SUFFIX)
     where = f"{path} [{question.id}]" if family else str(path)
     problems = [f"{where}: {problem}" for problem in restated_catalog_numbers(question)]
+    problems += [f"{where}: {problem}" for problem in scenario_givens_of_named_technology(question)]
     for section in question.sections:
         if sections and section not in sections:
             problems.append(f"{path}: section {section!r} is not a heading id in book/vol*/*/*.qmd")

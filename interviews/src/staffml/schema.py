@@ -115,6 +115,9 @@ VERDICT_PHRASES = re.compile(
     r"(?:slower|faster|quicker|sooner|later) than|"
     r"(?:over|under|within|inside|outside) (?:the |its |their |our |a |this |that )?(?:[^\s.;:]+ ){0,3}budget|"
     r"enough|"
+    # winners and the larger share: "race to sleep wins", "favours streaming", "the bigger energy cost"
+    r"wins|wins out|favou?rs|beats?|outweighs?|"
+    r"(?:bigger|larger|smaller|biggest|largest|smallest|dominant) (?:[\w-]+ ){0,2}(?:cost|costs|term|terms)|"
     r"(?:is|are|was|were|becomes?|remains?) (?:not |no longer |still )?(?:the|a) bottleneck|"
     r"no overflow|overflows|(?:will|would|does|do|cannot|can't|never) (?:not )?overflow"
     r")\b",
@@ -149,6 +152,33 @@ def unpinned_verdicts(text: str, conclusions: set[str]) -> list[str]:
         visible.append(" ⟨pinned⟩ " if name in conclusions and verdict_branches(spec) else " ⟨n⟩ ")
     plain = " ".join("".join(visible).split())
     return [sentence for sentence in _SENTENCE_END.split(plain) if VERDICT_PHRASES.search(sentence)]
+
+
+# Units that make a given a property of a technology rather than of the scenario: how fast a link,
+# memory or device moves bits, how much power or energy it draws, how much compute it sustains, how
+# much a battery or memory holds, how long a network round trip takes. A number of this kind either
+# comes from the MLSys·im catalog by name (then it is computed in a check, not typed as a given),
+# carries a cited source, or is declared a parameter of the scenario that the candidate is told.
+CAPACITY = "a memory or storage capacity"
+_TECHNOLOGY_UNITS = (
+    ("a bit or byte rate", re.compile(r"(?:^|_)(?:[kmgt]?bps|[kmgt]i?bs)(?:_per_[a-z0-9]+)?$")),
+    ("a power", re.compile(r"[a-z0-9]{2,}_[kmu]?w(?:_per_[a-z0-9]+)?$")),
+    ("a current draw", re.compile(r"(?:^|_)[mu]a(?:_per_[a-z0-9]+)?$")),
+    ("an energy", re.compile(r"(?:^|_)[pnumk]?j(?:_per_[a-z0-9]+)?$")),
+    ("a stored energy or battery capacity", re.compile(r"(?:^|(?<!_per)_)(?:[mk]?wh|mah)$")),
+    ("a compute throughput", re.compile(r"_(?:[tgm]?ops|[tgpm]?flops|[gm]macs|tf)$")),
+    (CAPACITY,
+     re.compile(r"^(?:sram|flash|dram|hbm|ram|board|capacity|disk|ssd|battery)_[kmgt]i?b$")),
+    ("a network round-trip time", re.compile(r"(?:^|_)rtt_[mun]?s$")),
+)
+
+
+def technology_quantity(name: str) -> str | None:
+    """What kind of technology property a given's unit suffix makes it (``"a power"``), or None."""
+    for kind, pattern in _TECHNOLOGY_UNITS:
+        if pattern.search(name):
+            return kind
+    return None
 
 
 def is_comparison(expr: str) -> bool:
@@ -274,6 +304,10 @@ class Question(_Strict):
     sections: list[str] = Field(default_factory=list)
     # where an input the MLSys·im catalog lacks comes from: given name -> citation
     sources: dict[str, str] = Field(default_factory=dict)
+    # inputs of a technology kind (a rate, a power, an energy, ...) that are parameters of the
+    # scenario told to the candidate (a budget, a contract, a measured telemetry value), not
+    # properties of a named technology; each must be stated in the scenario text
+    scenario_givens: list[str] = Field(default_factory=list)
     format: Format = Format.napkin_math
     lab: Optional[str] = Field(default=None, pattern=r"^[a-z0-9_\-]+$")
 
@@ -339,6 +373,53 @@ class Question(_Strict):
                 raise ValueError(
                     f"sources: the citation for {name!r} ({citation!r}) is too short; name the document "
                     f"and what it states, e.g. 'Bluetooth Core Specification 5.3, Vol 6 Part B: 1 Mbit/s LE 1M PHY'"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _technology_inputs_have_an_origin(self) -> "Question":
+        # A figure such as "a low-power radio at 100 nJ/bit" is a claim about a technology; typed in
+        # without a source it can be wrong for the technology named and nobody can check it.
+        unaccounted = []
+        for name, value in self.given.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            kind = technology_quantity(name)
+            if kind and name not in self.sources and name not in self.scenario_givens:
+                unaccounted.append(f"{name} = {value:g} ({kind})")
+        if unaccounted:
+            raise ValueError(
+                f"given {', '.join(unaccounted)} is a property of a technology with no stated origin; take it "
+                f"from the MLSys·im catalog by name in a check (ms.hardware(...), ms.interconnect(...)), cite the "
+                f"document that states it in `sources: {{name: \"document, what it states\"}}`, or, if it is a "
+                f"parameter of the scenario the candidate is told (a budget, a contract, a measurement), list it "
+                f"in `scenario_givens:`"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _scenario_givens_are_told(self) -> "Question":
+        try:
+            told = {name for _, name, _ in parse_placeholders(self.scenario)}
+        except ValueError:
+            told = set()  # malformed placeholders are reported by the bank with the file name
+        for name in self.scenario_givens:
+            if name not in self.given:
+                raise ValueError(f"scenario_givens: {name!r} is not a given")
+            if name in self.sources:
+                raise ValueError(
+                    f"scenario_givens: {name!r} also has a source; a cited technology figure is not a "
+                    f"scenario parameter, so drop it from scenario_givens"
+                )
+            if technology_quantity(name) is None:
+                raise ValueError(
+                    f"scenario_givens: {name!r} is not a technology quantity (rate, power, energy, compute, "
+                    f"capacity, round trip); only those need declaring, so drop it"
+                )
+            if name not in told:
+                raise ValueError(
+                    f"scenario_givens: {name!r} is never stated in the scenario; a scenario parameter is one "
+                    f"the candidate is told, so write {{{name}}} into the scenario or cite a source instead"
                 )
         return self
 
