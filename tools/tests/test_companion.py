@@ -109,14 +109,17 @@ def test_calculation_questions_never_ask_about_a_model_that_does_not_fit():
 
 
 def test_scanning_reads_both_renderers_section_markup():
-    quarto_like = ('<main class="content" id="quarto-document-content"><section id="sec-x" class="level2">'
+    quarto_like = ('<main class="content" id="quarto-document-content"><header id="title-block-header">'
+                   '<h1 class="title"><span id="sec-c" class="quarto-section-identifier"><span class="chapter-number">'
+                   '3</span>  <span class="chapter-title">Chapter</span></span></h1></header>'
+                   '<section id="sec-x" class="level2">'
                    '<h2 class="anchored" data-anchor-id="sec-x"><span class="header-section-number">1.1</span> Ex</h2>'
                    '<div class="callout callout-style-default callout-tip callout-titled napkin-math">'
                    '<div class="callout-header"><div class="callout-title-container flex-fill">Napkin math: x</div></div>'
                    '<div class="callout-body-container"><p>A worked example long enough to count as a passage.</p></div></div>'
                    '<p>Prose that follows the callout in the same section, long enough.</p></section></main>')
     scan = passages.scan_page(quarto_like)
-    assert scan.sections == {"sec-x": "Ex"}
+    assert scan.title == "Chapter" and scan.sections == {"sec-x": "Ex"}
     assert [(p.id, p.kind) for p in scan.passages] == [("p-x-1", "napkin-math"), ("p-x-2", "")]
     assert scan.blocks[0].title == "Napkin math: x" and scan.blocks[0].anchor == "p-x-1"
     written = passages.write_anchors(quarto_like, scan.insertions)

@@ -21,7 +21,7 @@ from ..site.errors import BuildFailed, SourceError
 from . import passages as passmod
 from .questions import Term, bank_questions, calc_questions, cloze_questions, term_questions
 
-VERSION = "2"  # bump when the scan's output changes, to drop cached scans
+VERSION = "3"  # bump when the scan's output changes, to drop cached scans
 NPM_DIR = Path(__file__).resolve().parents[2] / "companion"  # tools/companion: package.json, lock, node_modules
 # (file in node_modules, name in the site, licence file): the libraries the page scripts load on demand
 VENDORED = [

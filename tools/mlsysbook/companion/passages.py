@@ -17,7 +17,7 @@ MIN_PASSAGE_CHARS = 40  # shorter paragraphs ("See Figure 3.2.") answer nothing 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 # Paragraphs inside these are not prose of the chapter: captions, navigation, the self-check, references
 SKIP_CLASSES = {"footnote-ref", "quiz", "references", "csl-bib-body", "footnotes", "lab-links", "page-actions", "pager", "sidebar"}
-SKIP_TAGS = {"nav", "figcaption", "header", "footer", "aside", "script", "style", "button", "svg"}
+SKIP_TAGS = {"nav", "figcaption", "footer", "aside", "script", "style", "button", "svg"}  # not header: Quarto's title
 SKIP_IDS = {"refs", "quarto-appendix", "footnotes"}
 
 
