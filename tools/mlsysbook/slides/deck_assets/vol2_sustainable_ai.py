@@ -300,8 +300,10 @@ def _fig_embodied():
     ax.plot(xs, [100 * e4 / (e4 + KW_PER_GPU * g) for g in xs], ls="--", label=f"4x the estimate, {LIFE:g} years")
     for r in REGIONS:
         ax.plot([grid(r)], [100 * emb_share(r)], "o", color=_ink(), ms=4)
-        ax.annotate(r, (grid(r), 100 * emb_share(r)), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        ax.annotate(r, (grid(r), 100 * emb_share(r)), textcoords="offset points", xytext=(4, 2), fontsize=6)
+    ax.set_xlim(0, 820)
+    ax.set_ylim(0, 100)
     ax.set_xlabel("grid intensity (gCO$_2$e/kWh)")
     ax.set_ylabel("embodied share of a busy H100-hour (%)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper right")
     return fig
