@@ -1,4 +1,4 @@
-"""Benchmark of the learning companion on a built site (`make bench-companion`; `make site` first).
+"""Benchmark of the learning companion on a built site (`make bench-companion`: _site, or the volumes built).
 
 Reports, for both volumes:
 - retrieval quality: recall@5 of the retrieval the browser runs (MiniSearch in Chromium, through the page's
@@ -117,10 +117,17 @@ def measure_build(site: Path, root: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--site", type=Path, default=REPO / "_site", help="a built site (default: _site)")
+    parser.add_argument("--site", type=Path, default=None,
+                        help="a built site (default: _site when it has the companion's data, else the two volumes "
+                             "are built into build/bench-companion/_site)")
     parser.add_argument("--root", type=Path, default=REPO, help="the repository the site was built from")
     args = parser.parse_args(argv)
-    site = args.site.resolve()
+    site = (args.site or REPO / "_site").resolve()
+    if args.site is None and not (site / "companion.json").is_file():
+        site = REPO / "build" / "bench-companion" / "_site"
+        print(f"_site has no companion data: building the volumes into {site}", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "mlsysbook.cli", "build", "--root", str(args.root), "--only", "vol1,vol2",
+                        "--no-link-check", "--out", str(site)], check=True)
     manifest = site / "companion.json"
     if not manifest.is_file():
         print(f"{manifest} is missing: build the site first (`make site`, or `mlsysbook build --out {site}`)",
