@@ -496,6 +496,7 @@ def test_bank_declares_or_cites_every_technology_input(bank):
 @pytest.mark.parametrize("sentence", [
     "Run fast and sleep: the faster clock wins.", "Energy alone favours streaming.",
     "Local inference is the bigger energy cost.", "The KV cache is the larger term.", "On-device detection beats streaming.",
+    "The camera dominates detection.",
 ])
 def test_winner_and_larger_share_verdicts_need_a_check(tmp_path, sentence):
     solution = make_question()["solution"] + " " + sentence

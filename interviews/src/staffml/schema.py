@@ -116,7 +116,7 @@ VERDICT_PHRASES = re.compile(
     r"(?:over|under|within|inside|outside) (?:the |its |their |our |a |this |that )?(?:[^\s.;:]+ ){0,3}budget|"
     r"enough|"
     # winners and the larger share: "race to sleep wins", "favours streaming", "the bigger energy cost"
-    r"wins|wins out|favou?rs|beats?|outweighs?|"
+    r"wins|wins out|favou?rs|beats?|outweighs?|dominates|dominated by|"
     r"(?:bigger|larger|smaller|biggest|largest|smallest|dominant) (?:[\w-]+ ){0,2}(?:cost|costs|term|terms)|"
     r"(?:is|are|was|were|becomes?|remains?) (?:not |no longer |still )?(?:the|a) bottleneck|"
     r"no overflow|overflows|(?:will|would|does|do|cannot|can't|never) (?:not )?overflow"
