@@ -175,11 +175,13 @@ def test_dsp_depthwise_falls_back_beyond_its_band(core, rng):
 # one instruction when the activation range is the full int8 range; any other layer runs the
 # portable kernel. Draw one channel's multiplier and shift from the whole range and biases up to
 # 2^30, so every form and its boundaries (shift -1, -31, 0, left shifts, the accumulator
-# bound) meet the reference.
+# bound) meet the reference. The portable kernels see the same draws: a left shift that
+# saturates near INT32_MAX plus a positive output zero point must clamp, not wrap.
+@VARIANTS
 @settings(max_examples=150, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), multiplier=st.integers(0, 2**31 - 1), shift=st.integers(-31, 8),
        bias_bound=st.sampled_from([3000, 2**28, 2**30]), relu=st.booleans())
-def test_dsp_requantization_forms_bit_exact(core, seed, multiplier, shift, bias_bound, relu):
+def test_requantization_forms_and_extremes_bit_exact(core, variant, seed, multiplier, shift, bias_bound, relu):
     rng = np.random.default_rng(seed)
     out_c = 4
     m, s = _per_channel(rng, out_c)
@@ -190,13 +192,13 @@ def test_dsp_requantization_forms_bit_exact(core, seed, multiplier, shift, bias_
     x = rng.integers(-128, 128, 24)
     w = rng.integers(-127, 128, (out_c, 24))
     np.testing.assert_array_equal(
-        core.fully_connected_s8(x, w, bias, m, s, in_off, out_off, act_min, 127, variant="dsp"),
+        core.fully_connected_s8(x, w, bias, m, s, in_off, out_off, act_min, 127, variant=variant),
         quant.fully_connected_s8(x, w, bias, m, s, in_off, out_off, act_min, 127))
     win = Window.for_input(3, 4, out_c, out_c, 3, 3, 1, 1, "same")
     xd = rng.integers(-128, 128, (3, 4, out_c))
     kd = rng.integers(-127, 128, (3, 3, out_c))
     np.testing.assert_array_equal(
-        core.depthwise_conv2d_s8(xd, win, 1, kd, bias, m, s, in_off, out_off, act_min, 127, variant="dsp"),
+        core.depthwise_conv2d_s8(xd, win, 1, kd, bias, m, s, in_off, out_off, act_min, 127, variant=variant),
         quant.depthwise_conv2d_s8(xd, win, 1, kd, bias, m, s, in_off, out_off, act_min, 127))
 
 

@@ -44,7 +44,9 @@ static inline int32_t requantize_right(int32_t acc, int32_t multiplier, int32_t 
 enum { REQUANT_PORTABLE, REQUANT_RIGHT, REQUANT_RIGHT_FULL };
 
 /* macs: multiply-accumulates per output. |acc| is at most max|bias| + macs * (128 +
- * |input_offset|) * 128 (int8 inputs and weights), which must stay below 2^30. */
+ * |input_offset|) * 128 (int8 inputs and weights), which must stay below 2^30; then the
+ * requantized value is below 2^29 in magnitude, so adding an output offset below 2^30 in
+ * magnitude cannot overflow. */
 static int requant_form(kits_requant_t rq, int32_t channels, kits_quant_t q, const int32_t *bias, int32_t macs) {
     int64_t bias_max = 0;
     for (int32_t c = 0; c < channels; ++c) {
@@ -55,7 +57,8 @@ static int requant_form(kits_requant_t rq, int32_t channels, kits_quant_t q, con
         bias_max = b < 0 ? (-b > bias_max ? -b : bias_max) : (b > bias_max ? b : bias_max);
     }
     int64_t in_max = 128 + (q.input_offset < 0 ? -(int64_t)q.input_offset : q.input_offset);
-    if (bias_max + (int64_t)macs * in_max * 128 >= (INT64_C(1) << 30)) {
+    int64_t out_offset = q.output_offset < 0 ? -(int64_t)q.output_offset : q.output_offset;
+    if (bias_max + (int64_t)macs * in_max * 128 >= (INT64_C(1) << 30) || out_offset >= (INT64_C(1) << 30)) {
         return REQUANT_PORTABLE;
     }
     return q.act_min == -128 && q.act_max == 127 ? REQUANT_RIGHT_FULL : REQUANT_RIGHT;
@@ -278,6 +281,33 @@ static inline uint64_t lane_pair(uint32_t x, uint32_t offset2) {
         acc3 = kits_smlatt(x13, f13, acc3);                                                   \
     } while (0)
 
+#if KITS_DSP_NATIVE
+/* DEPTHWISE_TAP for the nine taps of a 3x3 kernel, written out so that each tap is one
+ * LDRD of input lanes, one LDRD of weight lanes and four multiply-accumulates (the
+ * compiler's version of the same C spends about a third more instructions on reloads).
+ * The three row pointers and the lanes are 8-byte aligned (scratch.pairs). */
+#define DEPTHWISE_3X3_TAP(row, x_off, f_off)                                                       \
+    "ldrd %[x02], %[x13], [%[" row "], #" x_off "]\n\t"                                            \
+    "ldrd %[f02], %[f13], [%[lanes], #" f_off "]\n\t"                                              \
+    "smlabb %[acc0], %[x02], %[f02], %[acc0]\n\t"                                                  \
+    "smlatt %[acc2], %[x02], %[f02], %[acc2]\n\t"                                                  \
+    "smlabb %[acc1], %[x13], %[f13], %[acc1]\n\t"                                                  \
+    "smlatt %[acc3], %[x13], %[f13], %[acc3]\n\t"
+#define DEPTHWISE_3X3_ASM(p0, p1, p2, lane_base)                                                   \
+    do {                                                                                           \
+        uint32_t x02, x13, f02, f13;                                                               \
+        __asm(DEPTHWISE_3X3_TAP("row0", "0", "0") DEPTHWISE_3X3_TAP("row0", "8", "8")              \
+              DEPTHWISE_3X3_TAP("row0", "16", "16") DEPTHWISE_3X3_TAP("row1", "0", "24")           \
+              DEPTHWISE_3X3_TAP("row1", "8", "32") DEPTHWISE_3X3_TAP("row1", "16", "40")           \
+              DEPTHWISE_3X3_TAP("row2", "0", "48") DEPTHWISE_3X3_TAP("row2", "8", "56")            \
+              DEPTHWISE_3X3_TAP("row2", "16", "64")                                                \
+              : [acc0] "+r"(acc0), [acc1] "+r"(acc1), [acc2] "+r"(acc2), [acc3] "+r"(acc3),        \
+                [x02] "=&r"(x02), [x13] "=&r"(x13), [f02] "=&r"(f02), [f13] "=&r"(f13)             \
+              : [row0] "r"(p0), [row1] "r"(p1), [row2] "r"(p2), [lanes] "r"(lane_base)             \
+              : "memory");                                                                         \
+    } while (0)
+#endif
+
 /* Depthwise for rows too wide for the band below (and for the last channels when in_c is not a
  * multiple of four): four channels at a time, one channel group after another: the group's weights
  * for every tap are split into 16-bit lanes once (two words per tap, in scratch.pairs), then
@@ -287,39 +317,34 @@ static inline uint64_t lane_pair(uint32_t x, uint32_t offset2) {
 static inline __attribute__((always_inline)) void depthwise_body(
     const int8_t *input, const kits_window_t *w, const int8_t *weights, const int32_t *bias,
     kits_requant_t requant, kits_quant_t quant, int8_t *output, int form, int32_t first_channel) {
-    /* Locals, not w->..., so the output stores cannot force reloads. */
-    const int32_t in_h = w->in_h, in_w = w->in_w, channels = w->in_c;
-    const int32_t out_h = w->out_h, out_w = w->out_w;
-    const int32_t kernel_h = w->kernel_h, kernel_w = w->kernel_w;
-    const int32_t stride_h = w->stride_h, stride_w = w->stride_w;
-    const int32_t pad_top = w->pad_top, pad_left = w->pad_left;
+    const kits_window_t win = *w; /* a local copy: the output stores cannot force reloads of *w */
     const uint32_t offset2 = kits_pack16(quant.input_offset, quant.input_offset);
-    const int32_t c4 = channels & ~3;
-    const int32_t taps = kernel_h * kernel_w;
-    const size_t row_stride = (size_t)in_w * (size_t)channels;
+    const int32_t c4 = win.in_c & ~3;
+    const int32_t taps = win.kernel_h * win.kernel_w;
+    const size_t row_stride = (size_t)win.in_w * (size_t)win.in_c;
     uint64_t *lanes = scratch.pairs;
     for (int32_t c = first_channel; c < c4; c += 4) {
         for (int32_t t = 0; t < taps; ++t) {
-            lanes[t] = lane_pair(kits_read_s8x4(weights + (size_t)t * channels + c), 0);
+            lanes[t] = lane_pair(kits_read_s8x4(weights + (size_t)t * win.in_c + c), 0);
         }
         const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c + 1] : 0;
         const int32_t b2 = bias ? bias[c + 2] : 0, b3 = bias ? bias[c + 3] : 0;
         int8_t *out_px = output + c;
-        for (int32_t oy = 0; oy < out_h; ++oy) {
-            const int32_t y0 = oy * stride_h - pad_top;
+        for (int32_t oy = 0; oy < win.out_h; ++oy) {
+            const int32_t y0 = oy * win.stride_h - win.pad_top;
             const int32_t ky_lo = y0 < 0 ? -y0 : 0;
-            const int32_t ky_hi = (in_h - y0) < kernel_h ? (in_h - y0) : kernel_h;
-            for (int32_t ox = 0; ox < out_w; ++ox, out_px += channels) {
-                const int32_t x0 = ox * stride_w - pad_left;
+            const int32_t ky_hi = (win.in_h - y0) < win.kernel_h ? (win.in_h - y0) : win.kernel_h;
+            for (int32_t ox = 0; ox < win.out_w; ++ox, out_px += win.in_c) {
+                const int32_t x0 = ox * win.stride_w - win.pad_left;
                 const int32_t kx_lo = x0 < 0 ? -x0 : 0;
-                const int32_t kx_hi = (in_w - x0) < kernel_w ? (in_w - x0) : kernel_w;
+                const int32_t kx_hi = (win.in_w - x0) < win.kernel_w ? (win.in_w - x0) : win.kernel_w;
                 int32_t acc0 = b0, acc1 = b1, acc2 = b2, acc3 = b3;
                 /* first tap inside the input; indices never point before the arrays */
-                const int8_t *in_row = input + (size_t)(y0 + ky_lo) * row_stride + (size_t)(x0 + kx_lo) * channels + c;
-                const uint64_t *lane_row = lanes + ky_lo * kernel_w + kx_lo;
-                for (int32_t ky = ky_lo; ky < ky_hi; ++ky, in_row += row_stride, lane_row += kernel_w) {
+                const int8_t *in_row = input + (size_t)(y0 + ky_lo) * row_stride + (size_t)(x0 + kx_lo) * win.in_c + c;
+                const uint64_t *lane_row = lanes + ky_lo * win.kernel_w + kx_lo;
+                for (int32_t ky = ky_lo; ky < ky_hi; ++ky, in_row += row_stride, lane_row += win.kernel_w) {
                     const int8_t *in_tap = in_row;
-                    for (int32_t kx = 0; kx < kx_hi - kx_lo; ++kx, in_tap += channels) {
+                    for (int32_t kx = 0; kx < kx_hi - kx_lo; ++kx, in_tap += win.in_c) {
                         DEPTHWISE_TAP(lane_pair(kits_read_s8x4(in_tap), offset2), lane_row[kx]);
                     }
                 }
@@ -330,21 +355,21 @@ static inline __attribute__((always_inline)) void depthwise_body(
             }
         }
     }
-    for (int32_t c = c4 > first_channel ? c4 : first_channel; c < channels; ++c) { /* in_c not a multiple of four */
-        for (int32_t oy = 0; oy < out_h; ++oy) {
-            const int32_t y0 = oy * stride_h - pad_top;
-            for (int32_t ox = 0; ox < out_w; ++ox) {
-                const int32_t x0 = ox * stride_w - pad_left;
+    for (int32_t c = c4 > first_channel ? c4 : first_channel; c < win.in_c; ++c) { /* in_c not a multiple of four */
+        for (int32_t oy = 0; oy < win.out_h; ++oy) {
+            const int32_t y0 = oy * win.stride_h - win.pad_top;
+            for (int32_t ox = 0; ox < win.out_w; ++ox) {
+                const int32_t x0 = ox * win.stride_w - win.pad_left;
                 int32_t acc = bias ? bias[c] : 0;
-                for (int32_t ky = 0; ky < kernel_h; ++ky) {
-                    if (y0 + ky < 0 || y0 + ky >= in_h) continue;
-                    for (int32_t kx = 0; kx < kernel_w; ++kx) {
-                        if (x0 + kx < 0 || x0 + kx >= in_w) continue;
-                        int32_t x = input[(size_t)(y0 + ky) * row_stride + (size_t)(x0 + kx) * channels + c];
-                        acc += (x + quant.input_offset) * weights[((size_t)ky * kernel_w + (size_t)kx) * channels + c];
+                for (int32_t ky = 0; ky < win.kernel_h; ++ky) {
+                    if (y0 + ky < 0 || y0 + ky >= win.in_h) continue;
+                    for (int32_t kx = 0; kx < win.kernel_w; ++kx) {
+                        if (x0 + kx < 0 || x0 + kx >= win.in_w) continue;
+                        int32_t x = input[(size_t)(y0 + ky) * row_stride + (size_t)(x0 + kx) * win.in_c + c];
+                        acc += (x + quant.input_offset) * weights[((size_t)ky * win.kernel_w + (size_t)kx) * win.in_c + c];
                     }
                 }
-                output[((size_t)oy * out_w + ox) * channels + c] = finish(acc, requant, c, quant, form);
+                output[((size_t)oy * win.out_w + ox) * win.in_c + c] = finish(acc, requant, c, quant, form);
             }
         }
     }
@@ -363,22 +388,18 @@ static inline int32_t depthwise_band_width(const kits_window_t *w) {
 static inline __attribute__((always_inline)) void depthwise_band_body(
     const int8_t *input, const kits_window_t *w, const int8_t *weights, const int32_t *bias,
     kits_requant_t requant, kits_quant_t quant, int8_t *output, int form) {
-    const int32_t in_h = w->in_h, in_w = w->in_w, channels = w->in_c;
-    const int32_t out_h = w->out_h, out_w = w->out_w;
-    const int32_t kernel_h = w->kernel_h, kernel_w = w->kernel_w;
-    const int32_t stride_h = w->stride_h, stride_w = w->stride_w;
-    const int32_t pad_top = w->pad_top, pad_left = w->pad_left;
+    const kits_window_t win = *w; /* a local copy: the output stores cannot force reloads of *w */
     const uint32_t offset2 = kits_pack16(quant.input_offset, quant.input_offset);
-    const int32_t taps = kernel_h * kernel_w;
+    const int32_t taps = win.kernel_h * win.kernel_w;
     const int32_t band_w = depthwise_band_width(w);
     /* the band columns that hold input pixels: [col_lo, col_hi) */
-    const int32_t col_lo = pad_left < band_w ? pad_left : band_w;
-    const int32_t col_hi = pad_left + in_w < band_w ? pad_left + in_w : band_w;
+    const int32_t col_lo = win.pad_left < band_w ? win.pad_left : band_w;
+    const int32_t col_hi = win.pad_left + win.in_w < band_w ? win.pad_left + win.in_w : band_w;
     uint64_t *lanes = scratch.pairs;
     uint64_t *band = lanes + taps;
-    for (int32_t c = 0; c + 3 < channels; c += 4) {
+    for (int32_t c = 0; c + 3 < win.in_c; c += 4) {
         for (int32_t t = 0; t < taps; ++t) {
-            lanes[t] = lane_pair(kits_read_s8x4(weights + (size_t)t * channels + c), 0);
+            lanes[t] = lane_pair(kits_read_s8x4(weights + (size_t)t * win.in_c + c), 0);
         }
         const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c + 1] : 0;
         const int32_t b2 = bias ? bias[c + 2] : 0, b3 = bias ? bias[c + 3] : 0;
@@ -386,35 +407,38 @@ static inline __attribute__((always_inline)) void depthwise_band_body(
         const int32_t multiplier2 = requant.multiplier[c + 2], multiplier3 = requant.multiplier[c + 3];
         const int32_t shift0 = ~requant.shift[c], shift1 = ~requant.shift[c + 1]; /* e - 1, see requantize_right */
         const int32_t shift2 = ~requant.shift[c + 2], shift3 = ~requant.shift[c + 3];
-        /* A ring of kernel_h band rows: input row iy (padding rows included) lives in row
-         * (iy + pad_top) % kernel_h and is written once, when the first output row that reads
+        /* A ring of win.kernel_h band rows: input row iy (padding rows included) lives in row
+         * (iy + win.pad_top) % win.kernel_h and is written once, when the first output row that reads
          * it comes; the padding columns are never written, so they stay zero. */
-        memset(band, 0, (size_t)kernel_h * (size_t)band_w * sizeof band[0]);
-        int32_t next_row = -pad_top; /* the first input row not in the ring yet */
+        memset(band, 0, (size_t)win.kernel_h * (size_t)band_w * sizeof band[0]);
+        int32_t next_row = -win.pad_top; /* the first input row not in the ring yet */
         int8_t *out_px = output + c;
-        for (int32_t oy = 0; oy < out_h; ++oy) {
-            const int32_t y0 = oy * stride_h - pad_top;
-            for (int32_t iy = next_row > y0 ? next_row : y0; iy < y0 + kernel_h; ++iy) {
-                uint64_t *dst = band + ((iy + pad_top) % kernel_h) * band_w;
-                if (iy < 0 || iy >= in_h) {
+        for (int32_t oy = 0; oy < win.out_h; ++oy) {
+            const int32_t y0 = oy * win.stride_h - win.pad_top;
+            for (int32_t iy = next_row > y0 ? next_row : y0; iy < y0 + win.kernel_h; ++iy) {
+                uint64_t *dst = band + ((iy + win.pad_top) % win.kernel_h) * band_w;
+                if (iy < 0 || iy >= win.in_h) {
                     memset(dst + col_lo, 0, (size_t)(col_hi - col_lo) * sizeof dst[0]);
                     continue;
                 }
-                const int8_t *src = input + ((size_t)iy * in_w + (size_t)(col_lo - pad_left)) * channels + c;
-                for (int32_t j = col_lo; j < col_hi; ++j, src += channels) {
+                const int8_t *src = input + ((size_t)iy * win.in_w + (size_t)(col_lo - win.pad_left)) * win.in_c + c;
+                for (int32_t j = col_lo; j < col_hi; ++j, src += win.in_c) {
                     dst[j] = lane_pair(kits_read_s8x4(src), offset2);
                 }
             }
-            next_row = y0 + kernel_h;
-            const int32_t first_slot = (y0 + pad_top) % kernel_h; /* ring row of kernel row 0 */
-            const int full3x3 = kernel_h == 3 && kernel_w == 3; /* the usual depthwise kernel */
+            next_row = y0 + win.kernel_h;
+            const int32_t first_slot = (y0 + win.pad_top) % win.kernel_h; /* ring row of kernel row 0 */
+            const int full3x3 = win.kernel_h == 3 && win.kernel_w == 3; /* the usual depthwise kernel */
             const uint64_t *row0 = band + first_slot * band_w;
-            const uint64_t *row1 = band + (first_slot + 1) % kernel_h * band_w;
-            const uint64_t *row2 = band + (first_slot + 2) % kernel_h * band_w;
-            for (int32_t ox = 0; ox < out_w; ++ox, out_px += channels) {
+            const uint64_t *row1 = band + (first_slot + 1) % win.kernel_h * band_w;
+            const uint64_t *row2 = band + (first_slot + 2) % win.kernel_h * band_w;
+            for (int32_t ox = 0; ox < win.out_w; ++ox, out_px += win.in_c) {
                 int32_t acc0 = b0, acc1 = b1, acc2 = b2, acc3 = b3;
-                const int32_t col = ox * stride_w;
+                const int32_t col = ox * win.stride_w;
                 if (full3x3) { /* nine taps without a loop */
+#if KITS_DSP_NATIVE
+                    DEPTHWISE_3X3_ASM(row0 + col, row1 + col, row2 + col, lanes);
+#else
                     DEPTHWISE_TAP(row0[col], lanes[0]);
                     DEPTHWISE_TAP(row0[col + 1], lanes[1]);
                     DEPTHWISE_TAP(row0[col + 2], lanes[2]);
@@ -424,15 +448,16 @@ static inline __attribute__((always_inline)) void depthwise_band_body(
                     DEPTHWISE_TAP(row2[col], lanes[6]);
                     DEPTHWISE_TAP(row2[col + 1], lanes[7]);
                     DEPTHWISE_TAP(row2[col + 2], lanes[8]);
+#endif
                 } else {
                     const uint64_t *lane = lanes;
                     int32_t slot = first_slot;
-                    for (int32_t ky = 0; ky < kernel_h; ++ky) {
+                    for (int32_t ky = 0; ky < win.kernel_h; ++ky) {
                         const uint64_t *x = band + slot * band_w + col;
-                        for (int32_t kx = 0; kx < kernel_w; ++kx, ++lane) {
+                        for (int32_t kx = 0; kx < win.kernel_w; ++kx, ++lane) {
                             DEPTHWISE_TAP(x[kx], *lane);
                         }
-                        slot = slot + 1 == kernel_h ? 0 : slot + 1;
+                        slot = slot + 1 == win.kernel_h ? 0 : slot + 1;
                     }
                 }
                 out_px[0] = finish_with(acc0, multiplier0, shift0, quant, form);
@@ -442,8 +467,8 @@ static inline __attribute__((always_inline)) void depthwise_band_body(
             }
         }
     }
-    if (channels & 3) { /* the last one to three channels */
-        depthwise_body(input, w, weights, bias, requant, quant, output, form, channels & ~3);
+    if (win.in_c & 3) { /* the last one to three win.in_c */
+        depthwise_body(input, w, weights, bias, requant, quant, output, form, win.in_c & ~3);
     }
 }
 

@@ -43,10 +43,12 @@ static inline int32_t kits_requantize_inline(int32_t acc, int32_t multiplier, in
     return kits_rdbpot(kits_srdhm(acc, multiplier), -shift);
 }
 
-/* Accumulator -> int8 output of one channel: requantize, add the output zero point, clamp. */
+/* Accumulator -> int8 output of one channel: requantize, add the output zero point, clamp.
+ * The sum is formed in 64 bits: a saturated requantization (near INT32_MAX after a left
+ * shift) plus a positive zero point must clamp to act_max, not wrap. */
 static inline int8_t kits_nn_finish(int32_t acc, kits_requant_t rq, int32_t channel, kits_quant_t q) {
-    int32_t v = kits_requantize_inline(acc, rq.multiplier[channel], rq.shift[channel]) + q.output_offset;
-    return (int8_t)kits_clamp_i32(v, q.act_min, q.act_max);
+    int64_t v = (int64_t)kits_requantize_inline(acc, rq.multiplier[channel], rq.shift[channel]) + q.output_offset;
+    return (int8_t)(v < q.act_min ? q.act_min : (v > q.act_max ? q.act_max : v));
 }
 
 #endif
