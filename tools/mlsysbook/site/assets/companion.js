@@ -411,8 +411,9 @@
     for (var i = 0; i < obj.cards.length; i++) {
       var c = obj.cards[i];
       if (!c || typeof c.id !== "string" || !c.card || !isDate(c.card.due) || typeof c.card.stability !== "number" ||
-          typeof c.card.difficulty !== "number" || typeof c.card.reps !== "number" || typeof c.card.state !== "number")
-        return "card " + (i + 1) + " is malformed (needs id and an FSRS card with due, stability, difficulty, reps, state)";
+          typeof c.card.difficulty !== "number" || typeof c.card.reps !== "number" || typeof c.card.lapses !== "number" ||
+          typeof c.card.state !== "number" || (c.card.last_review && !isDate(c.card.last_review)))
+        return "card " + (i + 1) + " is malformed (needs id and an FSRS card with due, stability, difficulty, reps, lapses, state)";
     }
     for (i = 0; i < obj.log.length; i++) {
       var l = obj.log[i];
@@ -503,7 +504,9 @@
       });
       var scheduler = F.fsrs(), now = new Date();
       var reviewed = cards.filter(function (c) { return c.card.last_review; });
-      var retention = reviewed.length ? reviewed.reduce(function (s, c) { return s + scheduler.get_retrievability(F.TypeConvert.card(c.card), now, false); }, 0) / reviewed.length : null;
+      var chances = reviewed.map(function (c) { return scheduler.get_retrievability(F.TypeConvert.card(c.card), now, false); })
+        .filter(function (r) { return isFinite(r); });  // an imported card FSRS cannot read counts for nothing
+      var retention = chances.length ? chances.reduce(function (a, b) { return a + b; }, 0) / chances.length : null;
       var days = new Set(log.map(function (l) { return dayKey(l.at); }).concat(reading.filter(function (p) { return p.updated; }).map(function (p) { return dayKey(p.updated); })));
       var streak = 0, d = new Date();
       if (!days.has(dayKey(d))) d.setDate(d.getDate() - 1);
@@ -518,7 +521,8 @@
       out.push(el("ul", { class: "companion-next-list" }, soon.map(function (c) {
         var q = book.questions[c.id], ch = book.chapters[c.chapter];
         return el("li", {}, [(Date.parse(c.card.due) <= now ? "due now: " : "due " + dayKey(c.card.due) + ": "),
-          ch ? link(ch.url + (c.section ? "#" + c.section : ""), sectionLabel(ch, c.section)) : c.chapter, " \u2014 " + (q ? q.prompt : c.prompt).slice(0, 90)]);
+          ch ? link(ch.url + (c.section ? "#" + c.section : ""), sectionLabel(ch, c.section)) : String(c.chapter || ""),
+          " \u2014 " + String((q ? q.prompt : c.prompt) || "").slice(0, 90)]);
       }).concat(weak.map(function (k) {
         var parts = k.split("#"), ch = book.chapters[parts[0]];
         return ch ? el("li", {}, ["reread (accuracy " + Math.round(100 * bySection[k].right / bySection[k].all) + "%): ", link(ch.url + (parts[1] ? "#" + parts[1] : ""), sectionLabel(ch, parts[1]))]) : null;
