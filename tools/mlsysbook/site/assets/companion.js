@@ -299,7 +299,10 @@
       var list = el("div", { class: "companion-choices", role: "group" });
       q.choices.forEach(function (choice, i) {
         list.appendChild(el("button", { type: "button", class: "companion-choice", "data-index": i, text: choice,
-          onclick: function () { finish(grade(q, i), grade(q, i) ? "" : "The answer is: " + q.choices[q.answer] + "."); } }));
+          onclick: function (ev) {
+            ev.currentTarget.classList.add("companion-chosen");
+            list.children[q.answer].classList.add("companion-key");
+            finish(grade(q, i), grade(q, i) ? "" : "The answer is: " + q.choices[q.answer] + "."); } }));
       });
       box.appendChild(list);
     } else if (q.type === "calc") {
