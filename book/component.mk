@@ -24,11 +24,20 @@ site-deps: venv
 # The real-site tests need what the other components generate for the site (labs exports, interview
 # pages): a `site-<name>` target writes build/site/<name>/ (ARCHITECTURE.md), and it is run here only
 # when that folder is missing, so repeated test runs do not re-export every lab (`make site` refreshes).
-# The loop is in the recipe, where SITE_TARGETS holds every fragment's targets.
+# The loop (SITE_INPUTS) is expanded in the recipe, where SITE_TARGETS holds every fragment's targets.
+SITE_INPUTS = @set -e; for t in $(SITE_TARGETS); do \
+	  [ -d "$(BUILD)/site/$${t\#site-}" ] || $(MAKE) --no-print-directory $$t; done
 test-site: site-deps a11y-deps ## Site platform: renderer, checker, bad input, browser tests, repo integration tests, accessibility (axe)
-	@set -e; for t in $(SITE_TARGETS); do \
-	  [ -d "$(BUILD)/site/$${t#site-}" ] || $(MAKE) --no-print-directory $$t; done
-	$(PYTEST) tools/tests tests
+	$(SITE_INPUTS)
+	$(PYTEST) tools/tests tests -m "not slow"
+
+# Figure text as readers see it (issue #18): every Mermaid diagram of the real site drawn in Chromium at
+# 1400 and 390 px, and every book page's text on a phone (tests/test_figure_text.py; minutes, so slow).
+.PHONY: test-figures-slow
+SLOW_TEST_TARGETS += test-figures-slow
+test-figures-slow: site-deps ## Site: every real Mermaid diagram legible at desktop and phone width, phone text sizes
+	$(SITE_INPUTS)
+	$(PYTEST) tests -m slow
 
 bench-site: site-deps ## Site build times: cold, fully cached, one chapter edited (targets 60 s / 5 s)
 	$(PY) -m mlsysbook.site.bench

@@ -27,3 +27,8 @@ def real_site() -> Path:
         _build_failure.append(f"building the real site failed:\n{result.stderr[-6000:]}")
         pytest.fail(_build_failure[0], pytrace=False)
     return out
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: real-site checks that take minutes, kept out of `make test-site` "
+                                       "(run by `make test-figures-slow`, part of `make test-slow`)")

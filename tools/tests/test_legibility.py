@@ -1,4 +1,5 @@
-"""Figure text size at the text column (legibility.py, part of `mlsysbook check`) and page weight."""
+"""Figure text size at the text column (legibility.py, part of `mlsysbook check`), the browser rules of
+figure_text.py on the fixture book (Mermaid diagrams, phone text), and page weight."""
 from __future__ import annotations
 
 import shutil
@@ -7,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from figure_text import image_problems, mermaid_problems, phone_text_problems
+from playwright_site import chromium, serve, tab
 from site_helpers import run_build
 
 from mlsysbook.site.check import PAGE_WEIGHT_LIMIT, check_page_weight, check_site, page_weight
@@ -135,3 +138,40 @@ def test_page_weight_counts_the_page_its_styles_and_scripts_but_not_images(built
     page.write_text(page.read_text().replace("</article>", "<p>" + "x" * PAGE_WEIGHT_LIMIT + "</p></article>"))
     [problem] = check_page_weight(site, ["vol1/alpha/alpha.html"])
     assert problem.startswith("vol1/alpha/alpha.html: ") and "before images (limit 500 KB)" in problem
+
+
+def test_browser_rules_pass_on_the_fixture_book(built_fixture):
+    """The fixture's small Mermaid flow chart, its figures and its text pass the browser rules at both widths."""
+    site = built_fixture / "_site"
+    with serve(site) as url, chromium() as browser:
+        for viewport in ("desktop", "phone"):
+            with tab(browser, viewport) as t:
+                t.page.goto(url + "vol1/alpha/alpha.html", wait_until="load")
+                assert mermaid_problems(t.page, "alpha", desktop=viewport == "desktop") == []
+                assert image_problems(t.page, "alpha", site) == []
+                assert phone_text_problems(t.page, "alpha") == []
+                # the rule for body text can fail: paragraphs set in 13 px are reported, with a sample
+                t.page.add_style_tag(content="article p { font-size: 13px }")
+                [small] = phone_text_problems(t.page, "alpha")
+                assert small.startswith("alpha: body text \u201c") and "is 13.0 px on a phone (at least 16 px)" in small
+
+
+def test_a_wide_mermaid_diagram_is_reported_on_a_desktop_and_scrolls_on_a_phone(project):
+    """A long left-to-right chain: site.js keeps it wide enough for 9 px labels, which on a desktop makes it
+    wider than the column (reported, naming page and diagram); on a phone it scrolls in its box, legibly."""
+    chapter = project / "book/vol1/alpha/alpha.qmd"
+    chain = " --> ".join(f'N{i}["a rather long label number {i}"]' for i in range(12))
+    chapter.write_text(chapter.read_text().replace("flowchart LR\n  A --> B", f"flowchart LR\n  {chain}"))
+    result = run_build(project)
+    assert result.returncode == 0, result.stderr
+    with serve(project / "_site") as url, chromium() as browser:
+        with tab(browser, "desktop") as t:
+            t.page.goto(url + "vol1/alpha/alpha.html", wait_until="load")
+            [wide] = mermaid_problems(t.page, "vol1/alpha/alpha.html", desktop=True)
+            assert wide.startswith("vol1/alpha/alpha.html: diagram fig-alpha-flow is ") and "wider than its 808 px column" in wide
+        with tab(browser, "phone") as t:
+            t.page.goto(url + "vol1/alpha/alpha.html", wait_until="load")
+            assert mermaid_problems(t.page, "vol1/alpha/alpha.html", desktop=False) == []
+            box = t.page.evaluate("(() => { const p = document.querySelector('pre.mermaid'); "
+                                  "return [p.scrollWidth, p.clientWidth, p.getAttribute('tabindex')]; })()")
+            assert box[0] > box[1] and box[2] == "0"  # it scrolls, and a keyboard can reach it to scroll

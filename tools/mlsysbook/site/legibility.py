@@ -43,6 +43,7 @@ class FigureText:
     sample: str = ""  # that text
     note: str = ""  # why it could not be measured
     min_width: float | None = None  # data-min-width: the width its smallest text needs (generated figures)
+    shown_px: float | None = None  # the width it is drawn at in the column measured
 
 
 def _length(value: str | None, em: float = 16.0) -> float | None:
@@ -210,7 +211,8 @@ def measure_page(site: Path, page: str, column: float = CONTENT_WIDTH_PX) -> lis
             shown = _shown_width(natural, attrs, column)
             factor = shown / natural if natural else (shown / view_width if view_width else 1.0)
             size, text = min(texts, key=lambda t: t[0])
-            out.append(FigureText(page, label, image, size * factor, text, min_width=_length(attrs.get("data-min-width"))))
+            out.append(FigureText(page, label, image, size * factor, text, min_width=_length(attrs.get("data-min-width")),
+                                  shown_px=shown))
         elif path.suffix.lower() in RASTER:
             declared = attrs.get("data-font-px")
             if declared is None:
@@ -221,7 +223,8 @@ def measure_page(site: Path, page: str, column: float = CONTENT_WIDTH_PX) -> lis
             natural_px = _raster_width(path)
             shown = _shown_width(natural_px, attrs, column)
             out.append(FigureText(page, label, image, float(declared) * shown / natural_px if natural_px else None,
-                                  f"declared font-px={declared}"))
+                                  f"declared font-px={declared}", min_width=_length(attrs.get("data-min-width")),
+                                  shown_px=shown))
     return out
 
 
@@ -256,14 +259,18 @@ def label_line(source: Path, label: str) -> int | None:
 
 
 def check_figures(site: Path, pages: dict[str, str], column: float = CONTENT_WIDTH_PX,
-                  root: Path | None = None) -> tuple[list[str], list[FigureText]]:
+                  root: Path | None = None, phone_column: float = PHONE_CONTENT_WIDTH_PX) -> tuple[list[str], list[FigureText]]:
     """Problems (printable lines) and every measurement, for the pages given as {site path: source}
-    (sources relative to `root`, which is used to find the line of a figure's label)."""
+    (sources relative to `root`, which is used to find the line of a figure's label). Each figure is
+    measured in the desktop column and again in a 390 px phone's, where the least legible size is the same:
+    a figure that would shrink below it there must declare the width its text needs (`min-width`), so that
+    it keeps that width and scrolls sideways, as generated figures do."""
     problems: list[str] = []
     measured: list[FigureText] = []
     for page, source in sorted(pages.items()):
         if not (site / page).is_file():
             continue
+        passed = set()
         for fig in measure_page(site, page, column):
             measured.append(fig)
             where = f"{page}: figure {fig.figure} (source {source}, image {fig.image})"
@@ -284,4 +291,16 @@ def check_figures(site: Path, pages: dict[str, str], column: float = CONTENT_WID
                 problems.append(f"{where}: text \u201c{fig.sample[:40]}\u201d is {fig.smallest_px:.1f} CSS px at the "
                                 f"{column:.0f} px text column; the least legible size is {MIN_TEXT_PX:.0f} px. Enlarge "
                                 "its font (matplotlib fontsize, Graphviz fontsize) or make the figure narrower")
+                continue
+            passed.add((fig.figure, fig.image))
+        for fig in measure_page(site, page, phone_column):
+            if (fig.figure, fig.image) not in passed or fig.smallest_px is None or fig.smallest_px >= MIN_TEXT_PX - 1e-6:
+                continue
+            needed = math.ceil(fig.shown_px * MIN_TEXT_PX / fig.smallest_px)
+            line = label_line((root or Path()) / source, fig.figure)
+            problems.append(
+                f"{source}{f':{line}' if line else ''}: figure {fig.figure} ({page}): text \u201c{fig.sample[:40]}\u201d "
+                f"is {fig.smallest_px:.1f} CSS px in a 390 px phone's {phone_column:.0f} px column; the least legible "
+                f"size is {MIN_TEXT_PX:.0f} px. Give the image the width its text needs, `{{min-width={needed}}}` "
+                "(it then scrolls sideways on a phone), or enlarge its text")
     return problems, measured

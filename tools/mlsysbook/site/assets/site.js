@@ -222,6 +222,39 @@
   window.addEventListener("load", scrollable);
   window.addEventListener("resize", scrollable);
 
+  // Mermaid diagrams are drawn in the browser (mermaid-init.js), scaled to the column. Once one is drawn
+  // (and each time it is drawn again, for a theme), it gets the same floor as generated figures: no
+  // narrower than the width at which its smallest label is 9 px, scrolling inside its <pre> below that.
+  var LEGIBLE_PX = 9;
+  function legibleWidth(svg) {
+    var shown = svg.getBoundingClientRect().width, smallest = Infinity;
+    Array.prototype.forEach.call(svg.querySelectorAll("*"), function (el) {
+      if (/^(style|script|title|desc)$/i.test(el.tagName)) return;
+      var own = Array.prototype.some.call(el.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+      if (!own) return;
+      var g = el;
+      while (g && !(g instanceof SVGGraphicsElement)) g = g.parentElement;
+      var m = g && g.getScreenCTM();
+      if (!m) return;
+      var size = parseFloat(getComputedStyle(el).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+      if (size > 0) smallest = Math.min(smallest, size);
+    });
+    return isFinite(smallest) && shown ? Math.ceil(shown * LEGIBLE_PX / smallest) : 0;
+  }
+  function fitDiagram(pre, tries) {  // retried over a few frames: a freshly inserted SVG may not be laid out yet
+    var svg = pre.querySelector("svg");
+    if (!svg || svg.dataset.legible) return;
+    var minimum = legibleWidth(svg);
+    if (!minimum) { if (tries > 0) requestAnimationFrame(function () { fitDiagram(pre, tries - 1); }); return; }
+    svg.dataset.legible = "1";
+    svg.style.minWidth = minimum + "px";
+    scrollable();
+  }
+  Array.prototype.forEach.call(article.querySelectorAll("pre.mermaid"), function (pre) {
+    figureBoxes.push(pre);
+    new MutationObserver(function () { fitDiagram(pre, 30); }).observe(pre, { childList: true });
+  });
+
   var toc = document.querySelector(".page-toc");
   if (!toc) return;
   var toggle = toc.querySelector(".page-toc-toggle");
