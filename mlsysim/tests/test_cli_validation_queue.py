@@ -67,20 +67,21 @@ def test_validation_suite_holds_its_measured_accuracy(validation):
     assert held["categories"]["collectives"]["median_abs_error"] <= 0.09, table
     assert held["categories"]["collectives"]["max_abs_error"] <= 0.30, table
     # batch-1 first-token latency: 2048-token prompts within 20%; 128-token prompts on the 2023 TensorRT-LLM
-    # FP8 engine on H100 stay up to 40% fast (kernel launches explain ~35 us of the ~130-190 us per layer)
+    # FP8 engine on H100 stay up to 30% fast (kernel launches and the FP8 shape law explain part of it)
     ttft = [o for o in outcomes if o.name.startswith("TTFT")]
     assert ttft and all(abs(o.error) <= 0.20 for o in ttft if "2048-token" in o.name or "A100" in o.name), table
-    assert all(abs(o.error) <= 0.42 for o in ttft), table
+    assert all(abs(o.error) <= 0.30 for o in ttft), table
+    # FP8 training (Megatron-Bridge, Transformer Engine fused attention): within 20% on H100 and B200
+    assert all(abs(o.error) <= 0.20 for o in outcomes if o.name.startswith("Megatron-Bridge")), table
     throughput = [abs(o.error) for o in outcomes if o.name.startswith("TensorRT-LLM") and o.split == "held-out"]
     assert statistics.median(throughput) <= 0.09 and max(throughput) <= 0.20, table
     assert max(abs(o.error) for o in outcomes if o not in ttft) <= 0.45, table
 
 
 @pytest.mark.xfail(strict=True, reason="issue #13 target not fully met: the held-out median is within 8% but cases remain "
-                   "above 25%: batch-1 TTFT of 128-token prompts on H100 FP8 (-40%, -32%), MPT-30B at 8K tokens on 8 H100 "
-                   "(+34%), 1 MiB all-reduce on 4x GB200 (-28%), Megatron-Bridge Llama 3 8B FP8 on B200 (-26%), and the "
-                   "fit rows MPT-13B (+42%) and MPT-760M (+30%) at 2K; strict, so this fails (and must be un-marked) once "
-                   "the target is reached")
+                   "above 25%: MPT-30B at 8K tokens on 8 H100 (+34%), batch-1 TTFT of a 128-token prompt of Llama 2 7B "
+                   "on H100 FP8 (-29%), 1 MiB all-reduce on 4x GB200 (-28%), and the fit rows MPT-13B (+42%) and "
+                   "MPT-760M (+30%) at 2K; strict, so this fails (and must be un-marked) once the target is reached")
 def test_validation_suite_meets_issue_13_targets(validation):
     outcomes, stats, table = validation
     assert stats["splits"]["held-out"]["median_abs_error"] <= 0.08, table
@@ -102,9 +103,10 @@ def test_validation_cases_cite_sources_and_conditions():
     # serving: constants fitted on the H100 rows; the H200 rows are held out
     serving = [c for c in CASES if c.name.startswith("TensorRT-LLM")]
     assert all(("H100" in c.name) == (c.split == "fit") for c in serving)
-    # FP8 training rows are B200 rows; the H100 rows of that table calibrated FP8_MATMUL_DERATE
+    # FP8 training: the DGX-H100 rows calibrated FP8_MATMUL_DERATE (fit); the DGX-B200 rows are held out
     fp8 = [c for c in CASES if c.name.startswith("Megatron-Bridge")]
-    assert fp8 and all("B200" in c.name and c.split == "held-out" for c in fp8)
+    assert any("B200" in c.name for c in fp8) and any("H100" in c.name for c in fp8)
+    assert all(("B200" in c.name) == (c.split == "held-out") for c in fp8)
     # collectives: the bus-bandwidth curves were fitted on H200 (NVLS) and A100 (ring); H100 is held out
     assert all(c.split == "held-out" for c in CASES if c.category == "collectives" and "H100" in c.name)
 

@@ -45,16 +45,19 @@ def test_sweep_rejects_bad_arrays():
 @FAST
 @given(st.lists(st.tuples(st.sampled_from([1, 2, 4, 8]), st.sampled_from([1, 2, 4]), st.sampled_from([1, 2]),
                           st.integers(0, 3), st.booleans(), st.booleans(), st.sampled_from([1, 2])), min_size=1, max_size=6),
-       st.sampled_from(["Llama-3-8B", "Mixtral-8x7B", "Llama-2-13B"]), st.sampled_from(["bf16", "fp8"]))
-def test_sweep_train_step_matches_scalar(configs, model, precision):
+       st.sampled_from(["Llama-3-8B", "Mixtral-8x7B", "Llama-2-13B"]), st.sampled_from(["bf16", "fp8"]),
+       st.sampled_from(["default", "fused"]))
+def test_sweep_train_step_matches_scalar(configs, model, precision, attention):
     tp, pp, mb, zero, recompute, sp, v = map(np.array, zip(*configs))
     sp = sp & (tp > 1)
     cluster = ms.cluster("DGX-H100", nodes=16)
     swept = ms.sweep.train_step(model, cluster, 128, 512, 2048, tp=tp, pp=pp, micro_batch=mb, zero_stage=zero,
-                                recompute=recompute, sp=sp, virtual_stages=v, precision=precision)
+                                recompute=recompute, sp=sp, virtual_stages=v, precision=precision,
+                                attention_kernel=attention)
     for i, (t, p, m_, z, r, _, vs) in enumerate(configs):
         scalar = ms.train_step(model, cluster, 128, 512, 2048, tp=t, pp=p, micro_batch=m_, zero_stage=z, recompute=bool(r),
-                               sp=bool(sp[i]), virtual_stages=vs, precision=precision, check_memory=False)
+                               sp=bool(sp[i]), virtual_stages=vs, precision=precision, check_memory=False,
+                               attention_kernel=attention)
         assert swept["step_time_s"][i] == pytest.approx(scalar.step_time_s, rel=1e-9)
         assert swept["mfu"][i] == pytest.approx(scalar.mfu, rel=1e-9)
         assert swept["memory_bytes"][i] == pytest.approx(scalar.memory.total_bytes, rel=1e-9)

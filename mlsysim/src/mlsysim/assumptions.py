@@ -37,6 +37,13 @@ MATMUL_EFFICIENCY = {"datacenter": 0.70, "cpu": 0.6, "edge": 0.5, "mcu": 0.35}
 #: 6144x12288x12288 251, 802816x192x768 158); the two 1024-wide rows are left out because at ~10 us per
 #: GEMM they measure launch cost, not shape. The training cases do not constrain it further.
 GEMM_HALF_DIMENSION = 128.0
+#: The same shape law for FP8 GEMMs, fitted the same way (least squares on log throughput relative to the
+#: 16384^3 row) on the guide's cuBLASLt FP8 table for H200, whose SMs and clocks are the H100's
+#: (Azure_Results/ND_H200_v5_results.md: 2048^3 1013.4, 4096^3 1249.1, 8192^3 1300.6, 16384^3 1366.3 TFLOP/s,
+#: 6144x12288x12288 1318.0, 802816x192x768 717.5; the 1024-wide rows left out as above). FP8 tensor-core
+#: instructions are twice as deep in k and FP8 kernels use larger tiles, so a skinny FP8 GEMM idles a larger
+#: share of the machine: the 192-wide GEMM reaches 53% of the large-GEMM rate in FP8 against 62% in BF16 on A100.
+GEMM_HALF_DIMENSION_FP8 = 192.0
 GEMM_REFERENCE_DIMENSION = 16384.0
 
 #: Flash attention sustains a smaller share of the tensor-core peak than a large GEMM: its inner
@@ -47,6 +54,21 @@ GEMM_REFERENCE_DIMENSION = 16384.0
 #: MATMUL_EFFICIENCY (least squares on log throughput) on the ``fit`` training cases of mlsysim.validation,
 #: where the long-sequence MPT rows (8k-64k tokens, PyTorch/Triton flash attention) pin it down.
 FLASH_ATTENTION_EFFICIENCY = 0.19
+
+#: The measured FlashAttention-2 rate as a fraction of the sustained GEMM rate: the Azure AI benchmarking
+#: guide runs flash-attention's benchmark_flash_attention.py (Benchmarks/NVIDIA/FlashAttention.py keeps the
+#: causal, head_dim 128, batch 2, sequence 8192 "fwd + bwd" figure) and reports 328-329 TFLOP/s on H100 and
+#: H200 (Azure_Results/ND_H200_v5_results.md), 33% of the BF16 peak: 0.33 / 0.70 of the GEMM rate. Not fitted.
+MEASURED_FLASH_ATTENTION_EFFICIENCY = 0.33 / 0.70
+
+#: Training attention by the kernel the framework runs (``train_step(..., attention_kernel=...)``):
+#: ``default`` is the rate fitted on the 2023 PyTorch FSDP runs (FLASH_ATTENTION_EFFICIENCY); ``fused`` is
+#: Transformer Engine's fused attention as NeMo/Megatron-Bridge run it, taken at the measured FlashAttention-2
+#: rate above, a lower bound: on H100 cuDNN's fused attention forward pass outruns FlashAttention-2 at every
+#: sequence length benchmarked (Shah et al., FlashAttention-3, arXiv:2407.08608, forward-speed figures), and on B200 cuDNN 9.13
+#: reaches about 1613 / 1.3 = 1240 TFLOP/s forward, 55% of the BF16 peak (Zadouri et al., FlashAttention-4,
+#: arXiv:2603.05451: "up to 1.3x over cuDNN 9.13", 1613 TFLOP/s on B200).
+ATTENTION_KERNEL_EFFICIENCY = {"default": FLASH_ATTENTION_EFFICIENCY, "fused": MEASURED_FLASH_ATTENTION_EFFICIENCY}
 
 #: FP8 GEMMs in training sustain a smaller share of their (doubled) peak than 16-bit GEMMs: scaling
 #: factors, amax reductions and narrower tiles cost throughput. Calibrated on the Megatron-Bridge 25.11
@@ -77,11 +99,10 @@ SERVING_MATMUL_EFFICIENCY = {k: v * _SERVING_COMPUTE_DATACENTER / MATMUL_EFFICIE
 #: FP8 (0.70 x 0.78 = 0.546 of the FP8 peak) is what a separate fit found before (0.55).
 SERVING_PREFILL_EFFICIENCY = dict(MATMUL_EFFICIENCY)
 #: Prefill attention is a forward-only flash kernel and runs nearer its measured rate than the training
-#: fit (FLASH_ATTENTION_EFFICIENCY, forward + backward of 2023 PyTorch/Triton kernels): the Azure AI
-#: benchmarking guide measures FlashAttention-2 (causal, head_dim 128, forward + backward) at 328 TFLOP/s
-#: on H100, 33% of the BF16 peak, i.e. 0.33 / 0.70 = 0.47 of the sustained GEMM rate. Taken from that
-#: measurement, not fitted; the forward pass alone is faster, so this is a conservative rate.
-PREFILL_ATTENTION_EFFICIENCY = 0.33 / 0.70
+#: fit (FLASH_ATTENTION_EFFICIENCY, forward + backward of 2023 PyTorch/Triton kernels): the measured
+#: FlashAttention-2 rate (MEASURED_FLASH_ATTENTION_EFFICIENCY, 0.47 of the sustained GEMM rate). Not
+#: fitted; the forward pass alone is faster, so this is a conservative rate.
+PREFILL_ATTENTION_EFFICIENCY = MEASURED_FLASH_ATTENTION_EFFICIENCY
 SERVING_MEMORY_EFFICIENCY = {k: v * _SERVING_MEMORY_DATACENTER / MEMORY_EFFICIENCY["datacenter"]
                              for k, v in MEMORY_EFFICIENCY.items()}
 

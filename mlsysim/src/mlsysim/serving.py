@@ -183,11 +183,11 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     layer = layer_forward_time(m, prompt_tokens, prompt_len, n, False, act_dtype, gemm_rate, rank_bw,
                                attention_peak=attention_rate, fp8_linear=quantized, weight_dtype=dtype,
                                attention_efficiency=assumptions.PREFILL_ATTENTION_EFFICIENCY,
-                               fused_elementwise=True)
+                               fused_elementwise=True, gemm_dtype=compute)
     # only the last position of each prompt needs logits
     head_out = m.vocab / n
     logits = _gemm_time(2.0 * batch * head_out * m.hidden, head_out * m.hidden * DTYPE_BYTES[dtype],
-                        gemm_rate * gemm_shape_factor(batch, head_out, m.hidden), rank_bw)
+                        gemm_rate * gemm_shape_factor(batch, head_out, m.hidden, dtype=compute), rank_bw)
     prefill_layers = m.layers * layer + logits
     kernels = KERNELS_PER_LAYER
     launch = assumptions.KERNEL_LAUNCH_S
@@ -198,7 +198,7 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     compute_only = m.layers * layer_forward_time(
         m, prompt_tokens, prompt_len, n, False, act_dtype, gemm_rate, math.inf, attention_peak=attention_rate,
         fp8_linear=quantized, weight_dtype=dtype, attention_efficiency=assumptions.PREFILL_ATTENTION_EFFICIENCY,
-        fused_elementwise=True)
+        fused_elementwise=True, gemm_dtype=compute)
     memory_only = (weights + prompt_tokens * kv_token) / n / rank_bw
     prefill_bound = "compute" if compute_only >= memory_only else "memory"
 

@@ -18,7 +18,7 @@ except ImportError as missing:  # pragma: no cover - exercised by tests/test_no_
         "collective, train_step, serve, ...) works without it.") from missing
 
 from .catalog import hardware, model as get_model
-from .errors import ValidationError
+from .errors import ValidationError, choice
 from .memory import OPTIMIZERS, _optimizer_bytes_per_param, activation_bytes_per_layer
 from .units import DTYPE_BYTES, dtype_name
 
@@ -172,7 +172,7 @@ def _group_time(op: str, size, n, per_node, intra, inter):
 
 def train_step(model, cluster, n_devices: int, global_batch, seq_len, tp=1, pp=1, micro_batch=1, zero_stage=0,
                recompute=False, sp=False, virtual_stages=1, precision: str = "bf16", optimizer: str = "adam",
-               flash_attention: bool = True) -> dict:
+               flash_attention: bool = True, attention_kernel: str = "default") -> dict:
     """Step time, tokens/s and MFU for arrays of layouts of a transformer on ``cluster`` (dp = n / (tp x pp)).
 
     Covers data, tensor (within a node), pipeline and sequence parallelism with ZeRO 0-3 and full
@@ -182,11 +182,11 @@ def train_step(model, cluster, n_devices: int, global_batch, seq_len, tp=1, pp=1
                                   "micro_batch": micro_batch, "zero_stage": zero_stage, "recompute": recompute, "sp": sp,
                                   "virtual_stages": virtual_stages},
                     {"model": model, "cluster": cluster, "n_devices": n_devices, "precision": precision,
-                     "optimizer": optimizer, "flash_attention": flash_attention})
+                     "optimizer": optimizer, "flash_attention": flash_attention, "attention_kernel": attention_kernel})
 
 
 def _train_step(model, cluster, n_devices, global_batch, seq_len, tp, pp, micro_batch, zero_stage, recompute, sp,
-                virtual_stages, precision, optimizer, flash_attention) -> dict:
+                virtual_stages, precision, optimizer, flash_attention, attention_kernel) -> dict:
     from . import assumptions
     from .catalog import Cluster
     from .training import _attention_rate, _gemm_time, _system, gemm_shape_factor, layer_forward_time, sustained_gemm_rate
@@ -224,10 +224,11 @@ def _train_step(model, cluster, n_devices, global_batch, seq_len, tp, pp, micro_
     tokens = mb * seq
     layers_per_stage = m.layers / pp
     attention_peak, fp8_linear = _attention_rate(hw, precision, peak)
+    attention_kernel = choice("attention_kernel", attention_kernel, tuple(assumptions.ATTENTION_KERNEL_EFFICIENCY))
     fwd = layer_forward_time(m, tokens, seq, tp, sp, act_dtype, peak, bw, flash_attention, attention_peak, fp8_linear,
-                             xp=np)
+                             xp=np, attention_efficiency=assumptions.ATTENTION_KERNEL_EFFICIENCY[attention_kernel])
     logits = 3.0 * _gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp,
-                              peak * gemm_shape_factor(tokens, m.vocab / tp, m.hidden, np), bw, np)
+                              peak * gemm_shape_factor(tokens, m.vocab / tp, m.hidden, np, precision), bw, np)
     compute_mb = layers_per_stage * fwd * (3.0 + rf) + logits
     intra, inter = system.node.intra_link, system.scale_out_link
     act_bytes = tokens * m.hidden * b

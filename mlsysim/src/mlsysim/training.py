@@ -19,7 +19,7 @@ from . import assumptions
 from .catalog import Cluster, Hardware, Model, cluster as make_cluster, hardware, model as get_model, node as get_node
 from .catalog import is_hardware_name, is_node_name, single_device_cluster
 from .collectives import collective
-from .errors import DoesNotFitError, UnknownNameError, ValidationError, divides, positive, positive_int
+from .errors import DoesNotFitError, UnknownNameError, ValidationError, choice, divides, positive, positive_int
 from .memory import MemoryBreakdown, check_context, interleaved_activation_factor, training_memory
 from .results import Result, dominant
 from .units import DTYPE_BYTES, SECONDS_PER_DAY, SECONDS_PER_HOUR, dtype_name, fmt_bytes, fmt_count, fmt_rate, fmt_time
@@ -128,9 +128,11 @@ def _gemm_time(flop, bytes_moved, peak, bw, xp=SCALAR_MATH):
     return xp.maximum(flop / peak, bytes_moved / bw)
 
 
-def gemm_shape_factor(m, n, k, xp=SCALAR_MATH):
-    """Share of the large-GEMM rate an (m x k) @ (k x n) GEMM sustains (see assumptions.GEMM_HALF_DIMENSION)."""
-    half, ref = assumptions.GEMM_HALF_DIMENSION, assumptions.GEMM_REFERENCE_DIMENSION
+def gemm_shape_factor(m, n, k, xp=SCALAR_MATH, dtype: str | None = None):
+    """Share of the large-GEMM rate an (m x k) @ (k x n) GEMM sustains in ``dtype`` (see
+    assumptions.GEMM_HALF_DIMENSION and GEMM_HALF_DIMENSION_FP8)."""
+    half = assumptions.GEMM_HALF_DIMENSION_FP8 if dtype == "fp8" else assumptions.GEMM_HALF_DIMENSION
+    ref = assumptions.GEMM_REFERENCE_DIMENSION
     smallest = xp.minimum(xp.minimum(m, n), k)
     return xp.minimum(smallest / (smallest + half) * (ref + half) / ref, 1.0)
 
@@ -138,7 +140,8 @@ def gemm_shape_factor(m, n, k, xp=SCALAR_MATH):
 def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, dtype: str,
                        peak: float, bw: float, flash_attention: bool = True, attention_peak: float | None = None,
                        fp8_linear: bool = False, xp=SCALAR_MATH, weight_dtype: str | None = None,
-                       attention_efficiency: float | None = None, fused_elementwise: bool = False) -> float:
+                       attention_efficiency: float | None = None, fused_elementwise: bool = False,
+                       gemm_dtype: str | None = None) -> float:
     """Forward time of one transformer layer for ``tokens`` tokens on one tensor-parallel rank.
 
     ``dtype`` is the activation type; ``peak`` the sustained GEMM rate. With ``fp8_linear`` (FP8
@@ -149,7 +152,10 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
     serving); ``attention_efficiency`` replaces assumptions.FLASH_ATTENTION_EFFICIENCY (serving prefill).
     ``fused_elementwise``: norms, residual adds, activation, rotary and quantization run inside the GEMM
     and attention kernels (inference engines such as TensorRT-LLM fuse them), so they add no memory pass.
+    ``gemm_dtype``: the type the linear layers compute in, for their shape factor (FP8 GEMMs need wider
+    shapes to fill the machine); ``fp8`` when ``fp8_linear`` and not given.
     """
+    gemm_dtype = gemm_dtype or ("fp8" if fp8_linear else dtype)
     attention_peak = peak if attention_peak is None else attention_peak
     b = DTYPE_BYTES[dtype]
     wb = DTYPE_BYTES[weight_dtype or dtype]
@@ -167,7 +173,7 @@ def layer_forward_time(m: Model, tokens: int, seq_len: int, tp: int, sp: bool, d
         weight_bytes = out_f * in_f * wb * touched
         # each expert sees tokens x active / experts rows; a dense layer sees every token
         rows = tokens if m.experts == 1 else tokens * m.active_experts / m.experts
-        shape = gemm_shape_factor(rows, out_f, in_f, xp)
+        shape = gemm_shape_factor(rows, out_f, in_f, xp, gemm_dtype)
         t += _gemm_time(flop, weight_bytes + tokens * copies * (out_f + in_f) * b, peak * shape, bw, xp)
     # attention scores and weighted sum; a fused (flash) kernel skips the masked upper triangle of a
     # causal decoder, so it does half the work the FLOP count (PaLM/Megatron convention) charges
@@ -225,7 +231,7 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
                tp: int = 1, pp: int = 1, sp: bool = False, ep: int = 1, cp: int = 1, micro_batch: int = 1, zero_stage: int = 0,
                precision: str = "bf16", recompute=False, virtual_stages: int = 1, optimizer: str = "adam",
                flash_attention: bool = True, allow_uneven_pipeline: bool = False, check_memory: bool = True,
-               grad_accum_fp32: bool = False) -> TrainStep:
+               grad_accum_fp32: bool = False, attention_kernel: str = "default") -> TrainStep:
     """Time one optimizer step of a transformer on ``n_devices`` devices of a cluster, node or device type.
 
     ``global_batch`` sequences of ``seq_len`` tokens per step; ``micro_batch`` sequences per forward pass.
@@ -234,8 +240,13 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
     ``allow_uneven_pipeline`` lets ``pp`` not divide the layer count (the slowest stage then holds
     ceil(layers / pp) layers, as Llama 3 405B training did with 126 layers on 16 stages).
     ``grad_accum_fp32`` counts Megatron-style fp32 gradient buffers (18 instead of 16 bytes/parameter).
+    ``attention_kernel``: ``default`` (flash attention at the rate fitted on 2023 PyTorch FSDP runs) or
+    ``fused`` (Transformer Engine's fused attention, as NeMo/Megatron-Bridge run it, at the measured
+    FlashAttention-2 rate); see assumptions.ATTENTION_KERNEL_EFFICIENCY.
     """
     m = get_model(model)
+    attention_kernel = choice("attention_kernel", attention_kernel, tuple(assumptions.ATTENTION_KERNEL_EFFICIENCY))
+    attention_efficiency = assumptions.ATTENTION_KERNEL_EFFICIENCY[attention_kernel]
     if m.kind != "transformer":
         raise ValidationError("model", f"train_step models transformers; {m.name} is a {m.kind} (use training_memory/roofline)")
     n_devices = positive_int("n_devices", n_devices)
@@ -295,15 +306,16 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
     # ---- compute per micro-batch on the slowest stage --------------------------------------------
     attention_peak, fp8_linear = _attention_rate(hw, precision, peak)
     fwd_layer = float(layer_forward_time(m, tokens, seq_len, tp, sp, act_dtype, peak, bw, flash_attention,
-                                         attention_peak, fp8_linear))
+                                         attention_peak, fp8_linear, attention_efficiency=attention_efficiency))
     # recomputation repeats the whole forward (full) or only the attention core (selective)
-    attn_time = 4.0 * tokens * seq_len * m.q_dim / tp * attention_time_per_flop(m, flash_attention, attention_peak)
+    attn_time = 4.0 * tokens * seq_len * m.q_dim / tp * attention_time_per_flop(m, flash_attention, attention_peak,
+                                                                                attention_efficiency)
     recompute_time = {"none": 0.0, "full": fwd_layer, "selective": attn_time}[recompute_mode]
     per_layer = 3.0 * fwd_layer + recompute_time
     attn_flop_share = 4.0 * m.layers * seq_len * m.q_dim / m.flops_per_token(seq_len)
     recompute_flop_share = {"none": 0.0, "full": 1.0, "selective": attn_flop_share}[recompute_mode]
     logits = 3.0 * float(_gemm_time(2.0 * tokens * m.vocab * m.hidden / tp, m.vocab * m.hidden * b / tp,
-                                    peak * gemm_shape_factor(tokens, m.vocab / tp, m.hidden), bw))
+                                    peak * gemm_shape_factor(tokens, m.vocab / tp, m.hidden, dtype=precision), bw))
     compute_mb = layers_per_stage * per_layer + logits
 
     # ---- tensor-parallel collectives (exposed) ----------------------------------------------------

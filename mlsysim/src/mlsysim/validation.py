@@ -128,17 +128,29 @@ def _trtllm(model_name: str, tp: int, isl: int, osl: int, tokens_per_s: float, h
 
 
 def _mbridge(model_name: str, gpus: int, global_batch: int, micro_batch: int, tokens_per_gpu: float,
-             **layout) -> Case:
+             system: str = "DGX-B200", **layout) -> Case:
+    """A Megatron-Bridge FP8 pre-training row: DGX-H100 rows calibrated FP8_MATMUL_DERATE (fit), DGX-B200 rows
+    are held out. Megatron-Bridge runs Transformer Engine's fused attention (``attention_kernel="fused"``)."""
+    nodes = max(1, gpus // 8)
+
     def predict() -> float:
-        run = train_step(model_name, "DGX-B200", gpus, global_batch, 8192, micro_batch=micro_batch, precision="fp8",
-                         check_memory=False, **layout)
+        run = train_step(model_name, cluster(system, nodes=nodes), gpus, global_batch, 8192, micro_batch=micro_batch,
+                         precision="fp8", check_memory=False, attention_kernel="fused", **layout)
         return run.tokens_per_s / gpus
     shown = ", ".join(f"{k}={v}" for k, v in layout.items() if k != "allow_uneven_pipeline")
-    return Case(name=f"Megatron-Bridge {model_name} on {gpus} B200 FP8", metric="tokens/s per GPU",
+    label = system.split("-")[1]
+    return Case(name=f"Megatron-Bridge {model_name} on {gpus} {label} FP8", metric="tokens/s per GPU",
                 measured=tokens_per_gpu, predict=predict,
                 conditions=f"{shown}, global batch {global_batch}, micro-batch {micro_batch}, sequence 8192, FP8 linear "
-                           "layers; sequence parallelism with tp>1 and ZeRO-1 (distributed optimizer) assumed",
-                source=MBRIDGE)
+                           "layers, Transformer Engine fused attention at the measured FlashAttention-2 rate; sequence "
+                           "parallelism with tp>1 and ZeRO-1 (distributed optimizer) assumed"
+                           + ("; the table's FSDP=1 (Megatron FSDP) as zero_stage=3" if layout.get("zero_stage") == 3 else ""),
+                source=MBRIDGE if label == "B200" else MBRIDGE_H100, split="held-out" if label == "B200" else "fit")
+
+
+MBRIDGE_H100 = ("NVIDIA Megatron-Bridge performance summary, 25.11 NeMo container, DGX-H100 pre-training with FP8 "
+                "current scaling, https://github.com/NVIDIA-NeMo/Megatron-Bridge/blob/main/docs/performance-summary.md; "
+                "metric: tokens/s per GPU. Fit: these rows calibrated mlsysim.assumptions.FP8_MATMUL_DERATE")
 
 
 TRTLLM_TTFT = ("NVIDIA TensorRT-LLM, docs/source/performance.md, 'Low Latency' tables (data from TensorRT-LLM v0.5, "
@@ -408,6 +420,12 @@ CASES: list[Case] = [
     _mbridge("Llama-3-8B", 8, 128, 2, 30624, tp=1, zero_stage=1),
     _mbridge("Llama-3.1-405B", 128, 64, 1, 661, tp=4, pp=8, cp=2, virtual_stages=8, sp=True, zero_stage=1,
              allow_uneven_pipeline=True),
+    # the DGX-H100 FP8 rows of the same table (the FP8 calibration rows), fit
+    _mbridge("Llama-3-8B", 8, 128, 1, 14451, system="DGX-H100", tp=1, zero_stage=3),
+    _mbridge("Llama-3-70B", 64, 128, 1, 1602, system="DGX-H100", tp=4, pp=8, virtual_stages=5, sp=True, zero_stage=1,
+             allow_uneven_pipeline=True),
+    _mbridge("Llama-3.1-405B", 1024, 512, 1, 292, system="DGX-H100", tp=8, pp=8, cp=2, virtual_stages=8, sp=True,
+             zero_stage=1, allow_uneven_pipeline=True),
     *[_trtllm("Llama-3.1-8B", 1, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_8B)],
     *[_trtllm("Llama-3.1-405B", 8, i, o, t) for (i, o), t in zip(_ISL_OSL, _H200_405B)],
     # batch-1 time to first token (TensorRT-LLM v0.5 'Low Latency' tables), all held out
