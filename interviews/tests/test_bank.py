@@ -437,6 +437,7 @@ def test_sources_must_cite_a_given_in_words(tmp_path):
     ("battery_mah", 200, "a stored energy or battery capacity"), ("npu_tops", 35, "a compute throughput"),
     ("i_tx_ma", 20, "a current draw"), ("rtt_ms", 60, "a network round-trip time"),
     ("sram_kb", 256, "a memory or storage capacity"), ("link_mbs", 117, "a bit or byte rate"),
+    ("kw_per_gpu", 1.275, "a power"),
 ])
 def test_technology_input_without_an_origin_fails_naming_file_and_input(tmp_path, name, value, kind):
     message = _problems(tmp_path, make_question(given={**make_question()["given"], name: value}))
@@ -453,7 +454,7 @@ def test_technology_inputs_need_a_source_or_a_declaration(tmp_path):
     assert len(Bank(write_bank(tmp_path / "cited", [cited]))) == 1
 
 
-@pytest.mark.parametrize("name", ["usd_per_kwh", "kg_per_kwh", "slo_ms", "batch", "s_w", "budget_t", "bytes_per_param"])
+@pytest.mark.parametrize("name", ["usd_per_kwh", "kg_per_kwh", "slo_ms", "batch", "s_w", "w", "budget_t", "bytes_per_param"])
 def test_prices_budgets_and_counts_are_not_technology_properties(name):
     assert technology_quantity(name) is None
 

@@ -162,7 +162,7 @@ def unpinned_verdicts(text: str, conclusions: set[str]) -> list[str]:
 CAPACITY = "a memory or storage capacity"
 _TECHNOLOGY_UNITS = (
     ("a bit or byte rate", re.compile(r"(?:^|_)(?:[kmgt]?bps|[kmgt]i?bs)(?:_per_[a-z0-9]+)?$")),
-    ("a power", re.compile(r"[a-z0-9]{2,}_[kmu]?w(?:_per_[a-z0-9]+)?$")),
+    ("a power", re.compile(r"(?:[a-z0-9]{2,}_[kmu]?w(?:_per_[a-z0-9]+)?|^[kmu]?w_per_[a-z0-9]+)$")),
     ("a current draw", re.compile(r"(?:^|_)[mu]a(?:_per_[a-z0-9]+)?$")),
     ("an energy", re.compile(r"(?:^|_)[pnumk]?j(?:_per_[a-z0-9]+)?$")),
     ("a stored energy or battery capacity", re.compile(r"(?:^|(?<!_per)_)(?:[mk]?wh|mah)$")),
