@@ -18,6 +18,7 @@ from mlsysbook.companion import calc, passages
 from mlsysbook.companion.build import NPM_DIR
 
 SHOTS = ARTIFACTS / "companion"
+AXE = NPM_DIR.parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"  # make a11y-deps (test-site runs it)
 # A worked example added to the fixture chapter: the cloze and calculation questions come from it.
 NAPKIN = """
 ::: {.callout-tip .napkin-math title="Napkin math: ridge point of an H100"}
@@ -269,6 +270,26 @@ def test_ask_without_an_endpoint_answers_from_the_book_and_sends_nothing(browser
         t.page.screenshot(path=str(SHOTS / "ask-phone.png"))
         assert t.errors == [] and t.external == []
         assert not [u for u in t.requested if "chat/completions" in u]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_companion_view_passes_axe(browser, served, theme):
+    """axe-core (tools/a11y, the site's accessibility check) on the panel's views and the header button."""
+    axe = AXE.read_text(encoding="utf-8")
+    with tab(browser, "desktop") as t:
+        t.page.add_init_script(f"localStorage.setItem('mlsysbook-theme', '{theme}')")
+        t.page.goto(served + "vol1/alpha/alpha.html")
+        t.page.add_script_tag(content=axe)
+        t.page.locator("#companion-toggle").click()
+        for view in ("explain", "quiz", "review", "progress", "ask"):
+            t.page.locator(f'.companion-tab[data-tab="{view}"]').click()
+            t.page.locator(".companion-body :is(p, button, h3)").first.wait_for()
+            t.page.wait_for_function("() => !document.querySelector('#companion-body').textContent.startsWith('Loading')")
+            for target in ("#companion-panel", "#companion-toggle"):
+                found = t.page.evaluate("async (css) => (await axe.run(document.querySelector(css))).violations"
+                                        ".map(v => `${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)",
+                                        target)
+                assert [v for v in found if v.split()[0] in ("serious", "critical")] == [], f"{view} ({theme}): {found}"
 
 
 def test_the_site_copies_the_pinned_libraries_without_source_maps(site):

@@ -150,7 +150,7 @@
                                   onclick: function () { show(t[0]); } });
       nav.appendChild(tabs[t[0]]);
     });
-    panel = el("aside", { id: "companion-panel", class: "companion-panel", role: "dialog", "aria-label": "Learning companion", hidden: "" }, [
+    panel = el("div", { id: "companion-panel", class: "companion-panel", role: "dialog", "aria-label": "Learning companion", hidden: "" }, [
       el("div", { class: "companion-head" }, [el("strong", { text: "Learning companion" }),
         el("button", { type: "button", class: "companion-close", "aria-label": "Close the companion", text: "\u00d7", onclick: close })]),
       nav, body]);
