@@ -43,7 +43,7 @@ def chromium_path() -> str:
                         "`tools/ensure-apt.sh chromium` (make pdf / make epub do this)")
 
 
-DRAWING_VERSION = "3"  # bump when _DRAW or _standalone change what a cached diagram looks like
+DRAWING_VERSION = "4"  # bump when _DRAW or _standalone change what a cached diagram looks like
 
 
 def _key(source: str) -> str:
@@ -85,6 +85,10 @@ def _standalone(svg: str) -> str:
         svg = re.sub(r'\sstyle="max-width:[^"]*"', "", svg, count=1)
     # Mermaid leaves size-less <rect class="background"> placeholders; SVG 1.1 requires width and height
     svg = re.sub(r'<rect(?![^>]*\swidth=)(?![^>]*\sheight=)[^>]*?/?>(</rect>)?', "", svg)
+    # Mermaid sets each word after the first of a label line in its own <tspan> that starts with a space;
+    # SVG's default white-space handling, which rsvg-convert and e-readers apply, drops that space and runs
+    # the words together ("Offlineevaluation"). Labels carry no layout whitespace, so they keep it all.
+    svg = re.sub(r"<text\b(?![^>]*\bxml:space=)", '<text xml:space="preserve"', svg)
     # ARIA's "graphics-document document" is not a role SVG 1.1 allows (EPUB readers validate it)
     svg = svg.replace('role="graphics-document document"', 'role="img"')
     if not svg.startswith("<?xml"):
