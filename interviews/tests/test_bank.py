@@ -438,6 +438,13 @@ def test_sources_must_cite_a_given_in_words(tmp_path):
     ("i_tx_ma", 20, "a current draw"), ("rtt_ms", 60, "a network round-trip time"),
     ("sram_kb", 256, "a memory or storage capacity"), ("link_mbs", 117, "a bit or byte rate"),
     ("kw_per_gpu", 1.275, "a power"),
+    ("device_mtbf_h", 50000, "a mean time between or to failures"),
+    ("node_mtbf_days", 15, "a mean time between or to failures"), ("mttf_h", 1e6, "a mean time between or to failures"),
+    ("afr", 0.03, "a failure or error rate"), ("gpu_fail", 0.01, "a failure or error rate"),
+    ("failures_per_day", 8, "a failure or error rate"), ("sdc_per_gpu_year", 0.01, "a failure or error rate"),
+    ("fit_per_mbit", 1000, "a failure or error rate"), ("ber", 1e-15, "a failure or error rate"),
+    ("pe_cycles", 3000, "a write endurance"), ("erase_cycles", 10000, "a write endurance"),
+    ("ble_kb", 40, "a memory or storage capacity"),
 ])
 def test_technology_input_without_an_origin_fails_naming_file_and_input(tmp_path, name, value, kind):
     message = _problems(tmp_path, make_question(given={**make_question()["given"], name: value}))
@@ -454,7 +461,10 @@ def test_technology_inputs_need_a_source_or_a_declaration(tmp_path):
     assert len(Bank(write_bank(tmp_path / "cited", [cited]))) == 1
 
 
-@pytest.mark.parametrize("name", ["usd_per_kwh", "kg_per_kwh", "slo_ms", "batch", "s_w", "w", "budget_t", "bytes_per_param"])
+@pytest.mark.parametrize("name", ["usd_per_kwh", "kg_per_kwh", "slo_ms", "batch", "s_w", "w", "budget_t", "bytes_per_param",
+                                  # an incident's share of failed requests, CPU cycle counts, a count of events
+                                  "failed_pct", "penalty_cycles", "popcount_cycles", "cycles_per_mac", "interruptions",
+                                  "repair_days", "stack_kb", "arena_kb"])
 def test_prices_budgets_and_counts_are_not_technology_properties(name):
     assert technology_quantity(name) is None
 
@@ -480,6 +490,18 @@ def test_scenario_given_of_a_named_technology_fails(tmp_path, scenario, named):
     assert f"scenario given bw_gbps is stated as a figure of {named!r}" in message and "cite it in `sources:`" in message
 
 
+def test_declared_failure_rate_of_a_named_gpu_fails_and_a_fleet_measurement_passes(tmp_path):
+    # "each H100-SXM fails once every N hours" is a claim about the part; the fleet's own log is a measurement
+    given = {**make_question()["given"], "gpu": "H100-SXM", "gpu_mtbf_h": 50000}
+    tail = " Reading {weights_gb} GB at {bw_gbps} GB/s bounds a step; what bounds the run?"
+    of_part = make_question(given=given, scenario_givens=["bw_gbps", "gpu_mtbf_h"],
+                            scenario="Each {gpu} fails once every {gpu_mtbf_h} hours." + tail)
+    assert "scenario given gpu_mtbf_h is stated as a figure of 'H100-SXM'" in _problems(tmp_path / "a", of_part)
+    measured = make_question(given=given, scenario_givens=["bw_gbps", "gpu_mtbf_h"],
+                             scenario="The job runs on {gpu} nodes. Your fleet's log shows one failure per {gpu_mtbf_h} GPU-hours." + tail)
+    assert len(Bank(write_bank(tmp_path / "b", [measured]))) == 1
+
+
 def test_scenario_given_next_to_an_unrelated_technology_name_passes(tmp_path):
     # the technology named after the figure is not the figure's subject
     scenario = "Memory streams {bw_gbps} GB/s to a core that reads {weights_gb} GB per step and reports over BLE. Bound?"
@@ -492,6 +514,9 @@ def test_bank_declares_or_cites_every_technology_input(bank):
     assert declared and all(technology_quantity(name) for _, name in declared)
     cited = sum(1 for lq in bank for name in lq.question.sources if technology_quantity(name))
     assert cited >= 20, cited
+    reliability = {"a mean time between or to failures", "a failure or error rate", "a write endurance"}
+    covered = {technology_quantity(name) for lq in bank for name in (*lq.question.sources, *lq.question.scenario_givens)}
+    assert reliability <= covered, reliability - covered
 
 
 @pytest.mark.parametrize("sentence", [

@@ -168,8 +168,15 @@ _TECHNOLOGY_UNITS = (
     ("a stored energy or battery capacity", re.compile(r"(?:^|(?<!_per)_)(?:[mk]?wh|mah)$")),
     ("a compute throughput", re.compile(r"_(?:[tgm]?ops|[tgpm]?flops|[gm]macs|tf)$")),
     (CAPACITY,
-     re.compile(r"^(?:sram|flash|dram|hbm|ram|board|capacity|disk|ssd|battery)_[kmgt]i?b$")),
+     re.compile(r"^(?:sram|flash|dram|hbm|ram|board|capacity|disk|ssd|battery|(?:ble|radio)(?:_stack)?)_[kmgt]i?b$")),
     ("a network round-trip time", re.compile(r"(?:^|_)rtt_[mun]?s$")),
+    # Reliability figures: how often a part fails, corrupts data or wears out is a property of the
+    # part (a GPU's MTBF, a flash cell's program/erase endurance), or a measurement of this fleet.
+    ("a mean time between or to failures", re.compile(r"(?:^|_)(?:mtbf|mttf|mtti)(?:_[a-z]+)?$")),
+    ("a failure or error rate",
+     re.compile(r"(?:^|_)(?:afr|fail|fail_rate|failure_rate|failures_per_[a-z0-9_]+|sdc(?:_per_[a-z0-9_]+)?|"
+                r"fit(?:_per_[a-z0-9]+)?|u?ber)$")),
+    ("a write endurance", re.compile(r"(?:^|_)(?:pe|erase|program_erase|write)_cycles$|(?:^|_)(?:tbw|dwpd)(?:_[a-z]+)?$")),
 )
 
 
@@ -414,7 +421,7 @@ class Question(_Strict):
             if technology_quantity(name) is None:
                 raise ValueError(
                     f"scenario_givens: {name!r} is not a technology quantity (rate, power, energy, compute, "
-                    f"capacity, round trip); only those need declaring, so drop it"
+                    f"capacity, round trip, MTBF, failure rate, endurance); only those need declaring, so drop it"
                 )
             if name not in told:
                 raise ValueError(
