@@ -25,8 +25,11 @@ def _pages(pdf: Path) -> tuple[int, float]:
     return int(re.search(r"Pages:\s+(\d+)", info).group(1)), width
 
 
-def test_lecture_decks_exist():
-    assert LECTURES, "no deck is marked `% lecture: true`"
+def test_every_chapter_deck_is_a_lecture():
+    """Both volumes' chapter decks are 75-minute lectures (issues #15, #20); a recap deck added or a marker
+    dropped fails here, naming the deck."""
+    recaps = [d.name for d in DECKS if not lecture.is_lecture(d)]
+    assert LECTURES and not recaps, f"decks without `% lecture: true` on their first line: {recaps}"
 
 
 @pytest.mark.parametrize("deck", LECTURES, ids=[d.name for d in LECTURES])
