@@ -427,15 +427,17 @@
     if (link === owner) { clearTimeout(hideTimer); return; }
     later(function () { show(link); }, 250);
   });
+  // A preview opened by a tap is closed by a tap elsewhere, never by the mouse events a touch screen
+  // emulates (a layout shift under the emulated pointer would otherwise close it a moment after it opened).
   article.addEventListener("mouseout", function (ev) {
     var link = ev.target.closest(SELECTOR);
-    if (!link || (ev.relatedTarget && (ev.relatedTarget === link || link.contains(ev.relatedTarget)))) return;
+    if (!link || lastPointer === "touch" || (ev.relatedTarget && (ev.relatedTarget === link || link.contains(ev.relatedTarget)))) return;
     clearTimeout(showTimer);
     hideTimer = setTimeout(hide, 250);
   });
   box.addEventListener("mouseover", function () { clearTimeout(hideTimer); });
   box.addEventListener("mouseout", function (ev) {
-    if (!box.contains(ev.relatedTarget)) hideTimer = setTimeout(hide, 250);
+    if (lastPointer !== "touch" && !box.contains(ev.relatedTarget)) hideTimer = setTimeout(hide, 250);
   });
   article.addEventListener("focusin", function (ev) {
     var link = ev.target.closest(SELECTOR);
