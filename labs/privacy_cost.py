@@ -35,35 +35,16 @@ def _(dp_epsilon):
 
 @app.cell
 def _():
-    # The privacy accountant. MLSys·im has no differential-privacy module, so the lab carries the standard one:
-    # Renyi DP of the sampled Gaussian mechanism at integer orders (Mironov, Talwar and Zhang 2019, Sec. 3.3, the
-    # computation behind the RDP accountants of TF Privacy and Opacus), added over steps and converted to
-    # (epsilon, delta) with Mironov 2017, Prop. 3. Poisson sampling at rate q, add/remove-one neighbours.
-    ORDERS = tuple(range(2, 65)) + (80, 96, 128, 192, 256)
+    # The privacy accountant is MLSys·im's (mlsysim.privacy, the one the chapter and its deck call): Renyi DP of
+    # the sampled Gaussian mechanism at integer orders (Mironov, Talwar and Zhang 2019, Sec. 3.3, the computation
+    # behind the RDP accountants of TF Privacy and Opacus), added over steps and converted to (epsilon, delta)
+    # with Mironov 2017, Prop. 3. Poisson sampling at rate q, add/remove-one neighbours.
+    from mlsysim.privacy import dp_epsilon as _accountant
     DELTA = 1e-8   # well below 1 / records for every dataset size the lab offers (at most 10 million)
 
-    def _logadd(a, b):
-        if a == -math.inf:
-            return b
-        m = max(a, b)
-        return m + math.log1p(math.exp(-abs(a - b)))
-
-    @functools.lru_cache(maxsize=4096)
-    def rdp_sgm(q, sigma, alpha):
-        """Renyi DP of order alpha (integer >= 2) of one step of the sampled Gaussian mechanism."""
-        if q >= 1.0:
-            return alpha / (2 * sigma ** 2)
-        log_a = -math.inf
-        for k in range(alpha + 1):
-            log_binom = math.lgamma(alpha + 1) - math.lgamma(k + 1) - math.lgamma(alpha - k + 1)
-            log_a = _logadd(log_a, log_binom + k * math.log(q) + (alpha - k) * math.log1p(-q)
-                            + (k * k - k) / (2 * sigma ** 2))
-        return log_a / (alpha - 1)
-
-    @functools.lru_cache(maxsize=1024)
     def dp_epsilon(q, sigma, steps, delta=DELTA):
-        """(epsilon, best order): the minimum over orders of steps x RDP + ln(1/delta)/(alpha - 1)."""
-        return min((steps * rdp_sgm(q, sigma, a) + math.log(1 / delta) / (a - 1), a) for a in ORDERS)
+        """(epsilon, best order) at the lab's delta."""
+        return _accountant(q, sigma, steps, delta)
 
     return DELTA, dp_epsilon
 

@@ -2,11 +2,10 @@
 
 The scenario is the chapter's (book/vol2/security_privacy/security_privacy.qmd): Llama 3.1 8B fine-tuned on
 2 million private 512-token records on one DGX H100 with DP-SGD (expected batch 4,096, 3 epochs, sigma 1,
-delta 1e-8). Step times come from ms.time_to_train; MLSys·im has no differential-privacy module, so the
-privacy accountant below is the standard one the chapter's cell uses (Renyi DP of the sampled Gaussian
-mechanism at integer orders, Mironov, Talwar and Zhang 2019; conversion by Mironov 2017, Prop. 3), and the
-ghost-clipping and confidential-computing terms use the chapter's formulas and published overheads, so slide
-and chapter print the same values.
+delta 1e-8). Step times come from ms.time_to_train and epsilon from mlsysim.privacy, the accountant the chapter
+and the lab call (Renyi DP of the sampled Gaussian mechanism at integer orders, Mironov, Talwar and Zhang 2019;
+conversion by Mironov 2017, Prop. 3), and the ghost-clipping and confidential-computing terms use the
+chapter's formulas and published overheads, so slide and chapter print the same values.
 """
 from __future__ import annotations
 
@@ -15,50 +14,9 @@ import math
 
 import mlsysim as ms
 from mlsysim import assumptions as A
+from mlsysim.privacy import dp_epsilon, dp_epsilon_tight, noise_for_epsilon
 
 from ..assets import _ink, _plt, _sig, figure, hw, mdl, number
-
-# ------------------------------------------------------------ the privacy accountant
-ORDERS = list(range(2, 65)) + [80, 96, 128, 192, 256]
-
-
-def _logadd(a: float, b: float) -> float:
-    if a == -math.inf:
-        return b
-    return max(a, b) + math.log1p(math.exp(-abs(a - b)))
-
-
-@functools.cache
-def rdp_sgm(q: float, sigma: float, alpha: int) -> float:
-    """RDP of order alpha (an integer >= 2) of one step of the sampled Gaussian mechanism."""
-    if q >= 1.0:
-        return alpha / (2 * sigma ** 2)
-    log_a = -math.inf
-    for k in range(alpha + 1):
-        log_binom = math.lgamma(alpha + 1) - math.lgamma(k + 1) - math.lgamma(alpha - k + 1)
-        log_a = _logadd(log_a, log_binom + k * math.log(q) + (alpha - k) * math.log1p(-q)
-                        + (k * k - k) / (2 * sigma ** 2))
-    return log_a / (alpha - 1)
-
-
-@functools.cache
-def dp_epsilon(q: float, sigma: float, steps: float, delta: float) -> tuple[float, int]:
-    """(epsilon, best order) after `steps` steps: min over orders of steps * RDP + ln(1/delta) / (alpha - 1)."""
-    return min((steps * rdp_sgm(q, sigma, a) + math.log(1 / delta) / (a - 1), a) for a in ORDERS)
-
-
-@functools.cache
-def noise_for_epsilon(target: float, q: float, steps: float, delta: float) -> float:
-    """The smallest noise multiplier whose epsilon is at most `target` (bisection on a monotone function)."""
-    lo, hi = 0.3, 50.0
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        if dp_epsilon(q, mid, steps, delta)[0] > target:
-            lo = mid
-        else:
-            hi = mid
-    return hi
-
 
 # ------------------------------------------------------------ the scenario (the chapter's inputs)
 LLM = mdl("Llama-3.1-8B")
@@ -201,7 +159,7 @@ number("v2sp-ln-inv-delta")(lambda: f"{math.log(1 / DELTA):.2f}")
 number("v2sp-eps-convert")(lambda: f"{_eps_hand_convert():.2f}")
 number("v2sp-eps-hand")(lambda: f"{_eps_hand_compose() + _eps_hand_convert():.2f}")
 number("v2sp-convert-share")(lambda: f"{100 * _eps_hand_convert() / (_eps_hand_compose() + _eps_hand_convert()):.0f}")
-number("v2sp-eps-tight")(lambda: f"{min(STEPS * rdp_sgm(Q, SIGMA, a) + math.log((a - 1) / a) - (math.log(DELTA) + math.log(a)) / (a - 1) for a in ORDERS):.2f}")
+number("v2sp-eps-tight")(lambda: f"{dp_epsilon_tight(Q, SIGMA, STEPS, DELTA):.2f}")
 number("v2sp-eps-2b")(lambda: f"{dp_epsilon(2 * Q, SIGMA, STEPS / 2, DELTA)[0]:.2f}")
 number("v2sp-eps-2b-ratio")(lambda: f"{dp_epsilon(2 * Q, SIGMA, STEPS / 2, DELTA)[0] / _eps()[0]:.2f}")
 number("v2sp-eps-30ep")(lambda: f"{dp_epsilon(Q, SIGMA, 10 * STEPS, DELTA)[0]:.2f}")
