@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 import math
-import struct
 
 import mlsysim as ms
+from mlsysim.numerics import bf16_bit_flips, bf16_round
 from mlsysim import assumptions as A
 
 from ..assets import _ink, _plt, _sig, figure, hw, mdl, number
@@ -81,21 +81,8 @@ def _none_budget() -> float:
 WEIGHT = 0.0234
 
 
-def bf16_bits(x: float) -> int:
-    return struct.unpack(">I", struct.pack(">f", x))[0] >> 16
-
-
-def bf16_value(bits: int) -> float:
-    return struct.unpack(">f", struct.pack(">I", (bits & 0xFFFF) << 16))[0]
-
-
 def flips() -> list[tuple[int, float, float]]:
-    w = bf16_value(bf16_bits(WEIGHT))
-    rows = []
-    for b in range(16):
-        v = bf16_value(bf16_bits(WEIGHT) ^ (1 << b))
-        rows.append((b, v, abs(v - w) / abs(w) if math.isfinite(v) else math.inf))
-    return rows
+    return [(f.bit, f.value, f.relative_change) for f in bf16_bit_flips(WEIGHT)]
 
 
 # ------------------------------------------------------------ checkers, from the engine's hardware and step
@@ -201,7 +188,7 @@ number("v2ra-missed")(lambda: _n(detection_budget(check_interval_s())[2]))
 number("v2ra-total-usd")(lambda: _n(sum(detection_budget(check_interval_s())) * PRICE))
 
 # Bit flips
-number("v2ra-weight")(lambda: f"{bf16_value(bf16_bits(WEIGHT)):.4f}")
+number("v2ra-weight")(lambda: f"{bf16_round(WEIGHT):.4f}")
 number("v2ra-top-exp")(lambda: "${}\\times10^{{{}}}$".format(*f"{flips()[14][1]:.2e}".split("e")).replace("{+", "{"))
 
 # Adversarial training and certification, ResNet-50 on one H100
@@ -277,7 +264,7 @@ def _fig_bitflip():
     ax.set_xticks(range(16))
     ax.set_xlabel("bit flipped (0-6 mantissa, 7-14 exponent, 15 sign)")
     ax.set_ylabel("relative change of the weight")
-    ax.text(0.02, 0.92, f"BF16 weight {bf16_value(bf16_bits(WEIGHT)):.4f}", transform=ax.transAxes, fontsize=8,
+    ax.text(0.02, 0.92, f"BF16 weight {bf16_round(WEIGHT):.4f}", transform=ax.transAxes, fontsize=8,
             color=_ink())
     return fig
 
