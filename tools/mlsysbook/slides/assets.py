@@ -62,9 +62,21 @@ def _sig(x: float, digits: int = 3) -> str:
     return text.replace(",", "{,}")
 
 
-def _sci(x: float) -> str:
-    exponent = int(math.floor(math.log10(abs(x))))
-    return f"${x / 10**exponent:.1f}\\times10^{{{exponent}}}$"
+def _sci(x: float, nd: int = 1) -> str:
+    """x in LaTeX scientific notation with nd decimals (12345 -> $1.2\\times10^{4}$); the mantissa is rounded
+    before the exponent is chosen, so 99,960 prints as 1.0 x 10^5, not 10.0 x 10^4."""
+    mantissa, exponent = f"{x:.{nd}e}".split("e")
+    return f"${mantissa}\\times10^{{{int(exponent)}}}$"
+
+
+def _comma(x: float, nd: int = 0) -> str:
+    """x with thousands separators as LaTeX prints them in math-safe form (12,345 -> 12{,}345)."""
+    return f"{x:,.{nd}f}".replace(",", "{,}")
+
+
+def _pct(x: float, nd: int = 1) -> str:
+    """A fraction as a percentage number without the sign (0.1234 -> 12.3)."""
+    return f"{100 * x:.{nd}f}"
 
 
 GB, TB, MB, KB = 1e9, 1e12, 1e6, 1e3

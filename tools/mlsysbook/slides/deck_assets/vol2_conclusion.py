@@ -13,7 +13,7 @@ import math
 import mlsysim as ms
 from mlsysim import assumptions as A
 
-from ..assets import _ink, _plt, _sig, figure, number
+from ..assets import _ink, _plt, _sci, _sig, figure, number
 
 HOUR, DAY, YEAR_H = 3600.0, 86400.0, 8766.0
 BIG = ms.model("Llama-3.1-405B")
@@ -120,11 +120,6 @@ def wall(hw_name: str) -> dict:
 
 def _fmt(x: float, nd: int = 0) -> str:
     return f"{x:,.{nd}f}".replace(",", "{,}")
-
-
-def _sci(x: float, d: int = 1) -> str:
-    e = math.floor(math.log10(abs(x)))
-    return f"{x / 10 ** e:.{d}f}$\\times10^{{{e}}}$"
 
 
 # ------------------------------------------------------------ numbers: the brief and step 1

@@ -14,7 +14,7 @@ import math
 import mlsysim as ms
 from mlsysim import assumptions as A
 
-from ..assets import _ink, _plt, _sig, figure, hw, mdl, number
+from ..assets import _comma, _ink, _plt, _sig, figure, hw, mdl, number
 
 MB = 1e6
 PHONE, OLD_PHONE, NPU_PHONE = "RPi5", "RPi4", "Jetson-Orin-Nano"
@@ -166,15 +166,11 @@ LLM = mdl("Llama-3.1-8B")
 LORA_PARAMS = LLM.layers * LORA_RANK * ((LLM.hidden + LLM.q_dim) + (LLM.hidden + LLM.kv_dim))
 
 
-def _f(x: float, nd: int = 0) -> str:
-    return f"{x:,.{nd}f}".replace(",", "{,}")
-
-
 # ------------------------------------------------------------ numbers
 number("v2ei-params-m")(lambda: f"{P / 1e6:.2f}")
 number("v2ei-fwd-gflop")(lambda: f"{NET.flops_per_sample / 1e9:.2f}")
-number("v2ei-peak-spread")(lambda: _f(round(hw(NPU_PHONE).peak_flops("int8") / MCU.peak_flops("int8"), -3)))
-number("v2ei-mem-spread")(lambda: _f(round(hw(NPU_PHONE).memory_bytes / MCU.memory_bytes, -3)))
+number("v2ei-peak-spread")(lambda: _comma(round(hw(NPU_PHONE).peak_flops("int8") / MCU.peak_flops("int8"), -3)))
+number("v2ei-mem-spread")(lambda: _comma(round(hw(NPU_PHONE).memory_bytes / MCU.memory_bytes, -3)))
 number("v2ei-down-mbps")(lambda: f"{DOWN_BPS / 1e6:g}")
 number("v2ei-up-mbps")(lambda: f"{UP_BPS / 1e6:g}")
 number("v2ei-slow-up-mbps")(lambda: f"{SLOW_UP_BPS / 1e6:g}")
@@ -184,7 +180,7 @@ number("v2ei-n-local")(lambda: str(N_LOCAL))
 number("v2ei-epochs")(lambda: str(EPOCHS))
 number("v2ei-samples")(lambda: str(SAMPLES))
 number("v2ei-k")(lambda: str(K))
-number("v2ei-rounds")(lambda: _f(ROUNDS))
+number("v2ei-rounds")(lambda: _comma(ROUNDS))
 
 # Bytes of a round
 number("v2ei-hand-model-mb")(lambda: f"{P * 4 / MB:.1f}")
@@ -232,7 +228,7 @@ number("v2ei-battery-pct")(lambda: f"{100 * sum(client_energy(r32(), H_PHONE.tdp
 number("v2ei-run-kwh")(lambda: f"{run_energy_j() / 3.6e6:.1f}")
 number("v2ei-dc-min")(lambda: f"{dc_s() / 60:.1f}")
 number("v2ei-dc-kwh")(lambda: f"{dc_kwh():.3f}")
-number("v2ei-fl-vs-dc")(lambda: _f(run_energy_j() / 3.6e6 / dc_kwh()))
+number("v2ei-fl-vs-dc")(lambda: _comma(run_energy_j() / 3.6e6 / dc_kwh()))
 number("v2ei-mfu")(lambda: f"{A.DEFAULT_MFU:g}")
 
 # Split computing
@@ -251,11 +247,11 @@ number("v2ei-first-out-kb")(lambda: f"{LAYERS[0].output_elements / 1e3:.0f}")
 number("v2ei-grow-factor")(lambda: f"{LAYERS[0].output_elements / INPUT_BYTES:.1f}")
 number("v2ei-best-slow")(lambda: best_where(UP_BPS))
 number("v2ei-best-fast")(lambda: best_where(FAST_UP_BPS))
-number("v2ei-dev-energy-mj")(lambda: _f(split_costs(UP_BPS)[-1]["energy"] * 1e3))
-number("v2ei-cloud-energy-mj")(lambda: _f(split_costs(UP_BPS)[0]["energy"] * 1e3))
+number("v2ei-dev-energy-mj")(lambda: _comma(split_costs(UP_BPS)[-1]["energy"] * 1e3))
+number("v2ei-cloud-energy-mj")(lambda: _comma(split_costs(UP_BPS)[0]["energy"] * 1e3))
 
 # Training memory
-number("v2ei-kws-params")(lambda: _f(KWS.params))
+number("v2ei-kws-params")(lambda: _comma(KWS.params))
 number("v2ei-kws-infer-kb")(lambda: f"{kws_infer() / 1e3:.0f}")
 number("v2ei-kws-wgo-kb")(lambda: f"{3 * KWS.params * 4 / 1e3:.0f}")
 number("v2ei-kws-acts-kb")(lambda: f"{train_memory(KWS)['activations'] / 1e3:.0f}")

@@ -11,7 +11,7 @@ import math
 
 import mlsysim as ms
 
-from ..assets import _ink, _plt, _sig, figure, mdl, number
+from ..assets import _ink, _pct, _plt, _sig, figure, mdl, number
 
 HOUR, DAY = 3600.0, 86400.0
 SNAP_GPU_DAYS = 54 * 16384
@@ -65,10 +65,6 @@ def lost(n: int, delta: float, restart: float) -> float:
 def first_order() -> float:
     tau, m = ms.young_interval(delta_sync(), job_mtbf(N2)), job_mtbf(N2)
     return delta_sync() / tau + (tau + delta_sync()) / (2 * m) + RESTART_S / m
-
-
-def _pct(x: float, nd: int = 1) -> str:
-    return f"{100 * x:.{nd}f}"
 
 
 # job MTBF from component rates

@@ -13,7 +13,7 @@ import math
 import mlsysim as ms
 from mlsysim import assumptions as A
 
-from ..assets import GB, _ink, _plt, _sig, figure, hw, mdl, number
+from ..assets import GB, _comma, _ink, _plt, _sig, figure, hw, mdl, number
 
 MODEL, HW, TP = "Llama-3-70B", "H100-SXM", 8
 PROMPT, OUT = 2048, 512
@@ -222,57 +222,53 @@ def rag():
     return serve70(rep_b(), prompt=RAG_PROMPT, out=RAG_OUT)
 
 
-def _f(x: float, nd: int = 0) -> str:
-    return f"{x:,.{nd}f}".replace(",", "{,}")
-
-
 # ------------------------------------------------------------ numbers
-number("v2is-prompt")(lambda: _f(PROMPT))
+number("v2is-prompt")(lambda: _comma(PROMPT))
 number("v2is-out")(lambda: str(OUT))
 number("v2is-tp")(lambda: str(TP))
-number("v2is-tpot-slo-ms")(lambda: _f(TPOT_SLO_S * 1e3))
+number("v2is-tpot-slo-ms")(lambda: _comma(TPOT_SLO_S * 1e3))
 number("v2is-ttft-slo-s")(lambda: f"{TTFT_SLO_S:g}")
 number("v2is-price")(lambda: f"{PRICE:.2f}")
 number("v2is-price-date")(lambda: str(A.GPU_HOUR_PRICE_AS_OF))
-number("v2is-rep-usd-h")(lambda: _f(TP * PRICE, 2))
-number("v2is-kv-token-kb")(lambda: _f(M.kv_bytes_per_token("bf16") / 1e3))
-number("v2is-replica-mem-gb")(lambda: _f(TP * H100.memory_bytes / GB))
-number("v2is-max-conc")(lambda: _f(one().max_concurrency))
+number("v2is-rep-usd-h")(lambda: _comma(TP * PRICE, 2))
+number("v2is-kv-token-kb")(lambda: _comma(M.kv_bytes_per_token("bf16") / 1e3))
+number("v2is-replica-mem-gb")(lambda: _comma(TP * H100.memory_bytes / GB))
+number("v2is-max-conc")(lambda: _comma(one().max_concurrency))
 
 # The batch limit
-number("v2is-prefill-req-ms")(lambda: _f(prefill_req_s() * 1e3, 1))
-number("v2is-rep-prefill-req-ms")(lambda: _f(rep().prefill_per_token_s * PROMPT * 1e3, 1))
+number("v2is-prefill-req-ms")(lambda: _comma(prefill_req_s() * 1e3, 1))
+number("v2is-rep-prefill-req-ms")(lambda: _comma(rep().prefill_per_token_s * PROMPT * 1e3, 1))
 number("v2is-rep-b")(lambda: str(rep_b()))
 number("v2is-rep-b-over-out")(lambda: f"{rep_b() / OUT:.4f}")
-number("v2is-rep-tpot-ms")(lambda: _f(rep().tpot_s * 1e3, 1))
-number("v2is-rep-share-ms")(lambda: _f((colocated_step(rep()) - rep().tpot_s) * 1e3, 1))
-number("v2is-rep-step-ms")(lambda: _f(colocated_step(rep()) * 1e3, 1))
-number("v2is-b256-step-ms")(lambda: _f(colocated_step(sweep()[256]) * 1e3, 1))
-number("v2is-rep-hand-tok")(lambda: _f(rep_b() / colocated_step(rep())))
-number("v2is-rep-tok")(lambda: _f(rep_tok()))
+number("v2is-rep-tpot-ms")(lambda: _comma(rep().tpot_s * 1e3, 1))
+number("v2is-rep-share-ms")(lambda: _comma((colocated_step(rep()) - rep().tpot_s) * 1e3, 1))
+number("v2is-rep-step-ms")(lambda: _comma(colocated_step(rep()) * 1e3, 1))
+number("v2is-b256-step-ms")(lambda: _comma(colocated_step(sweep()[256]) * 1e3, 1))
+number("v2is-rep-hand-tok")(lambda: _comma(rep_b() / colocated_step(rep())))
+number("v2is-rep-tok")(lambda: _comma(rep_tok()))
 number("v2is-rep-rps")(lambda: f"{rep_rps():.2f}")
 number("v2is-rep-mtok-h")(lambda: f"{rep_tok() * 3600 / 1e6:.2f}")
 number("v2is-rep-cost")(lambda: f"{rep_cost():.2f}")
-number("v2is-b1-tok")(lambda: _f(one().continuous_tokens_per_s))
+number("v2is-b1-tok")(lambda: _comma(one().continuous_tokens_per_s))
 number("v2is-b1-cost")(lambda: f"{TP * PRICE / (one().continuous_tokens_per_s * 3600) * 1e6:.0f}")
 
 # The load limit
 number("v2is-slo-rate")(lambda: f"{slo_rate():.2f}")
-number("v2is-slo-load-pct")(lambda: _f(100 * slo_rate() / rep_rps()))
-number("v2is-slo-ttft-p99-ms")(lambda: _f(queue_runs()[slo_rate()].ttft_p99_s * 1e3))
-number("v2is-over-load-pct")(lambda: _f(100 * over_rate() / rep_rps()))
+number("v2is-slo-load-pct")(lambda: _comma(100 * slo_rate() / rep_rps()))
+number("v2is-slo-ttft-p99-ms")(lambda: _comma(queue_runs()[slo_rate()].ttft_p99_s * 1e3))
+number("v2is-over-load-pct")(lambda: _comma(100 * over_rate() / rep_rps()))
 number("v2is-over-ttft-s")(lambda: f"{queue_runs()[over_rate()].ttft_p99_s:.1f}")
 number("v2is-slo-mean-s")(lambda: f"{queue_runs()[slo_rate()].mean_s:.1f}")
 number("v2is-slo-little")(lambda: f"{slo_rate() * queue_runs()[slo_rate()].mean_s:.0f}")
 number("v2is-slo-batch")(lambda: f"{queue_runs()[slo_rate()].mean_batch:.0f}")
-number("v2is-finish-gap-ms")(lambda: _f(1e3 / rep_rps()))
+number("v2is-finish-gap-ms")(lambda: _comma(1e3 / rep_rps()))
 
 # Disaggregation at the tight objective
 number("v2is-tight")(lambda: str(TIGHT_MS))
 number("v2is-tb-c")(lambda: str(colo_goodput(TIGHT_MS / 1e3)[0]))
 number("v2is-tg-c")(lambda: f"{colo_goodput(TIGHT_MS / 1e3)[1]:.2f}")
 number("v2is-tb-d")(lambda: str(disagg_goodput(TIGHT_MS / 1e3)[0]))
-number("v2is-tb-d-tpot-ms")(lambda: _f(sweep()[disagg_goodput(TIGHT_MS / 1e3)[0]].tpot_s * 1e3, 1))
+number("v2is-tb-d-tpot-ms")(lambda: _comma(sweep()[disagg_goodput(TIGHT_MS / 1e3)[0]].tpot_s * 1e3, 1))
 number("v2is-dec-rps")(lambda: f"{disagg_goodput(TIGHT_MS / 1e3)[0] / (sweep()[disagg_goodput(TIGHT_MS / 1e3)[0]].tpot_s * (OUT - 1)):.1f}")
 number("v2is-pre-rps")(lambda: f"{1 / prefill_req_s():.1f}")
 number("v2is-t-ratio")(lambda: f"{disagg_goodput(TIGHT_MS / 1e3)[2]:.2f}")
@@ -281,44 +277,44 @@ number("v2is-tight-gain")(lambda: f"{disagg_goodput(TIGHT_MS / 1e3)[1] / colo_go
 number("v2is-loose-c")(lambda: f"{colo_goodput(0.100)[1]:.2f}")
 number("v2is-loose-d")(lambda: f"{disagg_goodput(0.100)[1]:.2f}")
 number("v2is-kv-req-gb")(lambda: f"{kv_req() / GB:.2f}")
-number("v2is-ib-gbs")(lambda: _f(IB.bandwidth_bytes_per_s / GB))
+number("v2is-ib-gbs")(lambda: _comma(IB.bandwidth_bytes_per_s / GB))
 number("v2is-kv-xfer-ms")(lambda: f"{kv_xfer_s() * 1e3:.2f}")
 number("v2is-kv-xfer-pct")(lambda: f"{100 * kv_xfer_s() / prefill_req_s():.1f}")
 
 # Prefix reuse and the KV hierarchy
-number("v2is-prefix")(lambda: _f(PREFIX))
-number("v2is-suffix")(lambda: _f(PROMPT - PREFIX))
-number("v2is-ttft-full-ms")(lambda: _f(one().ttft_s * 1e3, 1))
-number("v2is-ttft-suffix-ms")(lambda: _f(ttft_suffix() * 1e3, 1))
-number("v2is-ttft-hand-ms")(lambda: _f(one().ttft_s * (PROMPT - PREFIX) / PROMPT * 1e3, 1))
-number("v2is-prefix-saved-pct")(lambda: _f(100 * (1 - ttft_suffix() / one().ttft_s)))
+number("v2is-prefix")(lambda: _comma(PREFIX))
+number("v2is-suffix")(lambda: _comma(PROMPT - PREFIX))
+number("v2is-ttft-full-ms")(lambda: _comma(one().ttft_s * 1e3, 1))
+number("v2is-ttft-suffix-ms")(lambda: _comma(ttft_suffix() * 1e3, 1))
+number("v2is-ttft-hand-ms")(lambda: _comma(one().ttft_s * (PROMPT - PREFIX) / PROMPT * 1e3, 1))
+number("v2is-prefix-saved-pct")(lambda: _comma(100 * (1 - ttft_suffix() / one().ttft_s)))
 number("v2is-prefix-kv-gb")(lambda: f"{prefix_kv() / GB:.2f}")
 number("v2is-hbm-fetch-ms")(lambda: f"{prefix_kv() / (TP * H100.memory_bw_bytes_per_s) * 1e3:.2f}")
 number("v2is-host-fetch-ms")(lambda: f"{prefix_kv() / (TP * PCIE.bandwidth_bytes_per_s) * 1e3:.2f}")
 number("v2is-ib-fetch-ms")(lambda: f"{prefix_kv() / (TP * IB.bandwidth_bytes_per_s) * 1e3:.2f}")
-number("v2is-recompute-ms")(lambda: _f((one().ttft_s - ttft_suffix()) * 1e3, 1))
+number("v2is-recompute-ms")(lambda: _comma((one().ttft_s - ttft_suffix()) * 1e3, 1))
 number("v2is-hbm-tbs")(lambda: f"{H100.memory_bw_bytes_per_s / 1e12:.2f}")
-number("v2is-pcie-gbs")(lambda: _f(PCIE.bandwidth_bytes_per_s / GB))
+number("v2is-pcie-gbs")(lambda: _comma(PCIE.bandwidth_bytes_per_s / GB))
 number("v2is-tb-tokens-m")(lambda: f"{1e12 / M.kv_bytes_per_token('bf16') / 1e6:.1f}")
 
 # The diurnal day and the cold start
-number("v2is-peak-rps")(lambda: _f(PEAK_RPS))
-number("v2is-trough-rps")(lambda: _f(PEAK_RPS / PEAK_TO_TROUGH))
+number("v2is-peak-rps")(lambda: _comma(PEAK_RPS))
+number("v2is-trough-rps")(lambda: _comma(PEAK_RPS / PEAK_TO_TROUGH))
 number("v2is-ptt")(lambda: f"{PEAK_TO_TROUGH:g}")
 number("v2is-replicas-static")(lambda: str(replicas_static()))
-number("v2is-gpus-static")(lambda: _f(replicas_static() * TP))
+number("v2is-gpus-static")(lambda: _comma(replicas_static() * TP))
 number("v2is-replicas-min")(lambda: str(min(replicas_auto())))
 number("v2is-replicas-max")(lambda: str(max(replicas_auto())))
-number("v2is-gpu-h-static")(lambda: _f(gpu_h_static()))
-number("v2is-gpu-h-auto")(lambda: _f(gpu_h_auto()))
-number("v2is-saving-pct")(lambda: _f(100 * (1 - gpu_h_auto() / gpu_h_static())))
+number("v2is-gpu-h-static")(lambda: _comma(gpu_h_static()))
+number("v2is-gpu-h-auto")(lambda: _comma(gpu_h_auto()))
+number("v2is-saving-pct")(lambda: _comma(100 * (1 - gpu_h_auto() / gpu_h_static())))
 number("v2is-cpm-static")(lambda: f"{gpu_h_static() * PRICE / TOKENS_DAY * 1e6:.2f}")
 number("v2is-cpm-auto")(lambda: f"{gpu_h_auto() * PRICE / TOKENS_DAY * 1e6:.2f}")
-number("v2is-freed-gpu-h")(lambda: _f(gpu_h_static() - gpu_h_auto()))
+number("v2is-freed-gpu-h")(lambda: _comma(gpu_h_static() - gpu_h_auto()))
 number("v2is-w-per-gpu-gb")(lambda: f"{M.weight_bytes('bf16') / TP / GB:.1f}")
 number("v2is-load-pcie-s")(lambda: f"{M.weight_bytes('bf16') / TP / PCIE.bandwidth_bytes_per_s:.2f}")
 number("v2is-startup-min")(lambda: f"{STARTUP_MIN:g}")
-number("v2is-ramp")(lambda: _f(RAMP_RPS_PER_H))
+number("v2is-ramp")(lambda: _comma(RAMP_RPS_PER_H))
 number("v2is-lead-rps")(lambda: f"{LEAD_RPS:.1f}")
 number("v2is-lead-replicas")(lambda: str(math.ceil(LEAD_RPS / slo_rate())))
 
@@ -341,11 +337,11 @@ for _cfg in COST_CFGS:
     number(f"v2is-batch-{_key}")(lambda c=_cfg: str(best_at_slo(*c).batch))
 
 # The check question: 8,000-token prompts, 200-token answers, at the chat replica's batch
-number("v2is-rag-prompt")(lambda: _f(RAG_PROMPT))
+number("v2is-rag-prompt")(lambda: _comma(RAG_PROMPT))
 number("v2is-rag-out")(lambda: str(RAG_OUT))
 number("v2is-rag-per-step")(lambda: f"{rep_b() / RAG_OUT:.2f}")
-number("v2is-rag-tpot-ms")(lambda: _f(rag().tpot_s * 1e3, 1))
-number("v2is-rag-share-ms")(lambda: _f((colocated_step(rag()) - rag().tpot_s) * 1e3, 1))
+number("v2is-rag-tpot-ms")(lambda: _comma(rag().tpot_s * 1e3, 1))
+number("v2is-rag-share-ms")(lambda: _comma((colocated_step(rag()) - rag().tpot_s) * 1e3, 1))
 number("v2is-rag-share-ratio")(lambda: f"{(colocated_step(rag()) - rag().tpot_s) / (colocated_step(rep()) - rep().tpot_s):.0f}")
 number("v2is-rag-pre-per-dec")(lambda: f"{rag().prefill_per_token_s * RAG_PROMPT * rep_b() / (rag().tpot_s * (RAG_OUT - 1)):.1f}")
 

@@ -100,12 +100,6 @@ def _q_mtbf_h() -> float:
     return ms.job_mtbf(Q_GPUS, device_mtbf_s=Q_MTBF_H * 3600) / 3600
 
 
-def _sci2(x: float) -> str:
-    """Scientific notation with two decimals, as the chapter prints it (hand and engine FLOPs differ in the second)."""
-    exponent = int(math.floor(math.log10(abs(x))))
-    return f"${x / 10**exponent:.2f}\\times10^{{{exponent}}}$"
-
-
 def _dgx():
     return ms.node("DGX-H100")
 
@@ -116,9 +110,9 @@ IB, NVL = ms.interconnect("IB-NDR"), ms.interconnect("NVLink4")
 number("v2i-params-b")(lambda: _sig(mdl(BIG).params / 1e9))
 number("v2i-tokens-t")(lambda: _sig(TOKENS / 1e12))
 number("v2i-gpus")(lambda: f"{N_GPUS:,}".replace(",", "{,}"))
-number("v2i-flop-hand")(lambda: _sci2(flop_hand()))
-number("v2i-flop-engine")(lambda: _sci2(flop_engine()))
-number("v2i-flop-attn")(lambda: _sci2(flop_attn()))
+number("v2i-flop-hand")(lambda: _sci(flop_hand(), 2))
+number("v2i-flop-engine")(lambda: _sci(flop_engine(), 2))
+number("v2i-flop-attn")(lambda: _sci(flop_attn(), 2))
 number("v2i-embed-b")(lambda: _sig((flop_hand() - flop_engine()) / (6 * TOKENS) / 1e9, 2))
 number("v2i-attn-pct")(lambda: _sig(100 * (flop_attn() / flop_engine() - 1), 2))
 number("v2i-tpp")(lambda: _sig(A.CHINCHILLA_TOKENS_PER_PARAM))

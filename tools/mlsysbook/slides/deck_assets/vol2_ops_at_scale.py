@@ -15,7 +15,7 @@ import math
 import mlsysim as ms
 from mlsysim import assumptions as A
 
-from ..assets import _ink, _plt, figure, hw, mdl, number
+from ..assets import _comma, _ink, _plt, figure, hw, mdl, number
 
 HOUR, DAY = 3600.0, 86400.0
 N_MODELS, SIGNALS, CHECKS_PER_DAY, ALPHA, MODEL_MTBI_DAYS = 2000, 40, 24, 1e-3, 365
@@ -39,10 +39,6 @@ SHIFT_H, SRE_CAP = 12, 2           # incidents a rotation absorbs per 12-hour sh
 H100 = hw("H100-SXM")
 PEAK = H100.peak_flops("bf16")
 PRICE = A.GPU_HOUR_PRICE_USD
-
-
-def _f(x: float, nd: int = 0) -> str:
-    return f"{x:,.{nd}f}".replace(",", "{,}")
 
 
 # ------------------------------------------------------------ the alert arithmetic
@@ -129,12 +125,12 @@ def rotations() -> int:
 MAX_MODELS = math.floor(SRE_CAP / SHIFT_H * 24 * MODEL_MTBI_DAYS)
 
 # ------------------------------------------------------------ numbers
-number("v2ops-models")(lambda: _f(N_MODELS))
+number("v2ops-models")(lambda: _comma(N_MODELS))
 number("v2ops-signals")(lambda: str(SIGNALS))
 number("v2ops-alpha")(lambda: f"{ALPHA:g}")
 number("v2ops-mtbi-days")(lambda: str(MODEL_MTBI_DAYS))
-number("v2ops-tests-day")(lambda: _f(TESTS_PER_DAY))
-number("v2ops-false-day")(lambda: _f(FALSE_PER_DAY))
+number("v2ops-tests-day")(lambda: _comma(TESTS_PER_DAY))
+number("v2ops-false-day")(lambda: _comma(FALSE_PER_DAY))
 number("v2ops-hand-true-day")(lambda: f"{N_MODELS / MODEL_MTBI_DAYS:.1f}")
 number("v2ops-fleet-mtbi-h")(lambda: f"{fleet_mtbi_s() / HOUR:.1f}")
 number("v2ops-true-day")(lambda: f"{true_per_day():.1f}")
@@ -143,7 +139,7 @@ number("v2ops-page-signals")(lambda: str(PAGE_SIGNALS))
 number("v2ops-persist")(lambda: str(PERSIST))
 number("v2ops-alpha-persist")(lambda: f"{ALPHA ** PERSIST:.6f}".rstrip("0"))
 number("v2ops-false-fixed")(lambda: f"{false_fixed():.2f}")
-number("v2ops-false-ratio")(lambda: _f(FALSE_PER_DAY / false_fixed()))
+number("v2ops-false-ratio")(lambda: _comma(FALSE_PER_DAY / false_fixed()))
 number("v2ops-precision-fixed")(lambda: f"{100 * true_per_day() / (true_per_day() + false_fixed()):.0f}")
 number("v2ops-false-per-model")(lambda: f"{SIGNALS * CHECKS_PER_DAY * ALPHA:.2f}")
 number("v2ops-cross-models")(lambda: str(math.ceil(1 / (SIGNALS * CHECKS_PER_DAY * ALPHA))))
@@ -155,36 +151,36 @@ number("v2ops-r8-hand")(lambda: f"{retrain()[_R8]['hand']:.0f}")
 number("v2ops-r8-eng")(lambda: f"{retrain()[_R8]['run'].gpu_hours:.0f}")
 number("v2ops-mfu-pct")(lambda: f"{100 * A.DEFAULT_MFU:.0f}")
 number("v2ops-peak-pf")(lambda: f"{PEAK / 1e15:.2f}")
-number("v2ops-year-gpu-h")(lambda: _f(total_year()))
+number("v2ops-year-gpu-h")(lambda: _comma(total_year()))
 number("v2ops-year-musd")(lambda: f"{total_year() * PRICE / 1e6:.1f}")
-number("v2ops-busy-gpus")(lambda: _f(total_year() / (365.25 * 24)))
+number("v2ops-busy-gpus")(lambda: _comma(total_year() / (365.25 * 24)))
 number("v2ops-price")(lambda: f"{PRICE:.2f}")
 number("v2ops-price-date")(lambda: str(A.GPU_HOUR_PRICE_AS_OF))
-number("v2ops-bert-count")(lambda: _f(retrain()["Encoder classifiers"]["count"]))
+number("v2ops-bert-count")(lambda: _comma(retrain()["Encoder classifiers"]["count"]))
 number("v2ops-bert-model-share")(lambda: f"{100 * retrain()['Encoder classifiers']['count'] / N_MODELS:.0f}")
 number("v2ops-share-bert")(lambda: f"{share('Encoder classifiers'):.0f}")
 number("v2ops-share-8b")(lambda: f"{share(_R8):.0f}")
 number("v2ops-share-70b")(lambda: f"{share('Fine-tuned 70B LLMs'):.0f}")
-number("v2ops-bert-daily")(lambda: _f(retrain()["Encoder classifiers"]["count"] * 365 * retrain()["Encoder classifiers"]["run"].gpu_hours))
-number("v2ops-bert-weekly")(lambda: _f(retrain()["Encoder classifiers"]["year"]))
+number("v2ops-bert-daily")(lambda: _comma(retrain()["Encoder classifiers"]["count"] * 365 * retrain()["Encoder classifiers"]["run"].gpu_hours))
+number("v2ops-bert-weekly")(lambda: _comma(retrain()["Encoder classifiers"]["year"]))
 
-number("v2ops-ttft-slo-ms")(lambda: _f(TTFT_SLO_S * 1000))
-number("v2ops-rate-slo")(lambda: _f(rate_slo()))
-number("v2ops-ttft-ok-ms")(lambda: _f(queue()[rate_slo()].ttft_p99_s * 1000))
-number("v2ops-first-bad")(lambda: _f(min(r for r in queue() if r > rate_slo())))
-number("v2ops-peak-rps")(lambda: _f(PEAK_RPS))
-number("v2ops-avg-rps")(lambda: _f(AVG_RPS))
+number("v2ops-ttft-slo-ms")(lambda: _comma(TTFT_SLO_S * 1000))
+number("v2ops-rate-slo")(lambda: _comma(rate_slo()))
+number("v2ops-ttft-ok-ms")(lambda: _comma(queue()[rate_slo()].ttft_p99_s * 1000))
+number("v2ops-first-bad")(lambda: _comma(min(r for r in queue() if r > rate_slo())))
+number("v2ops-peak-rps")(lambda: _comma(PEAK_RPS))
+number("v2ops-avg-rps")(lambda: _comma(AVG_RPS))
 number("v2ops-replicas")(lambda: str(replicas()))
 number("v2ops-slo-avail")(lambda: f"{100 * SLO_AVAIL:g}")
 number("v2ops-month-requests-m")(lambda: f"{MONTH_REQUESTS / 1e6:.0f}")
-number("v2ops-budget-requests")(lambda: _f(BUDGET_REQUESTS))
+number("v2ops-budget-requests")(lambda: _comma(BUDGET_REQUESTS))
 number("v2ops-budget-minutes")(lambda: f"{BUDGET_FRAC * WINDOW_DAYS * 24 * 60:.1f}")
 number("v2ops-canary-pct")(lambda: f"{100 * CANARY_FRAC:g}")
 number("v2ops-detect-min")(lambda: str(DETECT_MIN))
-number("v2ops-canary-bad")(lambda: _f(CANARY_BAD))
+number("v2ops-canary-bad")(lambda: _comma(CANARY_BAD))
 number("v2ops-canary-share")(lambda: f"{100 * CANARY_BAD / BUDGET_REQUESTS:.1f}")
 number("v2ops-full-share")(lambda: f"{100 * FULL_BAD / BUDGET_REQUESTS:.0f}")
-number("v2ops-full-burn")(lambda: _f(1 / BUDGET_FRAC))
+number("v2ops-full-burn")(lambda: _comma(1 / BUDGET_FRAC))
 number("v2ops-burn-1h")(lambda: f"{BURN_1H:.1f}")
 number("v2ops-burn-6h")(lambda: f"{BURN_6H:.0f}")
 number("v2ops-burn-1h-err")(lambda: f"{100 * BURN_1H * BUDGET_FRAC:.2f}")
@@ -194,7 +190,7 @@ number("v2ops-burn-6h-days")(lambda: f"{WINDOW_DAYS / BURN_6H:.0f}")
 number("v2ops-canary-errors-hour")(lambda: f"{CANARY_FRAC * AVG_RPS * HOUR * BASE_ERR:.1f}")
 number("v2ops-mu0")(lambda: f"{MU0:.0f}")
 number("v2ops-canary-hours")(lambda: f"{MU0 / (CANARY_FRAC * AVG_RPS * HOUR * BASE_ERR):.1f}")
-number("v2ops-canary-per-hour")(lambda: _f(CANARY_FRAC * AVG_RPS * HOUR))
+number("v2ops-canary-per-hour")(lambda: _comma(CANARY_FRAC * AVG_RPS * HOUR))
 
 number("v2ops-ctr-pct")(lambda: f"{100 * CTR:g}")
 number("v2ops-lift-pct")(lambda: f"{100 * LIFT:g}")
@@ -207,22 +203,22 @@ number("v2ops-per-layer")(lambda: f"{WEEKLY_USERS / (2 * N_ARM):.1f}")
 number("v2ops-layers")(lambda: str(LAYERS))
 number("v2ops-concurrent")(lambda: str(math.floor(WEEKLY_USERS / (2 * N_ARM)) * LAYERS))
 number("v2ops-concurrent-cuped")(lambda: str(math.floor(WEEKLY_USERS / (2 * N_ARM * (1 - CUPED))) * LAYERS))
-number("v2ops-exp-year")(lambda: _f(EXP_PER_YEAR))
-number("v2ops-false-wins")(lambda: _f(EXP_PER_YEAR * 0.5 * 0.05))
+number("v2ops-exp-year")(lambda: _comma(EXP_PER_YEAR))
+number("v2ops-false-wins")(lambda: _comma(EXP_PER_YEAR * 0.5 * 0.05))
 
 number("v2ops-per-shift")(lambda: f"{per_shift():.1f}")
 number("v2ops-rotations")(lambda: str(rotations()))
-number("v2ops-models-per-rotation")(lambda: _f(N_MODELS / rotations()))
+number("v2ops-models-per-rotation")(lambda: _comma(N_MODELS / rotations()))
 number("v2ops-oncall-eng")(lambda: str(rotations() * 8))
-number("v2ops-max-models")(lambda: _f(MAX_MODELS))
+number("v2ops-max-models")(lambda: _comma(MAX_MODELS))
 number("v2ops-check-mtbi-h")(lambda: f"{fleet_mtbi_s(MAX_MODELS) / HOUR:.1f}")
 
 
 
 # The check question: the same fleet grown to Q_MODELS models
 Q_MODELS = 5000
-number("v2ops-q-models")(lambda: _f(Q_MODELS))
-number("v2ops-q-false-day")(lambda: _f(Q_MODELS * SIGNALS * CHECKS_PER_DAY * ALPHA))
+number("v2ops-q-models")(lambda: _comma(Q_MODELS))
+number("v2ops-q-false-day")(lambda: _comma(Q_MODELS * SIGNALS * CHECKS_PER_DAY * ALPHA))
 number("v2ops-q-true-day")(lambda: f"{DAY / fleet_mtbi_s(Q_MODELS):.1f}")
 number("v2ops-q-per-shift")(lambda: f"{DAY / fleet_mtbi_s(Q_MODELS) * SHIFT_H / 24:.1f}")
 number("v2ops-q-rotations")(lambda: str(math.ceil(DAY / fleet_mtbi_s(Q_MODELS) * SHIFT_H / 24 / SRE_CAP)))

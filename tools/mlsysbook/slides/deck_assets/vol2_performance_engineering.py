@@ -13,7 +13,7 @@ import functools
 import mlsysim as ms
 from mlsysim import assumptions as A
 
-from ..assets import GB, MB, TB, _ink, _plt, _sig, figure, hw, mdl, number
+from ..assets import GB, MB, TB, _ink, _pct, _plt, _sig, figure, hw, mdl, number
 
 MODEL = "Llama-2-13B"
 N_GPU, GLOBAL_BATCH, SEQ, TP = 32, 256, 4096, 2
@@ -95,10 +95,6 @@ RUNGS = (("Eager baseline", dict(flash=False, fused=False, dp_overlap=False)),
 
 def rung(i: int) -> dict:
     return ledger(**RUNGS[i][1])
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}"
 
 
 def _s(x: float) -> str:

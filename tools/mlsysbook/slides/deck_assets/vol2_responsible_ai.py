@@ -16,7 +16,7 @@ from statistics import NormalDist
 import mlsysim as ms
 from mlsysim import assumptions as A
 
-from ..assets import _ink, _plt, _sig, figure, number
+from ..assets import _ink, _pct, _plt, _sig, figure, number
 
 Z = NormalDist()
 
@@ -168,10 +168,6 @@ PEAK = ms.hardware(GPU).peak_flops("bf16")
 
 def _fmt(x: float, nd: int = 0) -> str:
     return f"{x:,.{nd}f}".replace(",", "{,}")
-
-
-def _pct(x: float, nd: int = 1) -> str:
-    return f"{100 * x:.{nd}f}"
 
 
 # ------------------------------------------------------------ numbers: the requirement and its sample size

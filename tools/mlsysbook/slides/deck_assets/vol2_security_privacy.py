@@ -16,7 +16,7 @@ import mlsysim as ms
 from mlsysim import assumptions as A
 from mlsysim.privacy import dp_epsilon, dp_epsilon_tight, noise_for_epsilon
 
-from ..assets import _ink, _plt, _sig, figure, hw, mdl, number
+from ..assets import _ink, _plt, _sci, _sig, figure, hw, mdl, number
 
 # ------------------------------------------------------------ the scenario (the chapter's inputs)
 LLM = mdl("Llama-3.1-8B")
@@ -130,12 +130,6 @@ def _victim_fpt() -> float:
     return ms.training_flop(LLM, 1.0, seq_len=8192)
 
 
-def _sci2(x: float) -> str:
-    """x in scientific notation with two decimals, as the chapter prints it (1.23e-05 -> 1.23 x 10^-5)."""
-    mantissa, exponent = f"{x:.2e}".split("e")
-    return f"${mantissa}\\times10^{{{int(exponent)}}}$"
-
-
 def _usd(x: float) -> str:
     return f"{x:,.0f}".replace(",", "{,}")
 
@@ -152,8 +146,8 @@ number("v2sp-eps")(lambda: f"{_eps()[0]:.2f}")
 number("v2sp-alpha")(lambda: str(_eps()[1]))
 number("v2sp-binom")(lambda: str(math.comb(_eps()[1], 2)))
 number("v2sp-e-term")(lambda: f"{math.exp(1 / SIGMA ** 2) - 1:.3f}")
-number("v2sp-first-term")(lambda: _sci2(_first_term()))
-number("v2sp-rdp-hand")(lambda: _sci2(_rdp_hand()))
+number("v2sp-first-term")(lambda: _sci(_first_term(), 2))
+number("v2sp-rdp-hand")(lambda: _sci(_rdp_hand(), 2))
 number("v2sp-eps-compose")(lambda: f"{_eps_hand_compose():.3f}")
 number("v2sp-ln-inv-delta")(lambda: f"{math.log(1 / DELTA):.2f}")
 number("v2sp-eps-convert")(lambda: f"{_eps_hand_convert():.2f}")
