@@ -3,7 +3,8 @@ glossary terms, quiz banks, generated questions with MLSys·im answers) and the 
 Chromium (Playwright + Debian's Chromium): select text -> the explain panel shows the right definition;
 quiz -> the review queue gains the card; reload keeps it; export/import round-trips; a corrupt import is
 refused with a message and leaves the queue as it was; Ask without an endpoint answers from the book and
-sends nothing anywhere. Ask against real servers is in tools/tests_slow/test_companion_ask.py."""
+sends nothing anywhere; the progress dashboard (progress.html) reflects quiz answers and reading after a
+reload. Ask against real servers is in tools/tests_slow/test_companion_ask.py."""
 from __future__ import annotations
 
 import json
@@ -208,10 +209,88 @@ def test_quiz_answer_enters_the_review_queue_and_survives_a_reload(browser, serv
         t.page.locator("#companion-toggle").click()
         t.page.locator('.companion-tab[data-tab="progress"]').click()
         t.page.locator(".companion-stats").wait_for()
-        assert "Answers" in t.page.locator(".companion-stats").inner_text()
-        row = t.page.locator(".companion-progress tr", has_text="Alpha Chapter")
-        assert re.search(r"\d+% of 1", row.inner_text())
-        t.page.screenshot(path=str(SHOTS / "progress-desktop.png"))
+        assert t.page.locator('[data-stat="answers"] .companion-stat-value').inner_text() == "1"
+        assert t.page.locator("#companion-dashboard-link").get_attribute("href") == served + "progress.html"
+        assert t.errors == [] and t.external == []
+
+
+def _answer_current(page, questions: dict, right: bool) -> None:
+    """Answer the question on screen rightly or wrongly, knowing its key from the volume's data."""
+    box = page.locator(".companion-question")
+    q = questions[box.get_attribute("data-qid")]
+    if q["type"] == "mcq":
+        pick = q["answer"] if right else (q["answer"] + 1) % len(q["choices"])
+        box.locator(f'.companion-choice[data-index="{pick}"]').click()
+    elif q["type"] == "calc":
+        box.locator("input").fill(str(q["answer"] if right else q["answer"] * 10 + 1))
+        box.locator(".companion-submit").click()
+    else:
+        box.locator(".companion-submit").click()
+        box.locator(".companion-choice", has_text="I had it" if right else "I missed it").click()
+    box.locator(".companion-feedback p").first.wait_for()
+    assert ("Right." if right else "Not quite.") in box.locator(".companion-feedback").inner_text()
+    page.locator(".companion-next").click()
+
+
+def test_the_progress_dashboard_reflects_quiz_answers_and_reading_after_a_reload(browser, served, volume):
+    """Read a chapter to its end, answer its five quiz questions (three right, two wrong), then the
+    dashboard page, reloaded, shows those answers per chapter and per topic, the FSRS retention, the
+    streak, and the two missed questions first in what to review next."""
+    questions = {q["id"]: q for q in volume["questions"]}
+    pattern = [True, True, False, True, False]
+    with tab(browser, "desktop") as t:
+        t.page.goto(served + "vol1/alpha/alpha.html")
+        t.page.mouse.wheel(0, 20000)
+        for _ in range(50):  # the companion stores the depth 0.8 s after the scrolling
+            t.page.wait_for_timeout(200)
+            depth = t.page.evaluate("""() => new Promise(ok => { const r = indexedDB.open('mlsysbook-companion', 1);
+              r.onsuccess = () => { const q = r.result.transaction('reading').objectStore('reading').get('vol1/alpha/alpha.html');
+                q.onsuccess = () => ok(q.result ? q.result.depth : 0); }; })""")
+            if depth == 1:
+                break
+        assert depth == 1, f"reading depth {depth} after scrolling to the end"
+        t.page.locator("#companion-toggle").click()
+        t.page.locator('.companion-tab[data-tab="quiz"]').click()
+        t.page.locator("#companion-quiz-chapter").click()
+        asked = []
+        for right in pattern:
+            t.page.locator(".companion-question").wait_for()
+            asked.append(questions[t.page.locator(".companion-question").get_attribute("data-qid")])
+            _answer_current(t.page, questions, right)
+        t.page.locator(".companion-body", has_text="3 of 5 right").wait_for()
+        t.page.locator(".companion-head-link").click()
+        t.page.wait_for_url(served + "progress.html")
+        t.page.reload()
+        dash = t.page.locator("#companion-dashboard[aria-busy=false]")
+        dash.wait_for()
+        stat = lambda name: dash.locator(f'[data-stat="{name}"] .companion-stat-value').inner_text()
+        assert (stat("answers"), stat("accuracy"), stat("streak"), stat("read")) == ("5", "60%", "1 day", "1")
+        assert re.fullmatch(r"(9\d|100)%", stat("retention")), stat("retention")  # reviewed a moment ago
+        alpha = dash.locator('tr[data-chapter="vol1/alpha/alpha.html"]')
+        assert "100%" in alpha.locator("td").nth(1).inner_text()
+        assert alpha.locator(".companion-accuracy").inner_text() == "60% of 5"
+        assert re.fullmatch(r"(9\d|100)%", alpha.locator(".companion-retention").inner_text())
+        beta = dash.locator('tr[data-chapter="vol1/beta/beta.html"]')
+        assert beta.locator(".companion-accuracy").inner_text() == "\u2013"
+        by_topic: dict[str, list[bool]] = {}
+        for q, right in zip(asked, pattern):
+            if q["s"]:  # a question of the chapter as a whole counts for the chapter only
+                by_topic.setdefault(f"vol1/alpha/alpha.html#{q['s']}", []).append(right)
+        assert by_topic, "the chapter quiz asked nothing about a section"
+        for topic, answers in by_topic.items():
+            want = f"{round(100 * sum(answers) / len(answers))}% of {len(answers)}"
+            assert dash.locator(f'tr[data-topic="{topic}"] .companion-accuracy').inner_text() == want, topic
+        cards = dash.locator('.companion-next-list li[data-kind="card"]')
+        assert cards.count() == 5
+        missed = [q["prompt"][:40] for q, right in zip(asked, pattern) if not right]
+        assert sorted(missed) == sorted(cards.nth(i).inner_text().split(" \u2014 ", 1)[1][:40] for i in range(2))
+        t.page.screenshot(path=str(SHOTS / "progress-dashboard-desktop.png"), full_page=True)
+        assert t.errors == [] and t.external == []
+    with tab(browser, "phone") as t:  # a fresh browser: nothing stored, the page says how to start
+        t.page.goto(served + "progress.html")
+        t.page.locator("#companion-dashboard[aria-busy=false]").wait_for()
+        assert "Nothing yet" in t.page.locator("#companion-dashboard").inner_text()
+        assert t.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
         assert t.errors == [] and t.external == []
 
 
@@ -290,6 +369,12 @@ def test_every_companion_view_passes_axe(browser, served, theme):
                                         ".map(v => `${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)",
                                         target)
                 assert [v for v in found if v.split()[0] in ("serious", "critical")] == [], f"{view} ({theme}): {found}"
+        t.page.goto(served + "progress.html")
+        t.page.add_script_tag(content=axe)
+        t.page.locator("#companion-dashboard[aria-busy=false]").wait_for()
+        found = t.page.evaluate("async () => (await axe.run(document.querySelector('main'))).violations"
+                                ".map(v => `${v.impact} ${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)")
+        assert [v for v in found if v.split()[0] in ("serious", "critical")] == [], f"progress.html ({theme}): {found}"
 
 
 def test_the_site_copies_the_pinned_libraries_without_source_maps(site):

@@ -4,7 +4,8 @@ For every chapter page it gives each passage its paragraph anchor (passages.py) 
 rendered, adds the companion's stylesheet and script (the embedded renderer's template has them). It
 writes `<volume>/companion.json` — chapters and sections, passages, glossary terms with where they are
 introduced and the callouts and figures that use them, the quiz banks and the generated questions
-(questions.py) — then `companion.json` at the site root listing the volumes that have one, and copies
+(questions.py) — then `companion.json` at the site root listing the volumes that have one, the progress
+dashboard `progress.html` in the site's shell (companion.js fills it from the reader's IndexedDB), and copies
 the front-end libraries from `tools/companion/node_modules` (npm, pinned by its lock file) into
 `assets/companion-vendor/`. A page's scan is cached by the hash of its HTML, so an unchanged chapter
 costs one hash and one read.
@@ -143,8 +144,34 @@ def volume_data(part, site_dir: Path, cache: Path, inject: bool) -> dict:
             "terms": term_entries, "questions": questions}
 
 
-def publish(parts, site_dir: Path, cache_dir: Path, quarto_parts: set[str]) -> dict[str, dict]:
-    """Write the companion's data for the rendered volumes into `site_dir`, and its manifest and libraries.
+DASHBOARD = "progress.html"
+DASHBOARD_BODY = """<header class="title-block"><h1 class="title">Your progress</h1></header>
+<p>What you have read, how your quiz answers went per chapter and per topic, how much of it FSRS expects you
+to recall today, your streak of study days, and what to review next. It is computed in this browser from the
+answers and reading the learning companion stored here (IndexedDB); nothing is sent anywhere. Answer questions
+with <strong>Study</strong> &rsaquo; <em>Quiz me</em> on any chapter.</p>
+<div id="companion-dashboard" class="companion-dashboard" aria-busy="true" aria-live="polite">
+<p class="companion-muted">Loading your progress&hellip;</p>
+<noscript><p>The dashboard is built by the page's script from data stored in this browser: it needs JavaScript.</p></noscript>
+</div>
+"""
+
+
+def write_dashboard(site, site_dir: Path) -> None:
+    """`progress.html` at the site root, in the same shell as every page (navigation, search, theme)."""
+    from ..site.project import Page
+    from ..site.template import Shell, render_shell
+
+    # a page with no source in the repository: its source path under build/ means no "Edit this page" link
+    page = Page(source=site.root / "build" / "companion" / DASHBOARD, out=DASHBOARD, part="", kind="progress",
+                title="Your progress")
+    shell = Shell(page=page, title=page.title, body=DASHBOARD_BODY, toc="", part=None, prev=None, next=None)
+    (site_dir / DASHBOARD).write_text(render_shell(site, shell), encoding="utf-8")
+
+
+def publish(parts, site_dir: Path, cache_dir: Path, quarto_parts: set[str], site=None) -> dict[str, dict]:
+    """Write the companion's data for the rendered volumes into `site_dir`, its manifest and libraries, and,
+    given the project (`site`), the progress dashboard.
 
     Returns each rendered volume's data (the benchmark and tests read it)."""
     written = {}
@@ -162,4 +189,6 @@ def publish(parts, site_dir: Path, cache_dir: Path, quarto_parts: set[str]) -> d
         volumes.append({"key": path.parent.name, "title": head.get("title", ""), "url": f"{path.parent.name}/companion.json"})
     (site_dir / "companion.json").write_text(json.dumps({"volumes": volumes}, ensure_ascii=False), encoding="utf-8")
     _vendor(site_dir / "assets")
+    if site is not None:
+        write_dashboard(site, site_dir)
     return written

@@ -566,7 +566,7 @@ class Builder:
         (tmp / "search.json").write_text(json.dumps(search_docs, ensure_ascii=False), encoding="utf-8")
         # the learning companion (issue #19): paragraph anchors, passages, terms and questions of each volume
         from mlsysbook.companion.build import publish as publish_companion
-        publish_companion(parts, tmp, self.o.cache, {p.key for p in parts if self.quarto and p.kind == "volume"})
+        publish_companion(parts, tmp, self.o.cache, {p.key for p in parts if self.quarto and p.kind == "volume"}, self.site)
         (tmp / ".nojekyll").write_text("")
 
     def _publish_downloads(self, part: Part, tmp: Path) -> None:

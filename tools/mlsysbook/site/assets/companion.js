@@ -152,6 +152,7 @@
     });
     panel = el("div", { id: "companion-panel", class: "companion-panel", role: "dialog", "aria-label": "Learning companion", hidden: "" }, [
       el("div", { class: "companion-head" }, [el("strong", { text: "Learning companion" }),
+        el("a", { class: "companion-head-link", href: new URL(DASHBOARD, ROOT).href, text: "Progress dashboard" }),
         el("button", { type: "button", class: "companion-close", "aria-label": "Close the companion", text: "\u00d7", onclick: close })]),
       nav, body]);
     document.body.appendChild(panel);
@@ -268,7 +269,7 @@
         };
         t.objectStore("log").add({ id: q.id, chapter: q.chapter.url, section: q.s, correct: correct, at: now.toISOString() });
       });
-    }).then(refreshDue);
+    }).then(function () { if (dashboard) renderDashboard(dashboard); return refreshDue(); });
   }
   function serialiseCard(card) {
     var out = {};
@@ -462,7 +463,7 @@
       });
     });
   }
-  function transferControls() {
+  function transferControls(level) {
     var message = el("p", { class: "companion-transfer-message", role: "status" });
     var file = el("input", { type: "file", accept: "application/json,.json", class: "companion-import-file", "aria-label": "Import progress from a file" });
     file.addEventListener("change", function () {
@@ -472,6 +473,10 @@
         message.className = "companion-transfer-message companion-right";
         message.textContent = "Imported " + n.cards + " card(s) and " + n.log + " answer(s).";
         refreshDue();
+        if (dashboard) renderDashboard(dashboard).then(function () {  // the new figures, and the message kept
+          var kept = dashboard.querySelector(".companion-transfer-message");
+          kept.className = message.className; kept.textContent = message.textContent;
+        });
       }, function (err) {
         message.className = "companion-transfer-message companion-error";
         message.textContent = "Not imported: " + err.message + ". Your review queue and progress are unchanged.";
@@ -488,72 +493,151 @@
         message.textContent = "Exported " + obj.cards.length + " card(s), " + obj.log.length + " answer(s). Your key for Ask is not in the file.";
       });
     } });
-    return [el("h3", { text: "Keep your progress" }), el("p", { class: "companion-muted", text: "Reviews are stored in this browser only. Export them to a file to keep them or move them to another browser." }),
+    return [el(level || "h3", { text: "Keep your progress" }), el("p", { class: "companion-muted", text: "Reviews are stored in this browser only. Export them to a file to keep them or move them to another browser." }),
       el("div", { class: "companion-actions" }, [exportButton, el("label", { class: "companion-import" }, ["Import a file ", file])]), message];
   }
 
-  // ------------------------------------------------------------------ Progress
-  function viewProgress() {
+  // ------------------------------------------------------------------ Progress (the panel's tab and progress.html)
+  // Computed from what this browser stored and nothing else: the answers (log), the FSRS cards, the reading depth.
+  var DASHBOARD = "progress.html", dashboard = null;
+  function progressData() {
     return Promise.all([loadData(), all("cards"), all("log"), all("reading"), fsrsLib()]).then(function (r) {
-      if (current !== "progress") return;
       var book = r[0], cards = r[1], log = r[2], reading = r[3], F = r[4];
-      var depth = {}; reading.forEach(function (p) { depth[p.page] = p.depth; });
+      var scheduler = F.fsrs(), now = new Date();
+      var depth = {}, lastRead = null;
+      reading.forEach(function (p) {
+        depth[p.page] = p.depth;
+        if (book.chapters[p.page] && p.updated && (!lastRead || p.updated > lastRead.updated)) lastRead = p;
+      });
       var byChapter = {}, bySection = {};
+      function slot(map, key) { return map[key] || (map[key] = { right: 0, all: 0, recall: [], due: 0 }); }
       log.forEach(function (l) {
-        [[byChapter, l.chapter], [bySection, l.chapter + "#" + l.section]].forEach(function (pair) {
-          var slot = pair[0][pair[1]] = pair[0][pair[1]] || { right: 0, all: 0 };
-          slot.all++; if (l.correct) slot.right++;
+        [slot(byChapter, l.chapter), slot(bySection, l.chapter + "#" + l.section)].forEach(function (s) {
+          s.all++; if (l.correct) s.right++;
         });
       });
-      var scheduler = F.fsrs(), now = new Date();
-      var reviewed = cards.filter(function (c) { return c.card.last_review; });
-      var chances = reviewed.map(function (c) { return scheduler.get_retrievability(F.TypeConvert.card(c.card), now, false); })
-        .filter(function (r) { return isFinite(r); });  // an imported card FSRS cannot read counts for nothing
-      var retention = chances.length ? chances.reduce(function (a, b) { return a + b; }, 0) / chances.length : null;
-      var days = new Set(log.map(function (l) { return dayKey(l.at); }).concat(reading.filter(function (p) { return p.updated; }).map(function (p) { return dayKey(p.updated); })));
+      var recalls = [], due = [], later = [];
+      cards.forEach(function (c) {
+        // FSRS's probability of recalling the card now; a card FSRS cannot read counts for nothing
+        var chance = c.card.last_review ? scheduler.get_retrievability(F.TypeConvert.card(c.card), now, false) : NaN;
+        c.recall = isFinite(chance) ? chance : null;
+        c.dueAt = Date.parse(c.card.due);
+        if (c.recall !== null) { recalls.push(c.recall); slot(byChapter, c.chapter).recall.push(c.recall); }
+        if (c.dueAt <= now.getTime()) { due.push(c); slot(byChapter, c.chapter).due++; } else later.push(c);
+      });
+      // what to review next: due cards, least likely to be recalled first, then the soonest due
+      due.sort(function (a, b) { return (a.recall === null ? 1 : a.recall) - (b.recall === null ? 1 : b.recall); });
+      later.sort(function (a, b) { return a.dueAt - b.dueAt; });
+      var days = new Set(log.map(function (l) { return dayKey(l.at); })
+        .concat(reading.filter(function (p) { return p.updated; }).map(function (p) { return dayKey(p.updated); })));
       var streak = 0, d = new Date();
-      if (!days.has(dayKey(d))) d.setDate(d.getDate() - 1);
+      if (!days.has(dayKey(d))) d.setDate(d.getDate() - 1);  // today not studied yet: the streak is still alive
       while (days.has(dayKey(d))) { streak++; d.setDate(d.getDate() - 1); }
-      var out = [el("div", { class: "companion-stats" }, [
-        stat("Answers", String(log.length)), stat("Accuracy", log.length ? Math.round(100 * log.filter(function (l) { return l.correct; }).length / log.length) + "%" : "\u2013"),
-        stat("Retention now", retention === null ? "\u2013" : Math.round(100 * retention) + "%"), stat("Streak", streak + " day" + (streak === 1 ? "" : "s"))])];
-      var soon = cards.slice().sort(function (a, b) { return Date.parse(a.card.due) - Date.parse(b.card.due); }).slice(0, 5);
-      var weak = Object.keys(bySection).filter(function (k) { return bySection[k].all >= 2 && bySection[k].right / bySection[k].all < 0.7; });
-      out.push(el("h3", { text: "What to review next" }));
-      if (!soon.length && !weak.length) out.push(el("p", { class: "companion-muted", text: "Answer a quiz to start your queue." }));
-      out.push(el("ul", { class: "companion-next-list" }, soon.map(function (c) {
-        var q = book.questions[c.id], ch = book.chapters[c.chapter];
-        return el("li", {}, [(Date.parse(c.card.due) <= now ? "due now: " : "due " + dayKey(c.card.due) + ": "),
-          ch ? link(ch.url + (c.section ? "#" + c.section : ""), sectionLabel(ch, c.section)) : String(c.chapter || ""),
-          " \u2014 " + String((q ? q.prompt : c.prompt) || "").slice(0, 90)]);
-      }).concat(weak.map(function (k) {
-        var parts = k.split("#"), ch = book.chapters[parts[0]];
-        return ch ? el("li", {}, ["reread (accuracy " + Math.round(100 * bySection[k].right / bySection[k].all) + "%): ", link(ch.url + (parts[1] ? "#" + parts[1] : ""), sectionLabel(ch, parts[1]))]) : null;
-      }))));
-      out.push(el("h3", { text: "Chapters" }));
-      var rows = [];
-      book.volumes.forEach(function (vol) {
-        vol.chapters.forEach(function (ch) {
-          var read = Math.round(100 * (depth[ch.url] || 0)), acc = byChapter[ch.url];
-          rows.push(el("tr", {}, [el("td", {}, [link(ch.url, chapterLabel(ch))]),
-            el("td", {}, [el("meter", { min: 0, max: 100, value: read, "aria-label": "read " + read + "%" }), " " + read + "%"]),
-            el("td", { text: acc ? Math.round(100 * acc.right / acc.all) + "% of " + acc.all : "\u2013" })]));
-        });
+      var weak = Object.keys(bySection).filter(function (k) {
+        var s = bySection[k];
+        return book.chapters[k.split("#")[0]] && s.all >= 2 && s.right / s.all < 0.7;
+      }).sort(function (a, b) { return bySection[a].right / bySection[a].all - bySection[b].right / bySection[b].all; });
+      return { book: book, log: log, cards: cards, depth: depth, byChapter: byChapter, bySection: bySection, streak: streak,
+               retention: recalls.length ? mean(recalls) : null, due: due, next: due.concat(later).slice(0, 6), weak: weak,
+               lastRead: lastRead && lastRead.depth < 0.9 ? lastRead : null,
+               right: log.filter(function (l) { return l.correct; }).length };
+    });
+  }
+  function mean(xs) { return xs.reduce(function (a, b) { return a + b; }, 0) / xs.length; }
+  function percent(x) { return Math.round(100 * x) + "%"; }
+  function progressSummary(p) {
+    function stat(label, value, id) {
+      return el("div", { class: "companion-stat", "data-stat": id }, [el("span", { class: "companion-stat-value", text: value }), el("span", { text: label })]);
+    }
+    var chaptersRead = Object.keys(p.depth).filter(function (page) { return p.book.chapters[page] && p.depth[page] >= 0.9; }).length;
+    return el("div", { class: "companion-stats" }, [
+      stat("Answers", String(p.log.length), "answers"),
+      stat("Accuracy", p.log.length ? percent(p.right / p.log.length) : "\u2013", "accuracy"),
+      stat("Retention now (FSRS)", p.retention === null ? "\u2013" : percent(p.retention), "retention"),
+      stat("Streak", p.streak + " day" + (p.streak === 1 ? "" : "s"), "streak"),
+      stat("Due now", String(p.due.length), "due"),
+      stat("Chapters read", String(chaptersRead), "read")]);
+  }
+  function progressNext(p, level) {
+    var items = [];
+    if (p.lastRead) {
+      var ch = p.book.chapters[p.lastRead.page];
+      items.push(el("li", { "data-kind": "reading" }, ["continue reading (" + percent(p.lastRead.depth) + " read): ", link(ch.url, chapterLabel(ch))]));
+    }
+    p.next.forEach(function (c) {
+      var q = p.book.questions[c.id], ch = p.book.chapters[c.chapter];
+      var when = dueText(c.dueAt);
+      if (c.recall !== null) when += ", recall " + percent(c.recall);
+      items.push(el("li", { "data-kind": "card" }, [when + ": ",
+        ch ? link(ch.url + (c.section ? "#" + c.section : ""), sectionLabel(ch, c.section)) : String(c.chapter || ""),
+        " \u2014 " + String((q ? q.prompt : c.prompt) || "").slice(0, 90)]));
+    });
+    p.weak.forEach(function (k) {
+      var parts = k.split("#"), ch = p.book.chapters[parts[0]], s = p.bySection[k];
+      items.push(el("li", { "data-kind": "reread" }, ["reread (" + s.right + " of " + s.all + " right): ",
+        link(ch.url + (parts[1] ? "#" + parts[1] : ""), sectionLabel(ch, parts[1]))]));
+    });
+    var out = [el(level, { text: "What to review next" })];
+    if (!items.length) out.push(el("p", { class: "companion-muted", text: "Nothing yet: read a chapter or answer a quiz (Study \u203a Quiz me) to start." }));
+    else out.push(el("ul", { class: "companion-next-list" }, items));
+    if (p.due.length) out.push(el("button", { type: "button", class: "companion-submit", id: "companion-review-due",
+      text: "Review the " + p.due.length + " due now", onclick: function () { open("review"); } }));
+    return out;
+  }
+  function dueText(at) {
+    var minutes = Math.round((at - Date.now()) / 60000);
+    return minutes <= 0 ? "due now" : minutes < 60 ? "due in " + minutes + " min" :
+      minutes < 24 * 60 ? "due in " + Math.round(minutes / 60) + " h" : "due " + dayKey(at);
+  }
+  function accuracyText(s) { return s && s.all ? percent(s.right / s.all) + " of " + s.all : "\u2013"; }
+  function progressChapters(p, level) {
+    var out = [el(level, { text: "Chapters" })];
+    p.book.volumes.forEach(function (vol) {
+      var rows = vol.chapters.map(function (ch) {
+        var read = Math.round(100 * (p.depth[ch.url] || 0)), s = p.byChapter[ch.url];
+        return el("tr", { "data-chapter": ch.url }, [el("td", {}, [link(ch.url, (ch.number ? ch.number + " " : "") + ch.title)]),
+          el("td", {}, [el("meter", { min: 0, max: 100, value: read, "aria-label": "read " + read + "%" }), " " + read + "%"]),
+          el("td", { class: "companion-accuracy", text: accuracyText(s) }),
+          el("td", { class: "companion-retention", text: s && s.recall.length ? percent(mean(s.recall)) : "\u2013" }),
+          el("td", { class: "companion-due-cell", text: s && s.due ? String(s.due) : "" })]);
       });
       out.push(el("div", { class: "companion-table" }, [el("table", { class: "companion-progress" }, [
-        el("thead", {}, [el("tr", {}, [el("th", { text: "Chapter" }), el("th", { text: "Read" }), el("th", { text: "Quiz accuracy" })])]),
+        el("caption", { text: vol.title }),
+        el("thead", {}, [el("tr", {}, ["Chapter", "Read", "Quiz accuracy", "Retention", "Due"].map(function (h) { return el("th", { scope: "col", text: h }); }))]),
         el("tbody", {}, rows)])]));
-      var topics = Object.keys(bySection).filter(function (k) { return book.chapters[k.split("#")[0]] && k.split("#")[1]; });
-      if (topics.length) {
-        out.push(el("h3", { text: "By topic" }));
-        out.push(el("ul", { class: "companion-topics" }, topics.map(function (k) {
-          var parts = k.split("#"), ch = book.chapters[parts[0]], s = bySection[k];
-          return el("li", {}, [link(ch.url + "#" + parts[1], sectionLabel(ch, parts[1])), ": " + s.right + "/" + s.all + " right"]);
-        })));
-      }
-      body.replaceChildren.apply(body, out.concat(transferControls()));
     });
-    function stat(label, value) { return el("div", { class: "companion-stat" }, [el("span", { class: "companion-stat-value", text: value }), el("span", { text: label })]); }
+    return out;
+  }
+  function progressTopics(p, level) {
+    var topics = Object.keys(p.bySection).filter(function (k) { return p.book.chapters[k.split("#")[0]] && k.split("#")[1]; })
+      .sort(function (a, b) { var x = p.bySection[a], y = p.bySection[b]; return x.right / x.all - y.right / y.all || y.all - x.all; });
+    if (!topics.length) return [];
+    return [el(level, { text: "By topic (section), weakest first" }), el("div", { class: "companion-table" }, [el("table", { class: "companion-progress companion-topics" }, [
+      el("thead", {}, [el("tr", {}, ["Section", "Quiz accuracy"].map(function (h) { return el("th", { scope: "col", text: h }); }))]),
+      el("tbody", {}, topics.map(function (k) {
+        var parts = k.split("#"), ch = p.book.chapters[parts[0]];
+        return el("tr", { "data-topic": k }, [el("td", {}, [link(ch.url + "#" + parts[1], sectionLabel(ch, parts[1]))]),
+          el("td", { class: "companion-accuracy", text: accuracyText(p.bySection[k]) })]);
+      }))])])];
+  }
+  function viewProgress() {
+    return progressData().then(function (p) {
+      if (current !== "progress") return;
+      body.replaceChildren.apply(body, [progressSummary(p)].concat(progressNext(p, "h3"), [
+        el("p", {}, [el("a", { href: new URL(DASHBOARD, ROOT).href, id: "companion-dashboard-link",
+          text: "Open the progress dashboard: every chapter and topic" })])], transferControls()));
+    });
+  }
+  // progress.html (written by the site build) has an empty #companion-dashboard for this to fill
+  function renderDashboard(target) {
+    return progressData().then(function (p) {
+      target.replaceChildren.apply(target, [progressSummary(p)].concat(progressNext(p, "h2"), progressChapters(p, "h2"),
+        progressTopics(p, "h2"), transferControls("h2")));
+      target.setAttribute("aria-busy", "false");
+    }).catch(function (err) {
+      target.replaceChildren(el("p", { class: "companion-error", text: "The progress could not be read: " + err.message +
+        ". (This browser may block storage for this site, for example in a private window.)" }));
+    });
   }
 
   // ------------------------------------------------------------------ reading depth
@@ -618,6 +702,7 @@
       answer, settingsView());
   }
   var askController = null;
+  var MAX_ANSWER_TOKENS = 1024;  // a long answer, and a bound on a model that never stops
   function ask(text, target) {
     text = text.trim();
     if (!text) return Promise.resolve();
@@ -648,10 +733,14 @@
     arm();
     var headers = { "Content-Type": "application/json" };
     if (key) headers.Authorization = "Bearer " + key;
-    var text_ = "";
+    var text_ = "", painting = 0;
+    // The answer is parsed and sanitized again whole as it grows: at most once a frame, not once a token.
+    function paint() {
+      if (!painting) painting = requestAnimationFrame(function () { painting = 0; out.replaceChildren(safeMarkdown(citeLinks(text_, hits))); });
+    }
     return markdownLibs().then(function () {
       return fetch(endpoint.replace(/\/+$/, "") + "/chat/completions", { method: "POST", headers: headers, signal: controller.signal,
-        body: JSON.stringify({ model: model || "default", stream: true, messages: [
+        body: JSON.stringify({ model: model || "default", stream: true, max_tokens: MAX_ANSWER_TOKENS, messages: [
           { role: "system", content: "You answer questions about the textbook Machine Learning Systems using only the numbered passages given. Cite passages as [n]. Say so when they do not contain the answer." },
           { role: "user", content: "Passages:\n\n" + context + "\n\nQuestion: " + text }] }) });
     }).then(function (response) {
@@ -674,13 +763,15 @@
               text_ += (delta.delta && delta.delta.content) || (delta.message && delta.message.content) || delta.text || "";
             } catch (e) { /* a keep-alive or a line this client does not read */ }
           });
-          out.replaceChildren(safeMarkdown(citeLinks(text_, hits)));
+          paint();
           return pump();
         });
       }
       return pump();
     }).then(function () {
       clearTimeout(idle); stop.remove();
+      cancelAnimationFrame(painting); painting = 0;
+      out.replaceChildren(safeMarkdown(citeLinks(text_, hits)));
       status.textContent = text_ ? "Answer from " + endpoint + " (sources below)." : "The model sent an empty answer.";
     }, function (err) {
       clearTimeout(idle); stop.remove();
@@ -718,7 +809,8 @@
     mountHeader();
     refreshDue().catch(function () { if (dueBadge) dueBadge.hidden = true; });
     document.addEventListener("selectionchange", function () { clearTimeout(start.sel); start.sel = setTimeout(onSelection, 120); });
-    trackReading();
+    dashboard = document.getElementById("companion-dashboard");
+    if (dashboard) renderDashboard(dashboard); else trackReading();
     if (location.hash === "#companion") open();
     // on a chapter page the index is built in the background, so the first Explain is immediate
     if (document.querySelector('main p[id^="p-"]')) (window.requestIdleCallback || setTimeout)(function () { loadData().catch(function () {}); });
