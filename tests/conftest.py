@@ -29,6 +29,22 @@ def real_site() -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def served(real_site):
+    """The real site on 127.0.0.1; yields its base URL."""
+    from mlsysbook.site.headless import serve
+    with serve(real_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright, one per test module; open pages with mlsysbook.site.headless.tab."""
+    from mlsysbook.site.headless import launch
+    with launch() as b:
+        yield b
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: real-site checks that take minutes, kept out of `make test-site` "
                                        "(run by `make test-figures-slow`, part of `make test-slow`)")

@@ -5,15 +5,12 @@ and mock-interview pages of the real site, in the light and the dark theme: no s
 The lab page is checked with its marimo frame: axe also runs inside same-origin iframes."""
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 AXE = REPO / "tools" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PAGES = ["index.html", "vol1/introduction/introduction.html", "labs/roofline.html", "interviews/practice.html",
          "interviews/mock.html"]
 BLOCKING = ("serious", "critical")
@@ -34,32 +31,10 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def served(real_site):
-    from mlsysbook.site.serve import make_server
-
-    server = make_server(real_site, port=0, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-def run_axe(chromium, served: str, axe_source: str, path: str, theme: str) -> list[dict]:
+def run_axe(browser, served: str, axe_source: str, path: str, theme: str) -> list[dict]:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     # The site's own theme switch stores the reader's choice here; every section reads it before painting.
     context.add_init_script(f"try {{ localStorage.setItem('mlsysbook-theme', '{theme}'); }} catch (e) {{}}")
     page = context.new_page()
@@ -97,15 +72,15 @@ CASES = [(path, theme) for path in PAGES for theme in ("light", "dark")]
 
 
 @pytest.mark.parametrize("path,theme", CASES)
-def test_no_serious_or_critical_accessibility_violations(chromium, served, axe_source, path, theme):
-    violations = run_axe(chromium, served, axe_source, path, theme)
+def test_no_serious_or_critical_accessibility_violations(browser, served, axe_source, path, theme):
+    violations = run_axe(browser, served, axe_source, path, theme)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"{path} ({theme} theme):\n{describe(blocking)}"
 
 
-def test_axe_reports_a_known_violation(chromium, served, axe_source, tmp_path):
+def test_axe_reports_a_known_violation(browser, served, axe_source, tmp_path):
     """The check can fail: an image without alt text and a text input without a label are found."""
-    context = chromium.new_context()
+    context = browser.new_context()
     page = context.new_page()
     page.set_content('<html lang="en"><head><title>t</title></head><body><main><h1>t</h1>'
                      '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input type="text"></main></body></html>')

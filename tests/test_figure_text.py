@@ -20,7 +20,7 @@ from repo_paths import ARTIFACTS, REPO
 
 sys.path.insert(0, str(REPO / "tools" / "tests"))
 from figure_text import image_problems, mermaid_problems, phone_text_problems  # noqa: E402
-from playwright_site import chromium, serve, tab  # noqa: E402
+from mlsysbook.site.headless import tab  # noqa: E402
 
 SHOTS = ARTIFACTS / "figure-text"
 pytestmark = pytest.mark.slow
@@ -33,17 +33,6 @@ def _book_pages(real_site) -> list[str]:
 def _diagram_pages(real_site) -> list[str]:
     return [p for p in _book_pages(real_site) if 'class="mermaid"' in (real_site / p).read_text(errors="replace")]
 
-
-@pytest.fixture(scope="module")
-def served(real_site):
-    with serve(real_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def test_the_book_has_mermaid_diagrams_to_measure(real_site):

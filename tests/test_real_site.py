@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import threading
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -13,9 +12,8 @@ import yaml
 from repo_paths import ARTIFACTS, REPO
 
 from mlsysbook.site import project
-from mlsysbook.site.browser import Browser
+from mlsysbook.site.headless import tab
 from mlsysbook.site.check import check_site
-from mlsysbook.site.serve import make_server
 
 
 def test_checker_passes(real_site):
@@ -56,15 +54,6 @@ def test_landing_and_navigation_reach_every_part(real_site):
     assert {p.key for p in site.parts} == expected
 
 
-@pytest.fixture(scope="module")
-def served(real_site):
-    server = make_server(real_site, port=0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
 def _distinctive_chapter_word(real_site) -> tuple[str, str]:
     """A word that occurs in exactly one chapter, with no look-alike (same first 7 letters) elsewhere,
     so prefix and fuzzy matching cannot rank other pages above it; and that chapter's page."""
@@ -80,38 +69,38 @@ def _distinctive_chapter_word(real_site) -> tuple[str, str]:
     return candidates[0], next(iter(pages_of[candidates[0]]))
 
 
-def test_landing_in_chromium_search_theme(real_site, served):
-    with Browser() as browser:
-        browser.goto(served + "index.html", settle=1.0)
-        assert browser.console_errors() == []
-        external = [u for u in browser.requested_urls() if urlsplit(u).hostname not in ("127.0.0.1", None)]
+def test_landing_in_chromium_search_theme(real_site, served, browser):
+    with tab(browser) as page:
+        page.goto(served + "index.html")
+        assert page.console_errors() == []
+        external = [u for u in page.requested_urls() if urlsplit(u).hostname not in ("127.0.0.1", None)]
         assert external == []
-        browser.screenshot(ARTIFACTS / "landing.png")
+        page.screenshot(ARTIFACTS / "landing.png")
 
         word, chapter = _distinctive_chapter_word(real_site)
-        browser.type_into("#search-input", word)
-        hrefs = browser.wait_for("(() => { const a = [...document.querySelectorAll('#search-results a')];"
-                                 " return a.length ? a.map(x => x.getAttribute('href')) : null; })()")
+        page.type_into("#search-input", word)
+        hrefs = page.wait_for("(() => { const a = [...document.querySelectorAll('#search-results a')];"
+                              " return a.length ? a.map(x => x.getAttribute('href')) : null; })()")
         assert any(h.split("#")[0].endswith(chapter) for h in hrefs), (word, chapter, hrefs)
 
-        before = browser.evaluate("document.documentElement.dataset.theme")
-        browser.click(".theme-toggle")
-        assert browser.evaluate("document.documentElement.dataset.theme") != before
-        browser.screenshot(ARTIFACTS / "landing-toggled-theme.png")
-        assert browser.console_errors() == []
+        before = page.evaluate("document.documentElement.dataset.theme")
+        page.click(".theme-toggle")
+        assert page.evaluate("document.documentElement.dataset.theme") != before
+        page.screenshot(ARTIFACTS / "landing-toggled-theme.png")
+        assert page.console_errors() == []
 
 
-def test_a_real_quiz_gives_feedback(real_site, served):
+def test_a_real_quiz_gives_feedback(real_site, served, browser):
     chapters = sorted(p for p in real_site.glob("vol*/*/*.html") if 'class="quiz-question" data-type="mcq"' in p.read_text())
     if not chapters:
         pytest.fail("no chapter of the book has a multiple-choice self-check yet")
     rel = chapters[0].relative_to(real_site).as_posix()
-    with Browser() as browser:
-        browser.goto(served + rel)
-        browser.click(".quiz-question[data-type=mcq] .quiz-choice")
-        feedback = browser.evaluate("document.querySelector('.quiz-question[data-type=mcq] .quiz-feedback').textContent")
+    with tab(browser) as page:
+        page.goto(served + rel)
+        page.click(".quiz-question[data-type=mcq] .quiz-choice")
+        feedback = page.evaluate("document.querySelector('.quiz-question[data-type=mcq] .quiz-feedback').textContent")
         assert feedback.startswith(("Correct", "Not quite"))
-        assert browser.console_errors() == []
+        assert page.console_errors() == []
 
 
 def _front_matter(path) -> dict:
@@ -165,12 +154,12 @@ def test_search_index_knows_every_exported_lab_and_lists_each_place_once(real_si
         assert by_url[f"labs/{lab}.html"]["title"] == labs[lab]["title"]
 
 
-def test_real_pages_fit_a_phone_screen(real_site, served):
+def test_real_pages_fit_a_phone_screen(real_site, served, browser):
     """At 390 px nothing widens the page: long DOIs wrap, wide tables scroll inside themselves."""
     chapter_with_refs = next(p for p in sorted(real_site.glob("vol1/*/*.html")) if 'class="csl-entry"' in p.read_text())
     pages = ["index.html", chapter_with_refs.relative_to(real_site).as_posix(), "vol1/references.html",
              "vol1/glossary.html", "labs/index.html", "interviews/browse.html", "instructors/index.html"]
-    with Browser(width=390, height=844) as phone:
+    with tab(browser, "phone") as phone:
         for rel in pages:
             phone.goto(served + rel)
             assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), rel

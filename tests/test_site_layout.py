@@ -4,13 +4,11 @@ Screenshots go to build/test-artifacts/site/."""
 from __future__ import annotations
 
 import re
-import sys
 
 import pytest
-from repo_paths import ARTIFACTS, REPO
+from repo_paths import ARTIFACTS
 
-sys.path.insert(0, str(REPO / "tools" / "tests"))
-from playwright_site import OVERFLOW, VIEWPORTS, WIDE_ELEMENTS, chromium, serve, tab  # noqa: E402
+from mlsysbook.site.headless import OVERFLOW, VIEWPORTS, WIDE_ELEMENTS, tab
 
 SHOTS = ARTIFACTS / "site"
 
@@ -28,17 +26,6 @@ def _pages(real_site) -> list[str]:
     pages += [p for p in ("interviews/practice.html", "interviews/browse.html") if (real_site / p).is_file()]
     return pages
 
-
-@pytest.fixture(scope="module")
-def served(real_site):
-    with serve(real_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))

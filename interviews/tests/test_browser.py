@@ -12,14 +12,14 @@ from fsrs import Card, Rating, Scheduler
 from static_server import StaticServer
 from test_site import HOSTILE
 
-from mlsysbook.site.browser import Browser  # the site's shared headless-Chromium driver
+from mlsysbook.site.headless import launch, tab  # Playwright on Debian's Chromium, shared by every browser test
 
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with Browser() as b:
-        yield b
+    with launch() as chromium, tab(chromium, "desktop", width=1280, height=900) as page:
+        yield page
 
 
 @pytest.fixture(scope="module")

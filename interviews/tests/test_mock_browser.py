@@ -10,10 +10,9 @@ import time
 
 import pytest
 from conftest import MINI_BANK, render_mini_site
-from playwright.sync_api import sync_playwright
 from static_server import StaticServer
 
-from mlsysbook.site.browser import find_chromium
+from mlsysbook.site.headless import launch, tab
 
 
 @pytest.fixture(scope="module")
@@ -24,49 +23,10 @@ def site_url(tmp_path_factory):
     server.close()
 
 
-class Page:
-    """The few page operations these tests use, over a Playwright page (Debian's Chromium)."""
-
-    def __init__(self, page):
-        self.page = page
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
-        page.on("request", lambda request: self.requests.append(request.url))
-
-    def goto(self, url: str) -> None:
-        self.errors.clear()
-        self.requests.clear()
-        self.page.goto(url, wait_until="load")
-
-    def evaluate(self, expression: str):
-        return self.page.evaluate(expression)
-
-    def wait_for(self, expression: str, timeout: float = 10) -> None:
-        self.page.wait_for_function(expression, timeout=timeout * 1000)
-
-    def click(self, selector: str) -> None:
-        self.page.click(selector)
-
-    def type_into(self, selector: str, text: str) -> None:
-        self.page.fill(selector, text)
-
-    def console_errors(self) -> list[str]:
-        return list(self.errors)
-
-    def requested_urls(self) -> list[str]:
-        return list(self.requests)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    chromium = find_chromium()
-    assert chromium, "install chromium (make test-interviews runs tools/ensure-apt.sh chromium)"
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield Page(launched.new_page())
-        launched.close()
+    with launch() as chromium, tab(chromium) as page:
+        yield page
 
 
 def _start_with_fake_clock(browser, url):

@@ -32,3 +32,19 @@ def project(tmp_path, built_fixture) -> Path:
     root = make_project(tmp_path / "project")
     shutil.copytree(built_fixture / "_site", root / "_site")
     return root
+
+
+@pytest.fixture(scope="module")
+def served(built_fixture):
+    """The built fixture site on 127.0.0.1; yields its base URL."""
+    from mlsysbook.site.headless import serve
+    with serve(built_fixture / "_site") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright, one per test module; open pages with mlsysbook.site.headless.tab."""
+    from mlsysbook.site.headless import launch
+    with launch() as b:
+        yield b

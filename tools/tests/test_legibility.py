@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from figure_text import image_problems, mermaid_problems, phone_text_problems
-from playwright_site import chromium, serve, tab
 from site_helpers import run_build
+
+from mlsysbook.site.headless import launch, serve, tab
 
 from mlsysbook.site.check import PAGE_WEIGHT_LIMIT, check_page_weight, check_site, page_weight
 from mlsysbook.site.legibility import CONTENT_WIDTH_PX, MIN_TEXT_PX, check_figures, measure_page, svg_text_sizes
@@ -143,7 +144,7 @@ def test_page_weight_counts_the_page_its_styles_and_scripts_but_not_images(built
 def test_browser_rules_pass_on_the_fixture_book(built_fixture):
     """The fixture's small Mermaid flow chart, its figures and its text pass the browser rules at both widths."""
     site = built_fixture / "_site"
-    with serve(site) as url, chromium() as browser:
+    with serve(site) as url, launch() as browser:
         for viewport in ("desktop", "phone"):
             with tab(browser, viewport) as t:
                 t.page.goto(url + "vol1/alpha/alpha.html", wait_until="load")
@@ -164,7 +165,7 @@ def test_a_wide_mermaid_diagram_is_reported_on_a_desktop_and_scrolls_on_a_phone(
     chapter.write_text(chapter.read_text().replace("flowchart LR\n  A --> B", f"flowchart LR\n  {chain}"))
     result = run_build(project)
     assert result.returncode == 0, result.stderr
-    with serve(project / "_site") as url, chromium() as browser:
+    with serve(project / "_site") as url, launch() as browser:
         with tab(browser, "desktop") as t:
             t.page.goto(url + "vol1/alpha/alpha.html", wait_until="load")
             [wide] = mermaid_problems(t.page, "vol1/alpha/alpha.html", desktop=True)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright_site import OVERFLOW, VIEWPORTS, WIDE_ELEMENTS, chromium, serve, tab
 from site_helpers import ARTIFACTS, run_build
+
+from mlsysbook.site.headless import OVERFLOW, VIEWPORTS, WIDE_ELEMENTS, tab
 
 SHOTS = ARTIFACTS / "site"
 # one page of each kind the fixture has: landing, volume index, chapter (with wide table, equation,
@@ -15,18 +16,6 @@ SHOTS = ARTIFACTS / "site"
 PAGES = ["index.html", "vol1/index.html", "vol1/alpha/alpha.html", "vol1/beta/beta.html", "labs/demo.html",
          "tinytorch/index.html"]
 PREVIEW_VISIBLE = "() => { const b = document.getElementById('preview'); return b && !b.hidden ? b.innerText : null; }"
-
-
-@pytest.fixture(scope="module")
-def served(built_fixture):
-    with serve(built_fixture / "_site") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from pathlib import Path
 
+from .headless import ChromiumMissing, launch
+
 LIBRARY = Path(__file__).parent / "assets" / "vendor" / "mermaid.min.js"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"></head><body></body></html>"""
 _DRAW = """async (sources) => {
@@ -34,15 +34,6 @@ class MermaidFailed(RuntimeError):
     pass
 
 
-def chromium_path() -> str:
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    raise MermaidFailed("Chromium is needed to draw Mermaid diagrams for the PDF and EPUB: install it with "
-                        "`tools/ensure-apt.sh chromium` (make pdf / make epub do this)")
-
-
 DRAWING_VERSION = "4"  # bump when _DRAW or _standalone change what a cached diagram looks like
 
 
@@ -57,10 +48,8 @@ def draw(sources: list[str], cache_dir: Path) -> list[str]:
     missing = sorted({i for i, p in enumerate(paths) if not p.is_file()})
     if missing:
         from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-            try:
+        try:
+            with launch() as browser:
                 page = browser.new_page()
                 page.set_content(_PAGE)
                 page.add_script_tag(path=str(LIBRARY))
@@ -68,8 +57,8 @@ def draw(sources: list[str], cache_dir: Path) -> list[str]:
                     drawn = page.evaluate(_DRAW, [sources[i] for i in missing])
                 except PlaywrightError as exc:
                     raise MermaidFailed(f"mermaid could not draw a diagram: {exc.message.splitlines()[0]}") from None
-            finally:
-                browser.close()
+        except ChromiumMissing as exc:
+            raise MermaidFailed(f"Chromium is needed to draw Mermaid diagrams for the PDF and EPUB. {exc}") from None
         for i, svg in zip(missing, drawn):
             paths[i].write_text(_standalone(svg), encoding="utf-8")
     return [p.read_text(encoding="utf-8") for p in paths]
