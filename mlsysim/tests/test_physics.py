@@ -400,3 +400,33 @@ def test_a_tapered_fat_tree_is_never_faster_than_a_non_blocking_one():
     tapered = ms.cluster("DGX-H100", nodes=2, topology="fat-tree", oversubscription=2).scale_out_link
     flat = ms.cluster("DGX-H100", nodes=2, topology="fat-tree").scale_out_link
     assert tapered.latency_s == flat.latency_s and tapered.bandwidth_bytes_per_s == flat.bandwidth_bytes_per_s / 2
+
+
+def test_fsdp_backward_post_exposes_one_parameter_all_gather_per_micro_batch():
+    # MPT-13B-like FSDP run on one 8x H100 node: BACKWARD_POST waits for every backward all-gather
+    from mlsysim.validation import mpt_model
+    kwargs = dict(micro_batch=2, zero_stage=3, check_memory=False)
+    system = ms.cluster("DGX-H100", nodes=1)
+    pre = ms.train_step(mpt_model("13b", 2048), system, 8, 16, 2048, **kwargs)
+    post = ms.train_step(mpt_model("13b", 2048), system, 8, 16, 2048, fsdp_backward_prefetch="post", **kwargs)
+    gather = ms.collective("all_gather", mpt_model("13b", 2048).params * 2, 8, system).time_s
+    assert post.step_time_s > pre.step_time_s
+    assert post.step_time_s - pre.step_time_s == pytest.approx(gather, rel=0.05)
+    # without sharded parameters there is nothing to prefetch: the option changes nothing
+    dense = dict(micro_batch=2, zero_stage=1, check_memory=False)
+    assert ms.train_step("Llama-3-8B", system, 8, 16, 2048, fsdp_backward_prefetch="post", **dense).step_time_s == \
+        ms.train_step("Llama-3-8B", system, 8, 16, 2048, **dense).step_time_s
+    with pytest.raises(ms.ValidationError, match="fsdp_backward_prefetch"):
+        ms.train_step("Llama-3-8B", system, 8, 16, 2048, fsdp_backward_prefetch="early", **dense)
+
+
+def test_serving_engine_build_options_slow_prefill_only():
+    base = ms.serve("Llama-2-7B", "H100-SXM", 1, 2048, 1, dtype="fp8")
+    fp16_attention = ms.serve("Llama-2-7B", "H100-SXM", 1, 2048, 1, dtype="fp8", context_attention_dtype="fp16")
+    unfused = ms.serve("Llama-2-7B", "H100-SXM", 1, 2048, 1, dtype="fp8", fused_mlp=False)
+    assert fp16_attention.ttft_s > base.ttft_s            # FP8 context FMHA runs at twice the 16-bit peak
+    assert fp16_attention.tpot_s == base.tpot_s
+    layers = ms.model("Llama-2-7B").layers
+    assert unfused.prefill_launch_s - base.prefill_launch_s == pytest.approx(layers * ms.assumptions.KERNEL_LAUNCH_S)
+    with pytest.raises(ms.ValidationError, match="context_attention_dtype"):
+        ms.serve("Llama-2-7B", "A100-80GB", 1, 128, 1, dtype="fp16", context_attention_dtype="fp8")

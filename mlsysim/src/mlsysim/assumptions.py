@@ -70,6 +70,20 @@ MEASURED_FLASH_ATTENTION_EFFICIENCY = 0.33 / 0.70
 #: arXiv:2603.05451: "up to 1.3x over cuDNN 9.13", 1613 TFLOP/s on B200).
 ATTENTION_KERNEL_EFFICIENCY = {"default": FLASH_ATTENTION_EFFICIENCY, "fused": MEASURED_FLASH_ATTENTION_EFFICIENCY}
 
+#: How a fully sharded (ZeRO-3/FSDP) run prefetches parameters in the backward pass
+#: (``train_step(..., fsdp_backward_prefetch=...)``). ``pre``: the next layer's all-gather is issued before the
+#: current layer's gradient computation and hides behind it (PyTorch FSDP's BACKWARD_PRE, DeepSpeed ZeRO-3's
+#: prefetching). ``post``: PyTorch FSDP's BACKWARD_POST, which "prefetches the next set of parameters *after*
+#: the current set of parameters' gradient computation" and "overlaps the *current reduce-scatter* and the
+#: *next gradient computation*"; all collectives of one process group "contend for the same per-device NCCL
+#: stream" (torch.distributed.fsdp.BackwardPrefetch docstring, PyTorch 2.x). So each layer's backward waits
+#: for its own all-gather: one full parameter all-gather per micro-batch is exposed, and the reduce-scatter
+#: only where it outlasts the gradient computation. Forward all-gathers still overlap (implicit forward
+#: prefetching, PyTorch "FSDP Notes"). Composer, which ran the MPT benchmarks, defaults to BACKWARD_POST
+#: (composer/trainer/dist_strategy.py, ``fsdp_config.setdefault('backward_prefetch', 'BACKWARD_POST')``,
+#: v0.16). No constant is fitted.
+FSDP_BACKWARD_PREFETCH = ("pre", "post")
+
 #: FP8 GEMMs in training sustain a smaller share of their (doubled) peak than 16-bit GEMMs: scaling
 #: factors, amax reductions and narrower tiles cost throughput. Calibrated on the Megatron-Bridge 25.11
 #: DGX-H100 FP8 pre-training rows (Llama 3 8B/70B, Llama 3.1 405B) as the product FP8 rate = peak x 0.546

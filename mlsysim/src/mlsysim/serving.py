@@ -116,7 +116,8 @@ KERNELS_PER_LAYER = 2 + 4 + 1 + 1
 
 
 def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = "bf16", n_devices: int = 1,
-          kv_dtype: str | None = None, link=None, cuda_graphs: bool = True) -> Serving:
+          kv_dtype: str | None = None, link=None, cuda_graphs: bool = True,
+          context_attention_dtype: str | None = None, fused_mlp: bool = True) -> Serving:
     """Latency and throughput of generating ``output_len`` tokens for ``batch`` prompts of ``prompt_len``.
 
     ``dtype`` is the weight format (int4/int8/fp8 quantization); computation runs in it when the device
@@ -124,6 +125,11 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     decode steps are replayed as one CUDA graph (one launch per step) instead of one launch per kernel;
     prefill always launches kernel by kernel. Raises DoesNotFitError when the weights and this batch's KV
     cache exceed the devices' memory.
+    ``context_attention_dtype``: the type prefill attention computes in;
+    by default the KV-cache type where the device computes in it (TensorRT-LLM's FP8 context FMHA, which
+    trtllm-bench enables for FP8 checkpoints), else the 16-bit activation type. ``fused_mlp=False``: the
+    gate and up projections of a gated MLP run as two GEMMs instead of one (TensorRT-LLM built without
+    ``--use_fused_mlp``), one more kernel launch per layer.
     """
     m: Model = get_model(model)
     device = hardware(hw)
@@ -175,8 +181,13 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     gemm_rate = sustained_gemm_rate(device, compute)
     # attention reads the KV cache in its own type: FP8 context attention (TensorRT-LLM's FP8 FMHA) with an
     # FP8 cache, else the 16-bit rate
-    attention_dtype = next(t for t in ((kv_dtype if kv_dtype == compute else None), act_dtype, compute)
-                           if t is not None and device.supports(t))
+    if context_attention_dtype is not None:
+        attention_dtype = dtype_name(context_attention_dtype, "context_attention_dtype")
+        if not device.supports(attention_dtype):
+            raise ValidationError("context_attention_dtype", f"{device.name} does not compute in {attention_dtype}")
+    else:
+        attention_dtype = next(t for t in ((kv_dtype if kv_dtype == compute else None), act_dtype, compute)
+                               if t is not None and device.supports(t))
     attention_rate = sustained_gemm_rate(device, attention_dtype)
     rank_bw = device.memory_bw_bytes_per_s * assumptions.SERVING_MEMORY_EFFICIENCY[device.category]
     prompt_tokens = batch * prompt_len
@@ -189,7 +200,8 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     logits = _gemm_time(2.0 * batch * head_out * m.hidden, head_out * m.hidden * DTYPE_BYTES[dtype],
                         gemm_rate * gemm_shape_factor(batch, head_out, m.hidden, dtype=compute), rank_bw)
     prefill_layers = m.layers * layer + logits
-    kernels = KERNELS_PER_LAYER
+    # an unfused gated MLP runs its gate and up projections as two GEMMs
+    kernels = KERNELS_PER_LAYER + (1 if not fused_mlp and m.ffn_matrices == 3 else 0)
     launch = assumptions.KERNEL_LAUNCH_S
     prefill_launch = (m.layers * kernels + 1) * launch
     prefill_comm = tp_comm(prompt_tokens)

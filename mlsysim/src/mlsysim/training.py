@@ -231,7 +231,8 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
                tp: int = 1, pp: int = 1, sp: bool = False, ep: int = 1, cp: int = 1, micro_batch: int = 1, zero_stage: int = 0,
                precision: str = "bf16", recompute=False, virtual_stages: int = 1, optimizer: str = "adam",
                flash_attention: bool = True, allow_uneven_pipeline: bool = False, check_memory: bool = True,
-               grad_accum_fp32: bool = False, attention_kernel: str = "default") -> TrainStep:
+               grad_accum_fp32: bool = False, attention_kernel: str = "default",
+               fsdp_backward_prefetch: str = "pre") -> TrainStep:
     """Time one optimizer step of a transformer on ``n_devices`` devices of a cluster, node or device type.
 
     ``global_batch`` sequences of ``seq_len`` tokens per step; ``micro_batch`` sequences per forward pass.
@@ -243,10 +244,15 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
     ``attention_kernel``: ``default`` (flash attention at the rate fitted on 2023 PyTorch FSDP runs) or
     ``fused`` (Transformer Engine's fused attention, as NeMo/Megatron-Bridge run it, at the measured
     FlashAttention-2 rate); see assumptions.ATTENTION_KERNEL_EFFICIENCY.
+    ``fsdp_backward_prefetch`` (``zero_stage=3`` only): ``pre`` (the next layer's parameters are gathered
+    while the current layer's gradients are computed, so the gathers hide behind compute) or ``post``
+    (PyTorch FSDP's BACKWARD_POST, Composer's default: every backward all-gather is exposed); see
+    assumptions.FSDP_BACKWARD_PREFETCH.
     """
     m = get_model(model)
     attention_kernel = choice("attention_kernel", attention_kernel, tuple(assumptions.ATTENTION_KERNEL_EFFICIENCY))
     attention_efficiency = assumptions.ATTENTION_KERNEL_EFFICIENCY[attention_kernel]
+    fsdp_backward_prefetch = choice("fsdp_backward_prefetch", fsdp_backward_prefetch, assumptions.FSDP_BACKWARD_PREFETCH)
     if m.kind != "transformer":
         raise ValidationError("model", f"train_step models transformers; {m.name} is a {m.kind} (use training_memory/roofline)")
     n_devices = positive_int("n_devices", n_devices)
@@ -374,7 +380,16 @@ def train_step(model, cluster_or_hw, n_devices: int, global_batch: int, seq_len:
         # parameters are all-gathered for the forward and again for the backward of every micro-batch,
         # prefetched behind that micro-batch's compute
         gather = collective("all_gather", grad_bytes, replicas, system, gpus_per_node=dp_per_node).time_s
-        exposed_gather = max(0.0, 2 * gather - compute_mb)
+        if fsdp_backward_prefetch == "pre":
+            exposed_gather = max(0.0, 2 * gather - compute_mb)
+        else:
+            # PyTorch FSDP's BACKWARD_POST: a layer's backward all-gather is issued only after the previous
+            # layer's gradients are computed, so the backward waits for every all-gather; the reduce-scatter
+            # overlaps the next layer's gradients, on the same NCCL stream (assumptions.FSDP_BACKWARD_PREFETCH)
+            forward_mb = layers_per_stage * fwd_layer
+            scatter = collective("reduce_scatter", grad_bytes, replicas, system, gpus_per_node=dp_per_node).time_s
+            exposed_gather = (max(0.0, gather - forward_mb) + gather
+                              + max(0.0, scatter - (compute_mb - forward_mb)))
         pipeline_time += n_micro * exposed_gather
         dp_comm += n_micro * 2 * gather
 
