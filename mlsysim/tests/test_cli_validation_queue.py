@@ -75,13 +75,14 @@ def test_validation_suite_holds_its_measured_accuracy(validation):
     assert all(abs(o.error) <= 0.20 for o in outcomes if o.name.startswith("Megatron-Bridge")), table
     throughput = [abs(o.error) for o in outcomes if o.name.startswith("TensorRT-LLM") and o.split == "held-out"]
     assert statistics.median(throughput) <= 0.09 and max(throughput) <= 0.20, table
-    assert max(abs(o.error) for o in outcomes if o not in ttft) <= 0.45, table
+    # every case within 30% (the last five over 25% sit at 27-30%, see mlsysim/README.md)
+    assert stats["max_abs_error"] <= 0.30, table
 
 
 @pytest.mark.xfail(strict=True, reason="issue #13 target not fully met: the held-out median is within 8% but cases remain "
-                   "above 25%: MPT-30B at 8K tokens on 8 H100 (+34%), batch-1 TTFT of a 128-token prompt of Llama 2 7B "
-                   "on H100 FP8 (-29%), 1 MiB all-reduce on 4x GB200 (-28%), and the fit rows MPT-13B (+42%) and "
-                   "MPT-760M (+30%) at 2K; strict, so this fails (and must be un-marked) once the target is reached")
+                   "above 25%: MPT-30B at 8K tokens on 8 H100 (+30%), batch-1 TTFT of a 128-token prompt of Llama 2 7B "
+                   "on H100 FP8 (-27%), 1 MiB all-reduce on 4x GB200 (-28%), and the fit rows MPT-13B (+29%) and "
+                   "MPT-760M (+29%) at 2K; strict, so this fails (and must be un-marked) once the target is reached")
 def test_validation_suite_meets_issue_13_targets(validation):
     outcomes, stats, table = validation
     assert stats["splits"]["held-out"]["median_abs_error"] <= 0.08, table
