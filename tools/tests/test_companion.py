@@ -170,6 +170,32 @@ def test_selecting_a_term_explains_it_with_the_books_definition(browser, served)
         assert t.errors == [] and t.external == []
 
 
+# holds back the book's data until the test calls window.__release(): a selection made before it arrives
+HOLD_DATA = """(() => { const fetch0 = window.fetch; let release;
+  const gate = new Promise(r => { release = r; }); window.__release = release;
+  window.fetch = (url, opts) => String(url).includes('companion.json') ? gate.then(() => fetch0(url, opts)) : fetch0(url, opts);
+})()"""
+
+
+def test_a_selection_before_the_data_arrives_answers_at_once_and_a_tab_change_wins(browser, served):
+    with tab(browser, "desktop") as t:
+        t.page.add_init_script(HOLD_DATA)
+        t.page.goto(served + "vol1/beta/beta.html")
+        body = t.page.evaluate("() => { mlsysCompanion.explain('the ridge point'); return document.querySelector('#companion-body').innerText; }")
+        assert "\u201cthe ridge point\u201d" in body and "Loading the glossary" in body
+        # the reader moves to Review while it loads: the explanation arriving later does not take the panel back
+        t.page.locator('.companion-tab[data-tab="review"]').click()
+        t.page.evaluate("() => window.__release()")
+        t.page.locator("#companion-due-count").wait_for()
+        t.page.wait_for_timeout(500)
+        assert t.page.locator(".companion-term").count() == 0
+        assert t.page.locator('.companion-tab[data-tab="review"]').get_attribute("aria-selected") == "true"
+        t.page.evaluate("() => mlsysCompanion.explain('the ridge point')")
+        assert t.page.locator(".companion-term-name").first.inner_text() == "Ridge point"
+        assert t.page.locator(".companion-passages a").count() > 0
+        assert t.errors == [] and t.external == []
+
+
 def _cards(page) -> list[dict]:
     return page.evaluate("""() => new Promise((ok, fail) => {
       const r = indexedDB.open('mlsysbook-companion', 1);

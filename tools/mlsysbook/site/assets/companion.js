@@ -87,7 +87,10 @@
   function setSetting(key, value) { return tx(["settings"], "readwrite", function (t) { t.objectStore("settings").put({ key: key, value: value }); }); }
 
   // ------------------------------------------------------------------ the book's data and retrieval
-  var data = null;
+  // Two steps, each done once: the data (companion.json of each volume, parsed here) and the retrieval
+  // index (MiniSearch, built in a Web Worker). Quizzes, reviews and the dashboard need the data only; the
+  // index is started on a chapter page when the browser is idle, so a selection finds it built.
+  var data = null, bookLoaded = false;
   function loadData() {
     if (data) return data;
     data = fetch(new URL("companion.json", ROOT)).then(function (r) {
@@ -98,7 +101,7 @@
         return fetch(new URL(v.url, ROOT)).then(function (r) { return r.json(); });
       }));
     }).then(function (volumes) {
-      var book = { volumes: volumes, passages: [], terms: [], questions: {}, chapters: {} };
+      var book = { volumes: volumes, passages: [], terms: [], questions: {}, chapters: {}, index: null, indexed: false };
       volumes.forEach(function (vol) {
         vol.chapters.forEach(function (ch) { ch.volume = vol; book.chapters[ch.url] = ch; });
         vol.passages.forEach(function (p) {
@@ -106,31 +109,53 @@
           book.passages.push({ id: book.passages.length, text: p.t, heading: (ch.sections[p.s] || "") + " " + ch.title,
                                url: ch.url + "#" + p.a, chapter: ch, section: p.s, top: ch.tops[p.s] || p.s });
         });
-        vol.terms.forEach(function (t) { t.chapter = vol.chapters[t.c]; t.volume = vol; book.terms.push(t); });
+        vol.terms.forEach(function (t) {
+          t.chapter = vol.chapters[t.c]; t.volume = vol;
+          t.lower = t.term.toLowerCase(); t.pattern = termPattern(t.term);  // compiled once, not per selection
+          book.terms.push(t);
+        });
         vol.questions.forEach(function (q) { q.chapter = vol.chapters[q.c]; book.questions[q.id] = q; });
       });
-      return new Promise(function (resolve, reject) {
-        var worker = new Worker(new URL("companion-worker.js", script.src));
-        var pending = {}, next = 0;
-        worker.onmessage = function (e) {
-          if (e.data.type === "ready") resolve(book);
-          else if (pending[e.data.id]) { pending[e.data.id](e.data.ids); delete pending[e.data.id]; }
-        };
-        worker.onerror = function (e) { reject(new Error("retrieval worker failed: " + e.message)); };
-        book.query = function (text, k, chapter) {
-          return new Promise(function (done) {
-            var id = ++next;
-            pending[id] = function (ids) { done(ids.map(function (i) { return book.passages[i]; })); };
-            worker.postMessage({ type: "search", id: id, text: text, k: k, chapter: chapter ? chapter.url : "" });
-          });
-        };
-        worker.postMessage({ type: "index", docs: book.passages.map(function (p) {
-          return { id: p.id, text: p.text, heading: p.heading, chapter: p.chapter.url }; }) });
-      });
+      bookLoaded = true;
+      return book;
     });
     return data;
   }
-  function search(book, text, k, chapter) { return book.query(text, k || TOP_PASSAGES, chapter); }
+  function indexReady(book) {
+    if (book.index) return book.index;
+    var worker, pending = {}, next = 0;
+    book.index = new Promise(function (resolve, reject) {
+      worker = new Worker(new URL("companion-worker.js", script.src));
+      worker.onmessage = function (e) {
+        if (e.data.type === "ready") { book.indexed = true; resolve(book); }
+        else if (pending[e.data.id]) { pending[e.data.id](e.data.ids); delete pending[e.data.id]; }
+      };
+      worker.onerror = function (e) { reject(new Error("retrieval worker failed: " + e.message)); };
+      worker.postMessage({ type: "index", docs: book.passages.map(function (p) {
+        return { id: p.id, text: p.text, heading: p.heading, chapter: p.chapter.url }; }) });
+    });
+    book.query = function (text, k, chapter) {
+      return new Promise(function (done) {  // the worker answers in order, after its index message
+        var id = ++next;
+        pending[id] = function (ids) { done(ids.map(function (i) { return book.passages[i]; })); };
+        worker.postMessage({ type: "search", id: id, text: text, k: k, chapter: chapter ? chapter.url : "" });
+      });
+    };
+    return book.index;
+  }
+  function loadIndex() { return loadData().then(indexReady); }
+  // The same selection explained again (or a quiz's passage looked up again) costs a map lookup.
+  var searched = new Map(), SEARCHES_KEPT = 100;
+  function search(book, text, k, chapter) {
+    k = k || TOP_PASSAGES;
+    var key = k + "\u0000" + (chapter ? chapter.url : "") + "\u0000" + text;
+    if (searched.has(key)) return Promise.resolve(searched.get(key));
+    return indexReady(book).then(function () { return book.query(text, k, chapter); }).then(function (hits) {
+      if (searched.size >= SEARCHES_KEPT) searched.delete(searched.keys().next().value);
+      searched.set(key, hits);
+      return hits;
+    });
+  }
   function link(url, label) { return el("a", { href: new URL(url, ROOT).href, text: label }); }
   function chapterLabel(ch) { return (ch.volume ? ch.volume.title.split(",")[0] + " \u203a " : "") + (ch.number ? ch.number + " " : "") + ch.title; }
   function sectionLabel(ch, section) { return (ch.number ? "Chapter " + ch.number : ch.title) + " \u203a " + (ch.sections[section] || ch.title); }
@@ -161,6 +186,7 @@
   function open(tab) { buildPanel(); panel.hidden = false; return show(tab || current || "review"); }
   function close() { if (panel) panel.hidden = true; if (toggleButton) toggleButton.focus(); }
   function show(tab) {
+    if (tab !== "explain") explaining++;  // an explanation still loading must not take the panel back
     buildPanel();
     panel.hidden = false;
     current = tab;
@@ -173,46 +199,67 @@
   }
 
   // ------------------------------------------------------------------ Explain
-  var lastSelection = "";
+  // Measured by `make bench-companion`: the worker's search runs while this thread finds the glossary
+  // terms and builds their nodes; the panel is then filled in one replaceChildren. If the index is still
+  // being built (a selection in the first second on a page), the glossary is shown at once and the
+  // passages follow.
+  var lastSelection = "", explaining = 0, lastExplain = null;
+  function glossaryNodes(book, clean) {
+    var lower = clean.toLowerCase();
+    var found = book.terms.filter(function (t) { return lower.indexOf(t.lower) >= 0 && t.pattern.test(clean); });
+    found.sort(function (a, b) { return b.term.length - a.term.length; });
+    if (!found.length) return [el("p", { class: "companion-muted", text: "No glossary term in this selection; the passages below are the closest in both volumes." })];
+    return [el("h3", { text: "In the glossary" })].concat(found.slice(0, 6).map(function (t) {
+      var uses = t.uses.map(function (u) {
+        var ch = t.volume.chapters[u.c];
+        return el("li", {}, [link(ch.url + "#" + u.a, (u.kind === "figure" ? "Figure: " : u.kind === "napkin-math" ? "Worked example: " : "Callout: ") + (u.title || "untitled"))]);
+      });
+      return el("div", { class: "companion-term" }, [
+        el("p", {}, [el("strong", { class: "companion-term-name", text: t.term }), " \u2014 ", t.definition]),
+        el("p", { class: "companion-muted" }, ["Introduced in ", link(t.chapter.url + "#" + t.anchor, sectionLabel(t.chapter, t.s))]),
+        uses.length ? el("ul", { class: "companion-uses", "aria-label": "Where the book uses it" }, uses) : null]);
+    }));
+  }
+  function quoteNode(clean) {
+    return el("p", { class: "companion-quote", text: "\u201c" + (clean.length > 200 ? clean.slice(0, 200) + "\u2026" : clean) + "\u201d" });
+  }
   function explain(text) {
-    var started = performance.now();
-    return loadData().then(function (book) { return render(book, text); }).then(function () { return performance.now() - started; });
-    function render(book, text) {
+    var started = performance.now(), mine = ++explaining;
+    var clean = text.replace(/\s+/g, " ").trim();
+    if (!bookLoaded) {  // the first selection on a page, before the book's data arrived: answer at once
       buildPanel(); panel.hidden = false; current = "explain";
       Object.keys(tabs).forEach(function (k) { tabs[k].setAttribute("aria-selected", k === "explain" ? "true" : "false"); });
-      var clean = text.replace(/\s+/g, " ").trim();
-      var lower = clean.toLowerCase();
-      var found = book.terms.filter(function (t) {
-        if (lower.indexOf(t.lower || (t.lower = t.term.toLowerCase())) < 0) return false;  // cheap test first
-        return (t.pattern || (t.pattern = termPattern(t.term))).test(clean);
-      });
-      found.sort(function (a, b) { return b.term.length - a.term.length; });
-      var out = [el("p", { class: "companion-quote", text: "\u201c" + (clean.length > 200 ? clean.slice(0, 200) + "\u2026" : clean) + "\u201d" })];
-      if (found.length) {
-        out.push(el("h3", { text: "In the glossary" }));
-        found.slice(0, 6).forEach(function (t) {
-          var uses = t.uses.map(function (u) {
-            var ch = t.volume.chapters[u.c];
-            return el("li", {}, [link(ch.url + "#" + u.a, (u.kind === "figure" ? "Figure: " : u.kind === "napkin-math" ? "Worked example: " : "Callout: ") + (u.title || "untitled"))]);
-          });
-          out.push(el("div", { class: "companion-term" }, [
-            el("p", {}, [el("strong", { class: "companion-term-name", text: t.term }), " \u2014 ", t.definition]),
-            el("p", { class: "companion-muted" }, ["Introduced in ", link(t.chapter.url + "#" + t.anchor, sectionLabel(t.chapter, t.s))]),
-            uses.length ? el("ul", { class: "companion-uses", "aria-label": "Where the book uses it" }, uses) : null]));
-        });
-      } else {
-        out.push(el("p", { class: "companion-muted", text: "No glossary term in this selection; the passages below are the closest in both volumes." }));
+      body.replaceChildren(quoteNode(clean), el("p", { class: "companion-muted", text: "Loading the glossary and the passages of both volumes\u2026" }));
+    }
+    return loadData().then(function (book) {
+      var t0 = performance.now();
+      var ready = book.indexed;
+      var hits = search(book, clean, TOP_PASSAGES);  // posted first: the worker searches meanwhile
+      var out = [quoteNode(clean)].concat(glossaryNodes(book, clean));
+      var list = el("ol", { class: "companion-passages" });
+      out.push(el("h3", { text: "Related passages" }), list);
+      var t1 = performance.now();
+      function showPanel() {
+        buildPanel(); panel.hidden = false; current = "explain";
+        Object.keys(tabs).forEach(function (k) { tabs[k].setAttribute("aria-selected", k === "explain" ? "true" : "false"); });
+        body.replaceChildren.apply(body, out);
       }
-      out.push(el("h3", { text: "Related passages" }));
-      return search(book, clean, TOP_PASSAGES).then(function (hits) {
-        if (current !== "explain") return;
-        out.push(el("ol", { class: "companion-passages" }, hits.map(function (p) {
+      if (mine !== explaining) return;  // a newer selection, or the reader opened another tab
+      if (!ready) {
+        list.appendChild(el("li", { class: "companion-muted", text: "Finding the closest passages in both volumes\u2026" }));
+        showPanel();
+      }
+      return hits.then(function (found) {
+        var t2 = performance.now();
+        if (mine !== explaining) return;
+        list.replaceChildren.apply(list, found.map(function (p) {
           return el("li", {}, [link(p.url, sectionLabel(p.chapter, p.section)),
             el("span", { class: "companion-snippet", text: p.text.length > 220 ? p.text.slice(0, 220) + "\u2026" : p.text })]);
-        })));
-        body.replaceChildren.apply(body, out);
+        }));
+        if (ready) showPanel();
+        lastExplain = { glossary: t1 - t0, search: t2 - t0, render: performance.now() - t2, indexed: ready };
       });
-    }
+    }).then(function () { return performance.now() - started; });
   }
   function viewExplain() {
     if (lastSelection) return explain(lastSelection);
@@ -813,10 +860,11 @@
     if (dashboard) renderDashboard(dashboard); else trackReading();
     if (location.hash === "#companion") open();
     // on a chapter page the index is built in the background, so the first Explain is immediate
-    if (document.querySelector('main p[id^="p-"]')) (window.requestIdleCallback || setTimeout)(function () { loadData().catch(function () {}); });
+    if (document.querySelector('main p[id^="p-"]')) (window.requestIdleCallback || setTimeout)(function () { loadIndex().catch(function () {}); });
   }
   window.mlsysCompanion = {
-    ready: function () { return loadData(); },
+    ready: function () { return loadIndex(); },
+    lastExplain: function () { return lastExplain; },
     search: function (text, k) { return loadData().then(function (book) { return search(book, text, k); }).then(function (hits) {
       return hits.map(function (p) { return { url: p.url, section: p.section, top: p.top, chapter: p.chapter.url }; }); }); },
     explain: explain, open: open, show: show, dueCount: refreshDue, exportData: exportData, importData: importData, ask: ask
