@@ -73,7 +73,7 @@ test-downloads-slow: downloads ## Book: the real volumes' EPUBs pass epubcheck a
 # Learning companion (issue #19): ts-fsrs, DOMPurify and marked from npm, pinned by tools/companion/package-lock.json
 # and copied into the site by the build (tools/mlsysbook/companion/build.py fails naming this target without them);
 # `npm ci` runs again only when the lock file changes. The data (passages, glossary, questions) is built with the site.
-.PHONY: companion-deps bench-companion test-companion-slow
+.PHONY: companion-deps companion-llm bench-companion test-companion-slow
 COMPANION_DIR := $(ROOT)/tools/companion
 BENCH_TARGETS     += bench-companion
 SLOW_TEST_TARGETS += test-companion-slow
@@ -92,3 +92,8 @@ bench-companion: site-deps companion-deps ## Learning companion: recall@5, data 
 
 test-companion-slow: site-deps companion-deps ## Learning companion: Ask against real OpenAI-compatible servers (a llama.cpp model, slow, failing, hostile)
 	$(PYTEST) tools/tests_slow/test_companion_ask.py
+
+# llama.cpp's own server for test-companion-slow (the `llm` extra of pyproject.toml): pip compiles llama.cpp,
+# about 10 minutes on two cores; GGML_NATIVE=OFF makes a build that runs on any x86-64 CPU, not just this one.
+companion-llm: $(VENV)/.installed ## Learning companion: build llama-cpp-python's server for the Ask test (compiles llama.cpp, ~10 min)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" $(PY) -m pip install -q -e '$(ROOT)[dev,llm]'
