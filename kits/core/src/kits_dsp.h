@@ -11,6 +11,7 @@
  *   smlad(a, b, acc)   acc + a.lo * b.lo + a.hi * b.hi (modulo 2^32)
  *   smlabb / smlatt    acc + a.lo * b.lo, acc + a.hi * b.hi
  *   ssat8(v)           v saturated to [-128, 127] (SSAT #8)
+ *   ssat8_asr1(v)      (v >> 1) saturated to [-128, 127] (SSAT #8 with its ASR #1 operand)
  *   smmulr(a, b)       (a * b + 2^31) >> 32, the rounded high word of the 64-bit product
  *
  * Private to kits/core/src (not part of the installed headers).
@@ -62,6 +63,11 @@ static inline int32_t kits_smlatt(uint32_t a, uint32_t b, int32_t acc) {
     return __smlatt((int32_t)a, (int32_t)b, acc);
 }
 static inline int32_t kits_ssat8(int32_t v) { return __ssat(v, 8); }
+static inline int32_t kits_ssat8_asr1(int32_t v) {
+    int32_t r;
+    __asm("ssat %0, #8, %1, asr #1" : "=r"(r) : "r"(v));
+    return r;
+}
 static inline int32_t kits_smmulr(int32_t a, int32_t b) {
     int32_t r;
     __asm("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
@@ -97,6 +103,7 @@ static inline int32_t kits_smlatt(uint32_t a, uint32_t b, int32_t acc) {
     return (int32_t)((uint32_t)acc + (uint32_t)(kits_hi16(a) * kits_hi16(b)));
 }
 static inline int32_t kits_ssat8(int32_t v) { return v < -128 ? -128 : (v > 127 ? 127 : v); }
+static inline int32_t kits_ssat8_asr1(int32_t v) { return kits_ssat8(v >> 1); }
 static inline int32_t kits_smmulr(int32_t a, int32_t b) {
     return (int32_t)(((int64_t)a * b + (INT64_C(1) << 31)) >> 32);
 }

@@ -27,16 +27,22 @@ static inline void write_u32(int16_t *p, uint32_t v) { memcpy(p, &v, sizeof v); 
  * multiplier) (numerator and denominator doubled; 2 * acc fits in 32 bits), and
  * RoundingDivideByPOT(x, e) = floor((x + 2^(e-1) - [x < 0]) / 2^e) is
  *   ((y >> (e - 1)) + 1) >> 1,  y = x - [x < 0],
- * because floor(floor(a / 2^(e-1)) / 2) = floor(a / 2^e). shift_m1 is e - 1 = ~shift. */
-static inline int32_t requantize_right(int32_t acc, int32_t multiplier, int32_t shift_m1) {
+ * because floor(floor(a / 2^(e-1)) / 2) = floor(a / 2^e). shift_m1 is e - 1 = ~shift.
+ * The output offset joins before the last halving: floor((a + 1 + 2 * offset) / 2) =
+ * floor((a + 1) / 2) + offset, so this returns t = (y >> (e - 1)) + round_offset with
+ * round_offset = 1 + 2 * output_offset (once per layer) and the int8 output is t >> 1 clamped;
+ * the halving rides on the saturation (SSAT's ASR #1) in the full-range form. |a| < 2^29 and
+ * |2 * offset| < 2^29 (requant_form), so nothing overflows. */
+static inline int32_t requantize_right_doubled(int32_t acc, int32_t multiplier, int32_t shift_m1,
+                                               int32_t round_offset) {
     int32_t x = kits_smmulr(acc * 2, multiplier);
     x += x >> 31;
-    return ((x >> shift_m1) + 1) >> 1;
+    return (x >> shift_m1) + round_offset;
 }
 
 /* What a layer's requantization allows (requant_form):
- *   REQUANT_RIGHT       requantize_right, then clamp to [act_min, act_max];
- *   REQUANT_RIGHT_FULL  the same with the full int8 activation range: one saturate (SSAT);
+ *   REQUANT_RIGHT       requantize_right_doubled, halve, clamp to [act_min, act_max];
+ *   REQUANT_RIGHT_FULL  the same with the full int8 activation range: one halving saturate (SSAT);
  *   REQUANT_PORTABLE    neither (a left or zero shift, a multiplier of INT32_MIN, a bias near
  *                       2^30): the layer runs the portable kernel, which handles any values.
  * Every layer the kits and TFLite exporters write takes one of the right-shift forms. The
@@ -45,8 +51,8 @@ enum { REQUANT_PORTABLE, REQUANT_RIGHT, REQUANT_RIGHT_FULL };
 
 /* macs: multiply-accumulates per output. |acc| is at most max|bias| + macs * (128 +
  * |input_offset|) * 128 (int8 inputs and weights), which must stay below 2^30; then the
- * requantized value is below 2^29 in magnitude, so adding an output offset below 2^30 in
- * magnitude cannot overflow. */
+ * requantized value is below 2^29 in magnitude, so adding twice an output offset below 2^28
+ * in magnitude (requantize_right_doubled) cannot overflow. */
 static int requant_form(kits_requant_t rq, int32_t channels, kits_quant_t q, const int32_t *bias, int32_t macs) {
     int64_t bias_max = 0;
     for (int32_t c = 0; c < channels; ++c) {
@@ -58,16 +64,22 @@ static int requant_form(kits_requant_t rq, int32_t channels, kits_quant_t q, con
     }
     int64_t in_max = 128 + (q.input_offset < 0 ? -(int64_t)q.input_offset : q.input_offset);
     int64_t out_offset = q.output_offset < 0 ? -(int64_t)q.output_offset : q.output_offset;
-    if (bias_max + (int64_t)macs * in_max * 128 >= (INT64_C(1) << 30) || out_offset >= (INT64_C(1) << 30)) {
+    if (bias_max + (int64_t)macs * in_max * 128 >= (INT64_C(1) << 30) || out_offset >= (INT64_C(1) << 28)) {
         return REQUANT_PORTABLE;
     }
     return q.act_min == -128 && q.act_max == 127 ? REQUANT_RIGHT_FULL : REQUANT_RIGHT;
 }
 
+/* round_offset: 1 + 2 * q.output_offset (requantize_right_doubled). */
+static inline __attribute__((always_inline)) int8_t finish_doubled(int32_t acc, int32_t multiplier, int32_t shift_m1,
+                                                                   int32_t round_offset, kits_quant_t q, int form) {
+    int32_t t = requantize_right_doubled(acc, multiplier, shift_m1, round_offset);
+    return (int8_t)(form == REQUANT_RIGHT_FULL ? kits_ssat8_asr1(t) : kits_clamp_i32(t >> 1, q.act_min, q.act_max));
+}
+
 static inline __attribute__((always_inline)) int8_t finish_with(int32_t acc, int32_t multiplier, int32_t shift_m1,
                                                                 kits_quant_t q, int form) {
-    int32_t v = requantize_right(acc, multiplier, shift_m1) + q.output_offset;
-    return (int8_t)(form == REQUANT_RIGHT_FULL ? kits_ssat8(v) : kits_clamp_i32(v, q.act_min, q.act_max));
+    return finish_doubled(acc, multiplier, shift_m1, 1 + 2 * q.output_offset, q, form);
 }
 
 static inline __attribute__((always_inline)) int8_t finish(int32_t acc, kits_requant_t rq, int32_t c,
@@ -142,6 +154,7 @@ void kits_fully_connected_s8_dsp(const int8_t *input, int32_t in_features,
  * convolution (one channel group's weights); neither kernel is reentrant. */
 static union {
     int16_t patch[KITS_NN_DSP_PATCH_MAX + 4];
+    uint32_t words[(KITS_NN_DSP_PATCH_MAX + 4) / 2]; /* small convolutions: patch, then split weights */
     uint64_t pairs[(KITS_NN_DSP_PATCH_MAX + 4) / 4]; /* depthwise: two words of lanes each */
 } scratch;
 
@@ -249,12 +262,211 @@ static inline __attribute__((always_inline)) void conv2d_body(
     }
 }
 
+/* Convolutions with few weights (the first layer of an image or audio model, with one input
+ * channel and nine taps; pointwise layers with few channels). Once per call the weights are split
+ * into pairs of 16-bit values, and each channel's bias, multiplier and shift go into a table; once
+ * per output row the kernel_h input rows it reads are converted to 16-bit values with the offset
+ * added, into a band stored column by column: for each padded input column, its kernel_h pixels
+ * (kernel rows) of in_c values each. The window of an output pixel is then kernel_w consecutive
+ * columns, one contiguous run of the band, read straight from it one word per pair of
+ * multiply-accumulates: no im2col copy per pixel and no sign extension in the loop, and four output
+ * channels at a time share each input word (SMLAD against four weight words: CMSIS-NN's scheme,
+ * with the weight split hoisted out of the pixel loop). Padding stays zero in the band, which is
+ * what the input zero point contributes.
+ * The in_c values of a pixel are in lane order (k0, k2, k1, k3 per four) when in_c is a multiple of
+ * four, so they convert a word at a time, else in natural order. The weights follow the band's
+ * order (kx, then ky, then the channel's lane or natural order), in pairs; an odd k_total ends
+ * with a zero weight, whose input half is the next band value (the band has one to spare).
+ * Weight layout: channel group g (channels 4g..4g+3) holds, for every pair p, the four channels'
+ * words at split[(g * pairs + p) * 4 + i]; the last out_c % 4 channels follow, pairs words each. */
+typedef struct {
+    int32_t pairs;      /* words per output channel: (k_total + 1) / 2 */
+    int32_t band_w;     /* band columns: the padded input columns one output row reads */
+    int32_t column;     /* 16-bit values per band column: kernel_h * in_c */
+    int32_t band_words; /* band_w columns and a spare value, rounded up to words */
+    int32_t words;      /* scratch words: weights, table, band */
+} conv_split_plan_t;
+
+static inline conv_split_plan_t conv_split_plan(const kits_window_t *w) {
+    conv_split_plan_t p;
+    p.pairs = (w->kernel_h * w->kernel_w * w->in_c + 1) / 2;
+    p.band_w = (w->out_w - 1) * w->stride_w + w->kernel_w;
+    p.column = w->kernel_h * w->in_c;
+    p.band_words = (p.band_w * p.column + 2) / 2;
+    p.words = w->out_c * p.pairs + 3 * w->out_c + p.band_words;
+    return p;
+}
+
+/* One channel's weights [ky][kx][c] as 16-bit values in band order ([kx][ky][c], lane or natural
+ * order within c), paired into words at dst[0], dst[step], dst[2 * step], ... */
+static void split_channel_weights(uint32_t *dst, int32_t step, const int8_t *f, const kits_window_t *w,
+                                  int lane_order) {
+    const int32_t in_c = w->in_c;
+    const size_t row = (size_t)w->kernel_w * (size_t)in_c;
+    int32_t pending = 0, have = 0; /* a value waiting for its pair (natural order only) */
+    for (int32_t kx = 0; kx < w->kernel_w; ++kx) {
+        const int8_t *px = f + (size_t)kx * (size_t)in_c;
+        for (int32_t ky = 0; ky < w->kernel_h; ++ky, px += row) {
+            if (lane_order) { /* in_c is a multiple of four: each pixel is whole words */
+                for (int32_t c = 0; c < in_c; c += 4, dst += 2 * step) {
+                    uint32_t wd = kits_read_s8x4(px + c);
+                    dst[0] = kits_sxtb16(wd);
+                    dst[step] = kits_sxtb16_ror8(wd);
+                }
+                continue;
+            }
+            for (int32_t c = 0; c < in_c; ++c) {
+                if (have) {
+                    *dst = kits_pack16(pending, px[c]);
+                    dst += step;
+                } else {
+                    pending = px[c];
+                }
+                have = !have;
+            }
+        }
+    }
+    if (have) {
+        *dst = kits_pack16(pending, 0);
+    }
+}
+
+/* acc0..acc3 += the dot products of count (>= 1) input words (16-bit pairs, read from x16) with four
+ * channels' split weights (four words per pair, from *wp, which moves past them). */
+#if KITS_DSP_NATIVE
+#define SPLIT_DOT4(x16, wp, count)                                                                    \
+    do {                                                                                            \
+        const int16_t *dot_x = (x16);                                                               \
+        int32_t dot_n = (count);                                                                    \
+        uint32_t dot_xv, dot_w0, dot_w1;                                                            \
+        __asm("1:\n\t"                                                                              \
+              "ldr %[x], [%[px]], #4\n\t"                                                           \
+              "ldrd %[w0], %[w1], [%[pw]], #8\n\t"                                                  \
+              "smlad %[a0], %[x], %[w0], %[a0]\n\t"                                                 \
+              "smlad %[a1], %[x], %[w1], %[a1]\n\t"                                                 \
+              "ldrd %[w0], %[w1], [%[pw]], #8\n\t"                                                  \
+              "smlad %[a2], %[x], %[w0], %[a2]\n\t"                                                 \
+              "smlad %[a3], %[x], %[w1], %[a3]\n\t"                                                 \
+              "subs %[n], %[n], #1\n\t"                                                             \
+              "bne 1b\n\t"                                                                          \
+              : [a0] "+r"(acc0), [a1] "+r"(acc1), [a2] "+r"(acc2), [a3] "+r"(acc3),                 \
+                [px] "+r"(dot_x), [pw] "+r"(wp), [n] "+r"(dot_n), [x] "=&r"(dot_xv),                \
+                [w0] "=&r"(dot_w0), [w1] "=&r"(dot_w1)                                              \
+              :                                                                                     \
+              : "cc", "memory");                                                                    \
+    } while (0)
+#else
+#define SPLIT_DOT4(x16, wp, count)                                                                    \
+    do {                                                                                            \
+        for (int32_t dot_p = 0; dot_p < (count); ++dot_p, (wp) += 4) {                                \
+            const uint32_t dot_x = read_u32((x16) + 2 * dot_p);                                     \
+            acc0 = kits_smlad(dot_x, (wp)[0], acc0);                                                \
+            acc1 = kits_smlad(dot_x, (wp)[1], acc1);                                                \
+            acc2 = kits_smlad(dot_x, (wp)[2], acc2);                                                \
+            acc3 = kits_smlad(dot_x, (wp)[3], acc3);                                                \
+        }                                                                                           \
+    } while (0)
+#endif
+
+static inline __attribute__((always_inline)) void conv2d_split_body(
+    const int8_t *input, const kits_window_t *w, const int8_t *weights, const int32_t *bias,
+    kits_requant_t requant, kits_quant_t quant, int8_t *output, int form, conv_split_plan_t plan) {
+    const kits_window_t win = *w; /* a local copy: the output stores cannot force reloads of *w */
+    const int lane_order = (win.in_c & 3) == 0;
+    const int32_t out_c = win.out_c, c4 = out_c & ~3, in_c = win.in_c, pairs = plan.pairs;
+    const int32_t column = plan.column;
+    const size_t k_total = (size_t)win.kernel_h * (size_t)win.kernel_w * (size_t)in_c;
+    const uint32_t offset2 = kits_pack16(quant.input_offset, quant.input_offset);
+    uint32_t *split = scratch.words;
+    int32_t *table = (int32_t *)(split + (size_t)out_c * (size_t)pairs); /* bias, multiplier, e - 1 */
+    int16_t *band = (int16_t *)(table + 3 * out_c);
+    for (int32_t oc = 0; oc < out_c; ++oc) {
+        const int in_group = oc < c4;
+        split_channel_weights(in_group ? split + (size_t)(oc >> 2) * (size_t)pairs * 4u + (oc & 3)
+                                       : split + (size_t)c4 * (size_t)pairs + (size_t)(oc - c4) * (size_t)pairs,
+                              in_group ? 4 : 1, weights + (size_t)oc * k_total, &win, lane_order);
+        table[3 * oc] = bias ? bias[oc] : 0;
+        table[3 * oc + 1] = requant.multiplier[oc];
+        table[3 * oc + 2] = ~requant.shift[oc]; /* e - 1, see requantize_right_doubled */
+    }
+    memset(band, 0, (size_t)plan.band_words * sizeof(uint32_t));
+    /* the band columns that hold input pixels: [col_lo, col_hi) */
+    const int32_t col_lo = win.pad_left < plan.band_w ? win.pad_left : plan.band_w;
+    const int32_t col_hi = win.pad_left + win.in_w < plan.band_w ? win.pad_left + win.in_w : plan.band_w;
+    const int32_t round_offset = 1 + 2 * quant.output_offset;
+    int8_t *out_px = output;
+    for (int32_t oy = 0; oy < win.out_h; ++oy) {
+        const int32_t y0 = oy * win.stride_h - win.pad_top;
+        for (int32_t ky = 0; ky < win.kernel_h; ++ky) {
+            const int32_t iy = y0 + ky;
+            int16_t *dst = band + (size_t)col_lo * column + (size_t)ky * in_c;
+            if (iy < 0 || iy >= win.in_h) {
+                for (int32_t col = col_lo; col < col_hi; ++col, dst += column) {
+                    memset(dst, 0, (size_t)in_c * sizeof dst[0]);
+                }
+                continue;
+            }
+            const int8_t *src = input + ((size_t)iy * win.in_w + (size_t)(col_lo - win.pad_left)) * in_c;
+            if (in_c == 1) { /* the usual first layer: one value per column, no inner loop */
+                for (int32_t col = col_lo; col < col_hi; ++col, dst += column) {
+                    *dst = (int16_t)(*src++ + quant.input_offset);
+                }
+                continue;
+            }
+            for (int32_t col = col_lo; col < col_hi; ++col, dst += column, src += in_c) {
+                if (lane_order) {
+                    for (int32_t c = 0; c < in_c; c += 4) {
+                        uint32_t x = kits_read_s8x4(src + c);
+                        write_u32(dst + c, kits_sxtab16(offset2, x));
+                        write_u32(dst + c + 2, kits_sxtab16_ror8(offset2, x));
+                    }
+                } else {
+                    for (int32_t c = 0; c < in_c; ++c) {
+                        dst[c] = (int16_t)(src[c] + quant.input_offset);
+                    }
+                }
+            }
+        }
+        const int16_t *x_px = band;
+        const size_t px_step = (size_t)win.stride_w * (size_t)column;
+        for (int32_t ox = 0; ox < win.out_w; ++ox, out_px += out_c, x_px += px_step) {
+            const uint32_t *wp = split;
+            const int32_t *t = table;
+            int32_t oc = 0;
+            for (; oc < c4; oc += 4, t += 12) {
+                int32_t acc0 = t[0], acc1 = t[3], acc2 = t[6], acc3 = t[9];
+                SPLIT_DOT4(x_px, wp, pairs);
+                out_px[oc] = finish_doubled(acc0, t[1], t[2], round_offset, quant, form);
+                out_px[oc + 1] = finish_doubled(acc1, t[4], t[5], round_offset, quant, form);
+                out_px[oc + 2] = finish_doubled(acc2, t[7], t[8], round_offset, quant, form);
+                out_px[oc + 3] = finish_doubled(acc3, t[10], t[11], round_offset, quant, form);
+            }
+            for (; oc < out_c; ++oc, t += 3) {
+                int32_t acc = t[0];
+                for (int32_t p = 0; p < pairs; ++p, ++wp) {
+                    acc = kits_smlad(read_u32(x_px + 2 * p), *wp, acc);
+                }
+                out_px[oc] = finish_doubled(acc, t[1], t[2], round_offset, quant, form);
+            }
+        }
+    }
+}
+
 void kits_conv2d_s8_dsp(const int8_t *input, const kits_window_t *w,
                         const int8_t *weights, const int32_t *bias,
                         kits_requant_t requant, kits_quant_t quant, int8_t *output) {
     const int form = requant_form(requant, w->out_c, quant, bias, w->kernel_h * w->kernel_w * w->in_c);
+    const int32_t scratch_words = (int32_t)(sizeof scratch.words / sizeof scratch.words[0]);
+    const conv_split_plan_t plan = conv_split_plan(w);
     if (form == REQUANT_PORTABLE || w->kernel_h * w->kernel_w * w->in_c > KITS_NN_DSP_PATCH_MAX) {
         kits_conv2d_s8_portable(input, w, weights, bias, requant, quant, output);
+    } else if (plan.words <= scratch_words && w->out_h * w->out_w >= 4) {
+        /* splitting the weights costs about what one output pixel does, so it pays from a few */
+        if (form == REQUANT_RIGHT_FULL) {
+            conv2d_split_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT_FULL, plan);
+        } else {
+            conv2d_split_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT, plan);
+        }
     } else if (form == REQUANT_RIGHT_FULL) {
         conv2d_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT_FULL);
     } else {
@@ -375,6 +587,50 @@ static inline __attribute__((always_inline)) void depthwise_body(
     }
 }
 
+#if KITS_DSP_NATIVE
+/* One output pixel of a four-channel group for a 3x3 kernel in the full-range form, written out:
+ * the biases into the accumulators (LDRD), the nine taps of DEPTHWISE_3X3_TAP, then per channel
+ * finish_doubled in eight instructions and a byte store. The parameters sit just before the
+ * weight lanes (DEPTHWISE_PARAMS), so one base register reaches everything:
+ *   lanes - 56: bias c0, c1, c2, c3; lanes - 40: {multiplier, e - 1} of c0..c3; lanes - 8: round_offset. */
+#define DEPTHWISE_REQUANT_STEP(acc, pair_off, out_off)                                             \
+    "ldrd %[f02], %[f13], [%[lanes], #" pair_off "]\n\t"                                           \
+    "lsl %[" acc "], %[" acc "], #1\n\t"                                                           \
+    "smmulr %[" acc "], %[" acc "], %[f02]\n\t"                                                    \
+    "add %[" acc "], %[" acc "], %[" acc "], asr #31\n\t"                                          \
+    "asr %[" acc "], %[" acc "], %[f13]\n\t"                                                       \
+    "add %[" acc "], %[" acc "], %[x13]\n\t"                                                       \
+    "ssat %[" acc "], #8, %[" acc "], asr #1\n\t"                                                  \
+    "strb %[" acc "], [%[out], #" out_off "]\n\t"
+#define DEPTHWISE_3X3_FULL_ASM(p0, p1, p2, lane_base, out_ptr)                                     \
+    do {                                                                                           \
+        int32_t acc0, acc1, acc2, acc3;                                                            \
+        uint32_t x02, x13, f02, f13;                                                               \
+        __asm volatile("ldrd %[acc0], %[acc1], [%[lanes], #-56]\n\t"                               \
+                       "ldrd %[acc2], %[acc3], [%[lanes], #-48]\n\t"                               \
+                       DEPTHWISE_3X3_TAP("row0", "0", "0") DEPTHWISE_3X3_TAP("row0", "8", "8")     \
+                       DEPTHWISE_3X3_TAP("row0", "16", "16") DEPTHWISE_3X3_TAP("row1", "0", "24")  \
+                       DEPTHWISE_3X3_TAP("row1", "8", "32") DEPTHWISE_3X3_TAP("row1", "16", "40")  \
+                       DEPTHWISE_3X3_TAP("row2", "0", "48") DEPTHWISE_3X3_TAP("row2", "8", "56")   \
+                       DEPTHWISE_3X3_TAP("row2", "16", "64")                                       \
+                       "ldr %[x13], [%[lanes], #-8]\n\t"                                           \
+                       DEPTHWISE_REQUANT_STEP("acc0", "-40", "0")                                  \
+                       DEPTHWISE_REQUANT_STEP("acc1", "-32", "1")                                  \
+                       DEPTHWISE_REQUANT_STEP("acc2", "-24", "2")                                  \
+                       DEPTHWISE_REQUANT_STEP("acc3", "-16", "3")                                  \
+                       : [acc0] "=&r"(acc0), [acc1] "=&r"(acc1), [acc2] "=&r"(acc2),               \
+                         [acc3] "=&r"(acc3), [x02] "=&r"(x02), [x13] "=&r"(x13), [f02] "=&r"(f02), \
+                         [f13] "=&r"(f13)                                                          \
+                       : [row0] "r"(p0), [row1] "r"(p1), [row2] "r"(p2), [lanes] "r"(lane_base),   \
+                         [out] "r"(out_ptr)                                                        \
+                       : "memory");                                                                \
+    } while (0)
+#endif
+
+/* Pairs of scratch.pairs before the depthwise band kernel's weight lanes: biases, {multiplier,
+ * e - 1} per channel and round_offset of the group (the layout DEPTHWISE_3X3_FULL_ASM reads). */
+#define DEPTHWISE_PARAMS 7
+
 /* Depthwise through a band: the kernel_h input rows an output row reads, split into 16-bit
  * lanes with the offset added and with zeros at the padding (which is what the input zero
  * point contributes), sit in scratch.pairs after the group's weight lanes; every tap of every
@@ -395,7 +651,7 @@ static inline __attribute__((always_inline)) void depthwise_band_body(
     /* the band columns that hold input pixels: [col_lo, col_hi) */
     const int32_t col_lo = win.pad_left < band_w ? win.pad_left : band_w;
     const int32_t col_hi = win.pad_left + win.in_w < band_w ? win.pad_left + win.in_w : band_w;
-    uint64_t *lanes = scratch.pairs;
+    uint64_t *lanes = scratch.pairs + DEPTHWISE_PARAMS;
     uint64_t *band = lanes + taps;
     for (int32_t c = 0; c + 3 < win.in_c; c += 4) {
         for (int32_t t = 0; t < taps; ++t) {
@@ -405,8 +661,13 @@ static inline __attribute__((always_inline)) void depthwise_band_body(
         const int32_t b2 = bias ? bias[c + 2] : 0, b3 = bias ? bias[c + 3] : 0;
         const int32_t multiplier0 = requant.multiplier[c], multiplier1 = requant.multiplier[c + 1];
         const int32_t multiplier2 = requant.multiplier[c + 2], multiplier3 = requant.multiplier[c + 3];
-        const int32_t shift0 = ~requant.shift[c], shift1 = ~requant.shift[c + 1]; /* e - 1, see requantize_right */
+        const int32_t shift0 = ~requant.shift[c], shift1 = ~requant.shift[c + 1]; /* e - 1, see requantize_right_doubled */
         const int32_t shift2 = ~requant.shift[c + 2], shift3 = ~requant.shift[c + 3];
+        int32_t *params = (int32_t *)scratch.pairs; /* DEPTHWISE_3X3_FULL_ASM's parameters */
+        params[0] = b0, params[1] = b1, params[2] = b2, params[3] = b3;
+        params[4] = multiplier0, params[5] = shift0, params[6] = multiplier1, params[7] = shift1;
+        params[8] = multiplier2, params[9] = shift2, params[10] = multiplier3, params[11] = shift3;
+        params[12] = 1 + 2 * quant.output_offset;
         /* A ring of win.kernel_h band rows: input row iy (padding rows included) lives in row
          * (iy + win.pad_top) % win.kernel_h and is written once, when the first output row that reads
          * it comes; the padding columns are never written, so they stay zero. */
@@ -432,6 +693,16 @@ static inline __attribute__((always_inline)) void depthwise_band_body(
             const uint64_t *row0 = band + first_slot * band_w;
             const uint64_t *row1 = band + (first_slot + 1) % win.kernel_h * band_w;
             const uint64_t *row2 = band + (first_slot + 2) % win.kernel_h * band_w;
+#if KITS_DSP_NATIVE
+            if (full3x3 && form == REQUANT_RIGHT_FULL) { /* the whole pixel in one block */
+                const int32_t step = win.stride_w;
+                const uint64_t *p0 = row0, *p1 = row1, *p2 = row2;
+                for (int32_t ox = 0; ox < win.out_w; ++ox, out_px += win.in_c, p0 += step, p1 += step, p2 += step) {
+                    DEPTHWISE_3X3_FULL_ASM(p0, p1, p2, lanes, out_px);
+                }
+                continue;
+            }
+#endif
             for (int32_t ox = 0; ox < win.out_w; ++ox, out_px += win.in_c) {
                 int32_t acc0 = b0, acc1 = b1, acc2 = b2, acc3 = b3;
                 const int32_t col = ox * win.stride_w;
@@ -483,7 +754,7 @@ void kits_depthwise_conv2d_s8_dsp(const int8_t *input, const kits_window_t *w,
      * band) must fit in the scratch buffer. */
     if (form == REQUANT_PORTABLE || depth_multiplier != 1 || lane_pairs > scratch_pairs) {
         kits_depthwise_conv2d_s8_portable(input, w, depth_multiplier, weights, bias, requant, quant, output);
-    } else if (lane_pairs + w->kernel_h * depthwise_band_width(w) <= scratch_pairs) {
+    } else if (DEPTHWISE_PARAMS + lane_pairs + w->kernel_h * depthwise_band_width(w) <= scratch_pairs) {
         if (form == REQUANT_RIGHT_FULL) {
             depthwise_band_body(input, w, weights, bias, requant, quant, output, REQUANT_RIGHT_FULL);
         } else {
