@@ -21,6 +21,8 @@ from typing import Iterator
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 READY = "marimo-slider, marimo-dropdown, marimo-switch, marimo-radio"
+# the Cache Storage name labkit's controller keeps its compiled bytecode under (labkit/wasm_controller.mjs)
+BYTECODE_CACHE = "mlsysbook-labs-bytecode"
 # marimo's frontend logs these on a plain-HTTP origin; they are about optional features, not the lab
 BENIGN_CONSOLE = ("Not running in a secure context",)
 
@@ -236,19 +238,50 @@ def change_a_control(page, timeout_s: float = 60, quiet_s: float = 0.5) -> tuple
 
 _SPANS = """() => (globalThis.t && globalThis.t.getSpans ? globalThis.t.getSpans() : [])
   .filter(s => s.endTime).map(s => [s.name, (s.endTime - s.startTime) / 1000])"""
+_LABKIT_BOOT = "() => globalThis.labkitBoot || null"
 
 
 def boot_phases(page) -> dict[str, float]:
-    """Seconds each step of the boot took, from the spans marimo's Pyodide worker records (it exposes its
-    tracer as ``globalThis.t``): loadPyodide (runtime and start-up packages), startSession.runPython
-    (``import marimo`` and the session), pyodide.loadPackage (the lab's own imports), micropip.install.
-    Empty when this marimo's worker records none."""
+    """Seconds each step of the boot took, from the worker: the steps labkit's controller records
+    (``labkit/wasm_controller.mjs``: loadPyodide with every package, restoreBytecode, importMarimo with the
+    session, labImports), else the spans marimo's own controller records (its tracer ``globalThis.t``).
+    Empty when the worker records neither."""
     phases: dict[str, float] = {}
     for worker in page.workers:
         try:
-            spans = worker.evaluate(_SPANS)
-        except Exception:  # a worker without the tracer (or already gone) has nothing to report
+            labkit = worker.evaluate(_LABKIT_BOOT)
+            spans = [] if labkit else worker.evaluate(_SPANS)
+        except Exception:  # a worker without a tracer (or already gone) has nothing to report
             continue
+        if labkit:
+            phases.update(labkit["steps"])
+            phases["bytecode files"] = labkit["bytecodeFiles"]
         for name, seconds in spans:
             phases[name] = phases.get(name, 0.0) + seconds
     return phases
+
+
+def forget_bytecode(page) -> None:
+    """Delete the bytecode labkit's controller keeps in the browser, as for a reader whose first visit ended
+    before it was stored: the next visit compiles from source again."""
+    page.evaluate("(name) => caches.delete(name)", BYTECODE_CACHE)
+
+
+def bytecode_stored(page, timeout_s: float = 60) -> bool:
+    """Wait until labkit's controller has stored this visit's bytecode in the browser's cache (it does so a
+    few seconds after the lab's first run); False when the page's worker has no labkit controller."""
+    for worker in page.workers:
+        try:
+            if not worker.evaluate(_LABKIT_BOOT):
+                continue
+            worker.evaluate("""(timeoutMs) => new Promise((resolve, reject) => {
+              const started = performance.now();
+              const poll = setInterval(() => {
+                if (globalThis.labkitBoot.bytecodeStored) { clearInterval(poll); resolve(true); }
+                else if (performance.now() - started > timeoutMs) { clearInterval(poll); reject(new Error("not stored")); }
+              }, 100);
+            })""", timeout_s * 1000)
+            return True
+        except Exception:
+            continue
+    return False

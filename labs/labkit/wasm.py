@@ -16,7 +16,8 @@ The output folder (``build/site/labs/`` for ``make site-labs``) receives::
     wasm/packages/*.whl       every wheel, shared
     wasm/pyodide-lock.json    Pyodide's lockfile describing exactly those wheels
     wasm/index/<name>/        a PEP 503 page per wheel, so micropip never asks PyPI
-    assets/                   marimo's frontend, shared
+    assets/                   marimo's frontend, shared, with labkit's worker controller
+                              (wasm_controller.mjs: a bytecode cache kept in the reader's browser)
     <lab>.app.html            the marimo WebAssembly app of each lab
     <lab>.qmd                 the lab's site page: the app inside the site shell, with a loading
                               indicator and a fallback when WebAssembly is unavailable
@@ -58,6 +59,12 @@ PYPI_WHEELS = (
 )
 PYYAML = "pyyaml==6.0.3"  # no Pyodide wheel on PyPI: built from the sdist without its C extension
 APP_SUFFIX = ".app.html"
+# labkit's controller for marimo's WebAssembly worker (see its header): copied next to marimo's assets
+CONTROLLER = Path(__file__).resolve().parent / "wasm_controller.mjs"
+CONTROLLER_ASSET = "labkit-controller.mjs"
+# marimo's worker imports a page's own controller from the site root; the labs live under /labs/, so the
+# import is pointed at the controller beside the worker
+_CONTROLLER_IMPORT = re.compile(r"import\(`/wasm/controller\.js\?version=\$\{(\w+)\}`\)")
 
 
 class WasmBuildError(RuntimeError):
@@ -293,8 +300,10 @@ def export_app(lab_id: str, out_dir: Path) -> Path:
     # links inside the app (the chapter link in the lab header) open in the whole window, not the frame;
     # marimo's light-theme success/badge text colour (--grass-11, #2a7e3b on #daf1db: 4.24:1) falls short of
     # WCAG AA's 4.5:1 for its "made with marimo" badge, so it is darkened to 5.5:1 (5.0:1 on hover)
+    # the flag makes marimo's worker load labkit's controller (CONTROLLER) instead of its built-in one
     page = page.replace("<head>", '<head><base target="_top">'
-                        "<style>:root,.light,.light-theme{--grass-11:#1f6b30}</style>", 1)
+                        "<style>:root,.light,.light-theme{--grass-11:#1f6b30}</style>"
+                        "<script>window.__MARIMO_HAS_WASM_CONTROLLER__=true</script>", 1)
     # marimo's page preloads two background images (0.4 MB) for the screen it shows when it loses its server;
     # a WebAssembly app has no server to lose (Chromium warns "preloaded but not used"), and the stylesheet
     # still names them, so a view that does show them loads them then
@@ -437,6 +446,22 @@ def _export_assets(out_dir: Path) -> None:
     Exporter().export_assets(out_dir)
     # marimo also writes a note for coding agents next to its assets; it is not part of the site
     (out_dir / "CLAUDE.md").unlink(missing_ok=True)
+    install_controller(out_dir / "assets")
+
+
+def install_controller(assets: Path) -> None:
+    """Put labkit's worker controller beside marimo's worker and point the worker's controller import at it."""
+    patched = 0
+    for worker in assets.glob("*worker*.js"):
+        text = worker.read_text(encoding="utf-8")
+        new = _CONTROLLER_IMPORT.sub(lambda m: f"import(`./{CONTROLLER_ASSET}?version=${{{m.group(1)}}}`)", text)
+        if new != text:
+            worker.write_text(new, encoding="utf-8")
+            patched += 1
+    if patched == 0:
+        raise WasmBuildError(f"marimo's worker in {assets} no longer imports /wasm/controller.js; the labs' bytecode "
+                             "cache (labs/labkit/wasm_controller.mjs) needs the new way marimo loads a page's controller")
+    shutil.copy2(CONTROLLER, assets / CONTROLLER_ASSET)
 
 
 @click.command()

@@ -228,6 +228,33 @@ def test_lockfile_keeps_only_dependencies_pyodide_needs(tmp_path):
     with pytest.raises(wasm.WasmBuildError, match="needs gamma"):
         wasm.write_lockfile([_wheel(tmp_path, "alpha", ["gamma"])], info, tmp_path / "x.json", file_prefix="")
 
+def test_marimo_worker_is_pointed_at_labkits_controller(tmp_path):
+    """The worker's site-root controller import becomes a relative one to labkit's controller beside it;
+    a marimo whose worker no longer has that import fails the build with the reason, not silently."""
+    from labkit import wasm
+
+    worker = tmp_path / "worker-AbC123.js"
+    worker.write_text("async function el(e){try{return await import(`/wasm/controller.js?version=${e}`)}catch{}}")
+    wasm.install_controller(tmp_path)
+    assert worker.read_text() == "async function el(e){try{return await import(`./labkit-controller.mjs?version=${e}`)}catch{}}"
+    assert (tmp_path / wasm.CONTROLLER_ASSET).read_text() == wasm.CONTROLLER.read_text()
+    worker.write_text("async function el(e){return new Controller}")
+    with pytest.raises(wasm.WasmBuildError, match="no longer imports /wasm/controller.js"):
+        wasm.install_controller(tmp_path)
+
+
+def test_controller_keys_its_bytecode_cache_by_the_lockfile_and_bench_clears_the_same_cache():
+    """Bytecode compiled for one build must never be used with another build's wheels, and the benchmark's
+    'repeat visit without bytecode' must clear the cache the controller reads."""
+    from labkit import wasm
+    from labkit.browser import BYTECODE_CACHE
+
+    source = wasm.CONTROLLER.read_text()
+    assert f'const CACHE_NAME = "{BYTECODE_CACHE}";' in source
+    assert "sha256(config.pyodideVersion + lockText)" in source
+    assert "PycInvalidationMode.UNCHECKED_HASH" in source
+
+
 def test_shipped_digits_table_matches_a_fresh_training_run():
     """The quantization lab reads a precomputed table (it must run without NumPy in the browser);
     retraining the classifier here must reproduce it."""

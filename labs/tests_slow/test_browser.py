@@ -22,7 +22,8 @@ if str(LABS_DIR) not in sys.path:
 
 import labkit as lk  # noqa: E402
 from labkit import wasm  # noqa: E402
-from labkit.browser import boot, change_a_control, offline_browser, page_text, serve, wait_for_text, watch_console  # noqa: E402
+from labkit.browser import (boot, boot_phases, bytecode_stored, change_a_control, offline_browser, page_text,  # noqa: E402
+                            serve, wait_for_text, watch_console)
 
 # one lab per kind of page: a roofline chart, derived controls with a queue simulation, a stacked-bar
 # planner with uneven pipelines, and the capstone
@@ -61,9 +62,14 @@ def test_build_shares_one_runtime_and_index(built):
         stubs = [n for n in archive.namelist() if n.endswith(".pyi")]
     assert any(n.endswith("stdlib/3/builtins.pyi") for n in stubs), "jedi needs the builtins stubs"
     assert not [n for n in stubs if "django-stubs" in n or "/stdlib/2/" in n], "jedi's unused stubs are served again"
+    # marimo's worker loads labkit's controller (the browser's bytecode cache) from beside itself
+    assert (built / "assets" / wasm.CONTROLLER_ASSET).is_file()
+    workers = [w.read_text() for w in (built / "assets").glob("worker-*.js")]
+    assert workers and all(f"import(`./{wasm.CONTROLLER_ASSET}?version=" in w for w in workers)
     for lab_id in LABS:
         app = (built / f"{lab_id}{wasm.APP_SUFFIX}").read_text()
         assert 'data-pyodide-index-url="./wasm/pyodide/"' in app and "cdn.jsdelivr.net/pyodide" not in app
+        assert "window.__MARIMO_HAS_WASM_CONTROLLER__=true" in app
         assert 'as="image"' not in app, "marimo's unused background images are preloaded again"
 
 
@@ -84,6 +90,33 @@ def test_lab_boots_reacts_and_stays_offline(browser, lab_id):
     assert errors == [], errors
     assert visit.external[external_before:] == []
     assert "rejected this configuration" not in page_text(page)
+    page.close()
+
+
+def test_repeat_visit_reuses_the_bytecode_compiled_in_the_browser(browser):
+    """After a visit, labkit's controller keeps the bytecode it compiled in the browser's Cache Storage; the
+    next visit writes it back before importing marimo, and the lab still boots, reacts and stays clean."""
+    site, context, visit = browser
+    lab_id = LABS[0]
+    url = f"{site.url}{lab_id}{wasm.APP_SUFFIX}"
+    errors_before = len(visit.errors)
+    page = context.new_page()
+    watch_console(page, visit)
+    first_s = boot(page, url)
+    assert bytecode_stored(page), "the controller never stored its bytecode (is labkit's controller loaded?)"
+    page.close()
+    page = context.new_page()
+    watch_console(page, visit)
+    boot_s = boot(page, url)
+    phases = boot_phases(page)
+    assert phases.get("bytecode files", 0) > 100, phases
+    wait_for_text(page, "Predict first", lk.lab_info(lab_id).title)
+    change_a_control(page)
+    page.wait_for_timeout(500)
+    errors = visit.errors[errors_before:]
+    if max(first_s, boot_s) > SLOW_BOOT_S:
+        errors = [e for e in errors if "RPC request timed out" not in e]
+    assert errors == [], errors
     page.close()
 
 
