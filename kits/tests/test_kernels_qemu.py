@@ -39,6 +39,12 @@ def test_random_layers_under_qemu_match_numpy(model_cases, tmp_path_factory, see
     _check(kernel_check.random_cases(seed=seed, per_kind=6), "dsp", tmp_path_factory.mktemp("random"))
 
 
+def test_assembly_paths_under_qemu_match_numpy(model_cases, tmp_path):
+    # The DSP kernels' inline assembly (depthwise rows with their edge pixels, the small
+    # convolutions' dot products) runs only on the emulated core; these shapes reach every branch.
+    _check(kernel_check.path_cases(), "dsp", tmp_path)
+
+
 def test_unknown_variant_is_refused():
     with pytest.raises(ValueError, match="choose one of dsp, portable"):
         kernel_check.build_image([], "neon")

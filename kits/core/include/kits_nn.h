@@ -65,10 +65,13 @@ typedef struct {
 
 /* The DSP convolution gathers one output pixel's receptive field (kernel_h * kernel_w *
  * in_c values) into a static int16 buffer of this many elements (2 bytes each); larger
- * kernels fall back to the portable convolution. The DSP depthwise kernel shares the buffer:
- * 8 bytes per tap of a four-channel group plus 8 bytes per pixel of a ring of kernel_h input
- * rows ((out_w - 1) * stride_w + kernel_w pixels each); rows too wide for it are read tap by
- * tap instead, and a kernel too large for it falls back to the portable kernel. */
+ * kernels fall back to the portable convolution. A convolution whose split weights
+ * (out_c * kernel_h * kernel_w * in_c values, 2 bytes each), a 12-byte table per output
+ * channel and a band of kernel_h input rows ((out_w - 1) * stride_w + kernel_w pixels of
+ * in_c values, 2 bytes each) fit the same buffer takes a faster path. The DSP depthwise kernel
+ * shares the buffer: 64 bytes of a four-channel group's parameters, 8 bytes per tap of its
+ * weights, plus 8 bytes per pixel of a ring of kernel_h input rows; rows too wide for it are
+ * read tap by tap instead, and a kernel too large for it falls back to the portable kernel. */
 #ifndef KITS_NN_DSP_PATCH_MAX
 #define KITS_NN_DSP_PATCH_MAX 576
 #endif

@@ -32,10 +32,13 @@ static inline void write_u32(int16_t *p, uint32_t v) { memcpy(p, &v, sizeof v); 
  * floor((a + 1) / 2) + offset, so this returns t = (y >> (e - 1)) + round_offset with
  * round_offset = 1 + 2 * output_offset (once per layer) and the int8 output is t >> 1 clamped;
  * the halving rides on the saturation (SSAT's ASR #1) in the full-range form. |a| < 2^29 and
- * |2 * offset| < 2^29 (requant_form), so nothing overflows. */
-static inline int32_t requantize_right_doubled(int32_t acc, int32_t multiplier, int32_t shift_m1,
+ * |2 * offset| < 2^29 (requant_form), so nothing overflows.
+ * acc_x2 is 2 * acc: the caller doubles the accumulator, or accumulates with doubled weights and
+ * bias (exact: every partial sum stays below 2^30 in magnitude, see requant_form), which saves
+ * the doubling per output. */
+static inline int32_t requantize_right_doubled(int32_t acc_x2, int32_t multiplier, int32_t shift_m1,
                                                int32_t round_offset) {
-    int32_t x = kits_smmulr(acc * 2, multiplier);
+    int32_t x = kits_smmulr(acc_x2, multiplier);
     x += x >> 31;
     return (x >> shift_m1) + round_offset;
 }
@@ -70,16 +73,16 @@ static int requant_form(kits_requant_t rq, int32_t channels, kits_quant_t q, con
     return q.act_min == -128 && q.act_max == 127 ? REQUANT_RIGHT_FULL : REQUANT_RIGHT;
 }
 
-/* round_offset: 1 + 2 * q.output_offset (requantize_right_doubled). */
-static inline __attribute__((always_inline)) int8_t finish_doubled(int32_t acc, int32_t multiplier, int32_t shift_m1,
+/* acc_x2: twice the accumulator; round_offset: 1 + 2 * q.output_offset (requantize_right_doubled). */
+static inline __attribute__((always_inline)) int8_t finish_doubled(int32_t acc_x2, int32_t multiplier, int32_t shift_m1,
                                                                    int32_t round_offset, kits_quant_t q, int form) {
-    int32_t t = requantize_right_doubled(acc, multiplier, shift_m1, round_offset);
+    int32_t t = requantize_right_doubled(acc_x2, multiplier, shift_m1, round_offset);
     return (int8_t)(form == REQUANT_RIGHT_FULL ? kits_ssat8_asr1(t) : kits_clamp_i32(t >> 1, q.act_min, q.act_max));
 }
 
 static inline __attribute__((always_inline)) int8_t finish_with(int32_t acc, int32_t multiplier, int32_t shift_m1,
                                                                 kits_quant_t q, int form) {
-    return finish_doubled(acc, multiplier, shift_m1, 1 + 2 * q.output_offset, q, form);
+    return finish_doubled(acc * 2, multiplier, shift_m1, 1 + 2 * q.output_offset, q, form);
 }
 
 static inline __attribute__((always_inline)) int8_t finish(int32_t acc, kits_requant_t rq, int32_t c,
@@ -297,8 +300,8 @@ static inline conv_split_plan_t conv_split_plan(const kits_window_t *w) {
     return p;
 }
 
-/* One channel's weights [ky][kx][c] as 16-bit values in band order ([kx][ky][c], lane or natural
- * order within c), paired into words at dst[0], dst[step], dst[2 * step], ... */
+/* One channel's weights [ky][kx][c], doubled (requantize_right_doubled), as 16-bit values in band
+ * order ([kx][ky][c], lane or natural order within c), paired into words at dst[0], dst[step], ... */
 static void split_channel_weights(uint32_t *dst, int32_t step, const int8_t *f, const kits_window_t *w,
                                   int lane_order) {
     const int32_t in_c = w->in_c;
@@ -309,18 +312,17 @@ static void split_channel_weights(uint32_t *dst, int32_t step, const int8_t *f, 
         for (int32_t ky = 0; ky < w->kernel_h; ++ky, px += row) {
             if (lane_order) { /* in_c is a multiple of four: each pixel is whole words */
                 for (int32_t c = 0; c < in_c; c += 4, dst += 2 * step) {
-                    uint32_t wd = kits_read_s8x4(px + c);
-                    dst[0] = kits_sxtb16(wd);
-                    dst[step] = kits_sxtb16_ror8(wd);
+                    dst[0] = kits_pack16(2 * px[c], 2 * px[c + 2]);
+                    dst[step] = kits_pack16(2 * px[c + 1], 2 * px[c + 3]);
                 }
                 continue;
             }
             for (int32_t c = 0; c < in_c; ++c) {
                 if (have) {
-                    *dst = kits_pack16(pending, px[c]);
+                    *dst = kits_pack16(pending, 2 * px[c]);
                     dst += step;
                 } else {
-                    pending = px[c];
+                    pending = 2 * px[c];
                 }
                 have = !have;
             }
@@ -385,7 +387,7 @@ static inline __attribute__((always_inline)) void conv2d_split_body(
         split_channel_weights(in_group ? split + (size_t)(oc >> 2) * (size_t)pairs * 4u + (oc & 3)
                                        : split + (size_t)c4 * (size_t)pairs + (size_t)(oc - c4) * (size_t)pairs,
                               in_group ? 4 : 1, weights + (size_t)oc * k_total, &win, lane_order);
-        table[3 * oc] = bias ? bias[oc] : 0;
+        table[3 * oc] = bias ? 2 * bias[oc] : 0; /* doubled, like the weights */
         table[3 * oc + 1] = requant.multiplier[oc];
         table[3 * oc + 2] = ~requant.shift[oc]; /* e - 1, see requantize_right_doubled */
     }
@@ -588,48 +590,81 @@ static inline __attribute__((always_inline)) void depthwise_body(
 }
 
 #if KITS_DSP_NATIVE
-/* One output pixel of a four-channel group for a 3x3 kernel in the full-range form, written out:
- * the biases into the accumulators (LDRD), the nine taps of DEPTHWISE_3X3_TAP, then per channel
- * finish_doubled in eight instructions and a byte store. The parameters sit just before the
- * weight lanes (DEPTHWISE_PARAMS), so one base register reaches everything:
- *   lanes - 56: bias c0, c1, c2, c3; lanes - 40: {multiplier, e - 1} of c0..c3; lanes - 8: round_offset. */
-#define DEPTHWISE_REQUANT_STEP(acc, pair_off, out_off)                                             \
+/* Output pixels of a four-channel group for a 3x3 kernel in the full-range form, written out: the
+ * (doubled) biases into the accumulators (LDRD), the taps of DEPTHWISE_3X3_TAP with doubled
+ * weights, then per channel finish_doubled in six instructions and a byte store. The parameters
+ * sit just before the weight lanes (DEPTHWISE_PARAMS pairs), so one base register reaches all:
+ *   lanes - 64: bias c0..c3;  lanes - 48: {multiplier, e - 1} of c0..c3;  lanes - 16: round_offset;
+ *   lanes - 12: the output pixel step in bytes;  lanes - 8: where this row's loop of pixels ends. */
+#define DW_BIAS                                                                                    \
+    "ldrd %[acc0], %[acc1], [%[lanes], #-64]\n\t"                                                  \
+    "ldrd %[acc2], %[acc3], [%[lanes], #-56]\n\t"
+#define DW_REQUANT_STEP(acc, pair_off, out_off)                                                    \
     "ldrd %[f02], %[f13], [%[lanes], #" pair_off "]\n\t"                                           \
-    "lsl %[" acc "], %[" acc "], #1\n\t"                                                           \
     "smmulr %[" acc "], %[" acc "], %[f02]\n\t"                                                    \
     "add %[" acc "], %[" acc "], %[" acc "], asr #31\n\t"                                          \
     "asr %[" acc "], %[" acc "], %[f13]\n\t"                                                       \
     "add %[" acc "], %[" acc "], %[x13]\n\t"                                                       \
     "ssat %[" acc "], #8, %[" acc "], asr #1\n\t"                                                  \
     "strb %[" acc "], [%[out], #" out_off "]\n\t"
-#define DEPTHWISE_3X3_FULL_ASM(p0, p1, p2, lane_base, out_ptr)                                     \
-    do {                                                                                           \
-        int32_t acc0, acc1, acc2, acc3;                                                            \
-        uint32_t x02, x13, f02, f13;                                                               \
-        __asm volatile("ldrd %[acc0], %[acc1], [%[lanes], #-56]\n\t"                               \
-                       "ldrd %[acc2], %[acc3], [%[lanes], #-48]\n\t"                               \
-                       DEPTHWISE_3X3_TAP("row0", "0", "0") DEPTHWISE_3X3_TAP("row0", "8", "8")     \
-                       DEPTHWISE_3X3_TAP("row0", "16", "16") DEPTHWISE_3X3_TAP("row1", "0", "24")  \
-                       DEPTHWISE_3X3_TAP("row1", "8", "32") DEPTHWISE_3X3_TAP("row1", "16", "40")  \
-                       DEPTHWISE_3X3_TAP("row2", "0", "48") DEPTHWISE_3X3_TAP("row2", "8", "56")   \
-                       DEPTHWISE_3X3_TAP("row2", "16", "64")                                       \
-                       "ldr %[x13], [%[lanes], #-8]\n\t"                                           \
-                       DEPTHWISE_REQUANT_STEP("acc0", "-40", "0")                                  \
-                       DEPTHWISE_REQUANT_STEP("acc1", "-32", "1")                                  \
-                       DEPTHWISE_REQUANT_STEP("acc2", "-24", "2")                                  \
-                       DEPTHWISE_REQUANT_STEP("acc3", "-16", "3")                                  \
-                       : [acc0] "=&r"(acc0), [acc1] "=&r"(acc1), [acc2] "=&r"(acc2),               \
-                         [acc3] "=&r"(acc3), [x02] "=&r"(x02), [x13] "=&r"(x13), [f02] "=&r"(f02), \
-                         [f13] "=&r"(f13)                                                          \
-                       : [row0] "r"(p0), [row1] "r"(p1), [row2] "r"(p2), [lanes] "r"(lane_base),   \
-                         [out] "r"(out_ptr)                                                        \
-                       : "memory");                                                                \
-    } while (0)
+#define DW_REQUANT                                                                                 \
+    "ldr %[x13], [%[lanes], #-16]\n\t" DW_REQUANT_STEP("acc0", "-48", "0")                         \
+    DW_REQUANT_STEP("acc1", "-40", "1") DW_REQUANT_STEP("acc2", "-32", "2")                        \
+    DW_REQUANT_STEP("acc3", "-24", "3")
+/* The first tap of a row, loading with the row pointer moved on by `move` bytes first (pre-index
+ * with writeback) or after (post-index): how a pixel loop steps along its three rows for free. */
+#define DW_TAP_POST(row, move, f_off)                                                              \
+    "ldrd %[x02], %[x13], [%[" row "]], #" move "\n\t"                                             \
+    "ldrd %[f02], %[f13], [%[lanes], #" f_off "]\n\t"                                              \
+    "smlabb %[acc0], %[x02], %[f02], %[acc0]\n\t"                                                  \
+    "smlatt %[acc2], %[x02], %[f02], %[acc2]\n\t"                                                  \
+    "smlabb %[acc1], %[x13], %[f13], %[acc1]\n\t"                                                  \
+    "smlatt %[acc3], %[x13], %[f13], %[acc3]\n\t"
+#define DW_TAP_PRE(row, move, f_off)                                                               \
+    "ldrd %[x02], %[x13], [%[" row "], #" move "]!\n\t"                                            \
+    "ldrd %[f02], %[f13], [%[lanes], #" f_off "]\n\t"                                              \
+    "smlabb %[acc0], %[x02], %[f02], %[acc0]\n\t"                                                  \
+    "smlatt %[acc2], %[x02], %[f02], %[acc2]\n\t"                                                  \
+    "smlabb %[acc1], %[x13], %[f13], %[acc1]\n\t"                                                  \
+    "smlatt %[acc3], %[x13], %[f13], %[acc3]\n\t"
+#define DW_OPERANDS                                                                                \
+    : [acc0] "=&r"(acc0), [acc1] "=&r"(acc1), [acc2] "=&r"(acc2), [acc3] "=&r"(acc3),              \
+      [x02] "=&r"(x02), [x13] "=&r"(x13), [f02] "=&r"(f02), [f13] "=&r"(f13), [row0] "+r"(p0),     \
+      [row1] "+r"(p1), [row2] "+r"(p2), [out] "+r"(out_px)                                         \
+    : [lanes] "r"(lanes)                                                                           \
+    : "cc", "memory"
+/* A whole row of pixels (stride 1): rows p0..p2 at the pixel's first column, out_px at its output;
+ * loops until out_px reaches the end stored at lanes - 8. The left (right) variant is the first
+ * (last) pixel of a row whose window has one padding column at kx = 0 (kx = 2): its six taps only. */
+#define DW_ROW_LOOP()                                                                              \
+    __asm volatile("1:\n\t" DW_BIAS                                                                \
+                   DW_TAP_POST("row0", "8", "0") DEPTHWISE_3X3_TAP("row0", "0", "8")               \
+                   DEPTHWISE_3X3_TAP("row0", "8", "16") DW_TAP_POST("row1", "8", "24")             \
+                   DEPTHWISE_3X3_TAP("row1", "0", "32") DEPTHWISE_3X3_TAP("row1", "8", "40")       \
+                   DW_TAP_POST("row2", "8", "48") DEPTHWISE_3X3_TAP("row2", "0", "56")             \
+                   DEPTHWISE_3X3_TAP("row2", "8", "64") DW_REQUANT                                 \
+                   "ldr %[x02], [%[lanes], #-12]\n\t"                                              \
+                   "add %[out], %[out], %[x02]\n\t"                                                \
+                   "ldr %[x02], [%[lanes], #-8]\n\t"                                               \
+                   "cmp %[out], %[x02]\n\t"                                                        \
+                   "bne 1b\n\t" DW_OPERANDS)
+#define DW_LEFT_PIXEL()                                                                            \
+    __asm volatile(DW_BIAS DW_TAP_PRE("row0", "8", "8") DEPTHWISE_3X3_TAP("row0", "8", "16")       \
+                   DW_TAP_PRE("row1", "8", "32") DEPTHWISE_3X3_TAP("row1", "8", "40")              \
+                   DW_TAP_PRE("row2", "8", "56") DEPTHWISE_3X3_TAP("row2", "8", "64") DW_REQUANT   \
+                   "ldr %[x02], [%[lanes], #-12]\n\t"                                              \
+                   "add %[out], %[out], %[x02]\n\t" DW_OPERANDS)
+#define DW_RIGHT_PIXEL()                                                                           \
+    __asm volatile(DW_BIAS DEPTHWISE_3X3_TAP("row0", "0", "0") DEPTHWISE_3X3_TAP("row0", "8", "8") \
+                   DEPTHWISE_3X3_TAP("row1", "0", "24") DEPTHWISE_3X3_TAP("row1", "8", "32")       \
+                   DEPTHWISE_3X3_TAP("row2", "0", "48") DEPTHWISE_3X3_TAP("row2", "8", "56")       \
+                   DW_REQUANT DW_OPERANDS)
 #endif
 
-/* Pairs of scratch.pairs before the depthwise band kernel's weight lanes: biases, {multiplier,
- * e - 1} per channel and round_offset of the group (the layout DEPTHWISE_3X3_FULL_ASM reads). */
-#define DEPTHWISE_PARAMS 7
+/* Pairs of scratch.pairs before the depthwise band kernel's weight lanes: the group's parameters
+ * (biases, {multiplier, e - 1} per channel, round_offset, pixel step, row end: the layout the
+ * DW_ assembly reads). */
+#define DEPTHWISE_PARAMS 8
 
 /* Depthwise through a band: the kernel_h input rows an output row reads, split into 16-bit
  * lanes with the offset added and with zeros at the padding (which is what the input zero
@@ -654,52 +689,74 @@ static inline __attribute__((always_inline)) void depthwise_band_body(
     uint64_t *lanes = scratch.pairs + DEPTHWISE_PARAMS;
     uint64_t *band = lanes + taps;
     for (int32_t c = 0; c + 3 < win.in_c; c += 4) {
-        for (int32_t t = 0; t < taps; ++t) {
-            lanes[t] = lane_pair(kits_read_s8x4(weights + (size_t)t * win.in_c + c), 0);
+        for (int32_t t = 0; t < taps; ++t) { /* doubled, as the biases (requantize_right_doubled) */
+            const int8_t *f = weights + (size_t)t * win.in_c + c;
+            lanes[t] = (uint64_t)kits_pack16(2 * f[0], 2 * f[2]) | ((uint64_t)kits_pack16(2 * f[1], 2 * f[3]) << 32);
         }
-        const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c + 1] : 0;
-        const int32_t b2 = bias ? bias[c + 2] : 0, b3 = bias ? bias[c + 3] : 0;
+        const int32_t b0 = bias ? 2 * bias[c] : 0, b1 = bias ? 2 * bias[c + 1] : 0;
+        const int32_t b2 = bias ? 2 * bias[c + 2] : 0, b3 = bias ? 2 * bias[c + 3] : 0;
+        const int32_t round_offset = 1 + 2 * quant.output_offset;
         const int32_t multiplier0 = requant.multiplier[c], multiplier1 = requant.multiplier[c + 1];
         const int32_t multiplier2 = requant.multiplier[c + 2], multiplier3 = requant.multiplier[c + 3];
         const int32_t shift0 = ~requant.shift[c], shift1 = ~requant.shift[c + 1]; /* e - 1, see requantize_right_doubled */
         const int32_t shift2 = ~requant.shift[c + 2], shift3 = ~requant.shift[c + 3];
-        int32_t *params = (int32_t *)scratch.pairs; /* DEPTHWISE_3X3_FULL_ASM's parameters */
+        int32_t *params = (int32_t *)scratch.pairs; /* the DW_ assembly's parameters */
         params[0] = b0, params[1] = b1, params[2] = b2, params[3] = b3;
         params[4] = multiplier0, params[5] = shift0, params[6] = multiplier1, params[7] = shift1;
         params[8] = multiplier2, params[9] = shift2, params[10] = multiplier3, params[11] = shift3;
-        params[12] = 1 + 2 * quant.output_offset;
+        params[12] = round_offset;
+        params[13] = win.in_c; /* output bytes from one pixel to the next */
         /* A ring of win.kernel_h band rows: input row iy (padding rows included) lives in row
          * (iy + win.pad_top) % win.kernel_h and is written once, when the first output row that reads
          * it comes; the padding columns are never written, so they stay zero. */
         memset(band, 0, (size_t)win.kernel_h * (size_t)band_w * sizeof band[0]);
         int32_t next_row = -win.pad_top; /* the first input row not in the ring yet */
+        int32_t next_slot = 0;           /* its ring row, (next_row + win.pad_top) % win.kernel_h */
         int8_t *out_px = output + c;
         for (int32_t oy = 0; oy < win.out_h; ++oy) {
             const int32_t y0 = oy * win.stride_h - win.pad_top;
-            for (int32_t iy = next_row > y0 ? next_row : y0; iy < y0 + win.kernel_h; ++iy) {
-                uint64_t *dst = band + ((iy + win.pad_top) % win.kernel_h) * band_w;
-                if (iy < 0 || iy >= win.in_h) {
+            if (y0 > next_row) { /* a stride taller than the kernel skips rows */
+                next_slot = (y0 + win.pad_top) % win.kernel_h;
+                next_row = y0;
+            }
+            for (; next_row < y0 + win.kernel_h; ++next_row) {
+                uint64_t *dst = band + next_slot * band_w;
+                next_slot = next_slot + 1 == win.kernel_h ? 0 : next_slot + 1;
+                if (next_row < 0 || next_row >= win.in_h) {
                     memset(dst + col_lo, 0, (size_t)(col_hi - col_lo) * sizeof dst[0]);
                     continue;
                 }
-                const int8_t *src = input + ((size_t)iy * win.in_w + (size_t)(col_lo - win.pad_left)) * win.in_c + c;
+                const int8_t *src = input + ((size_t)next_row * win.in_w + (size_t)(col_lo - win.pad_left)) * win.in_c + c;
                 for (int32_t j = col_lo; j < col_hi; ++j, src += win.in_c) {
                     dst[j] = lane_pair(kits_read_s8x4(src), offset2);
                 }
             }
-            next_row = y0 + win.kernel_h;
-            const int32_t first_slot = (y0 + win.pad_top) % win.kernel_h; /* ring row of kernel row 0 */
+            /* the ring now ends with input row y0 + kernel_h - 1, so kernel row 0 is in the ring
+             * row that comes next */
+            const int32_t first_slot = next_slot;
             const int full3x3 = win.kernel_h == 3 && win.kernel_w == 3; /* the usual depthwise kernel */
+            const int32_t slot1 = first_slot + 1 == win.kernel_h ? 0 : first_slot + 1;
             const uint64_t *row0 = band + first_slot * band_w;
-            const uint64_t *row1 = band + (first_slot + 1) % win.kernel_h * band_w;
-            const uint64_t *row2 = band + (first_slot + 2) % win.kernel_h * band_w;
+            const uint64_t *row1 = band + slot1 * band_w;
+            const uint64_t *row2 = band + (slot1 + 1 == win.kernel_h ? 0 : slot1 + 1) * band_w;
 #if KITS_DSP_NATIVE
-            if (full3x3 && form == REQUANT_RIGHT_FULL) { /* the whole pixel in one block */
-                const int32_t step = win.stride_w;
+            if (full3x3 && form == REQUANT_RIGHT_FULL && win.stride_w == 1) { /* whole rows in assembly */
+                int32_t acc0, acc1, acc2, acc3;
+                uint32_t x02, x13, f02, f13;
                 const uint64_t *p0 = row0, *p1 = row1, *p2 = row2;
-                for (int32_t ox = 0; ox < win.out_w; ++ox, out_px += win.in_c, p0 += step, p1 += step, p2 += step) {
-                    DEPTHWISE_3X3_FULL_ASM(p0, p1, p2, lanes, out_px);
+                /* first (last) pixel with exactly one padding column on its left (right) */
+                const int left = win.pad_left == 1 && win.out_w >= 3;
+                const int right = col_hi == band_w - 1 && win.out_w >= 3;
+                if (left) {
+                    DW_LEFT_PIXEL();
                 }
+                params[14] = (int32_t)(intptr_t)(out_px + (size_t)(win.out_w - left - right) * win.in_c);
+                DW_ROW_LOOP();
+                if (right) {
+                    DW_RIGHT_PIXEL();
+                    out_px += win.in_c;
+                }
+                (void)acc0, (void)acc1, (void)acc2, (void)acc3, (void)x02, (void)x13, (void)f02, (void)f13;
                 continue;
             }
 #endif
@@ -731,10 +788,10 @@ static inline __attribute__((always_inline)) void depthwise_band_body(
                         slot = slot + 1 == win.kernel_h ? 0 : slot + 1;
                     }
                 }
-                out_px[0] = finish_with(acc0, multiplier0, shift0, quant, form);
-                out_px[1] = finish_with(acc1, multiplier1, shift1, quant, form);
-                out_px[2] = finish_with(acc2, multiplier2, shift2, quant, form);
-                out_px[3] = finish_with(acc3, multiplier3, shift3, quant, form);
+                out_px[0] = finish_doubled(acc0, multiplier0, shift0, round_offset, quant, form);
+                out_px[1] = finish_doubled(acc1, multiplier1, shift1, round_offset, quant, form);
+                out_px[2] = finish_doubled(acc2, multiplier2, shift2, round_offset, quant, form);
+                out_px[3] = finish_doubled(acc3, multiplier3, shift3, round_offset, quant, form);
             }
         }
     }

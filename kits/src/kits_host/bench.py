@@ -148,9 +148,10 @@ def main() -> None:
         columns = ("MACs", "portable", "DSP (SMLAD)", "DSP speed-up")
         _print_table(console, "Cortex-M4 kernels (QEMU -icount): instructions per MAC, both outputs bit-exact "
                               "against NumPy", ("layer", *columns), kernel_rows_m4)
-        console.print("Each output also costs a fixed requantization (about 12 instructions in the DSP kernels, "
-                      "more in the portable ones), which dominates layers with few MACs per output (the shipped "
-                      "models' first convolutions, depthwise 3x3).")
+        console.print("Each output also costs a fixed requantization (six to eight instructions and a store in the "
+                      "DSP kernels, more in the portable ones), which weighs most on layers with few MACs per output "
+                      "(one-input-channel first convolutions and depthwise 3x3: nine) and on tiny layers, where the "
+                      "call itself counts. MACs leave out padding taps.")
         _print_table(console, "Cortex-M4 whole inference (QEMU -icount): instructions per model MAC",
                      ("model", *columns), rows)
         console.print("Whole-inference ratios include the front ends (the keyword model's 49 FFTs), pooling "

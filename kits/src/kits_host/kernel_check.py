@@ -95,6 +95,48 @@ def random_case(rng, op: int, name: str) -> KernelCase:
     return KernelCase(name, layer, x.astype(np.int8))
 
 
+def _shaped_case(rng, op: int, name: str, window: Window, full_range: bool = True) -> KernelCase:
+    """A layer of the given shape with random values (weights, input, requantization)."""
+    if op == OP_CONV2D:
+        weights = rng.integers(-127, 128, (window.out_c, window.kernel_h, window.kernel_w, window.in_c))
+    else:
+        weights = rng.integers(-127, 128, (window.kernel_h, window.kernel_w, window.out_c))
+    m, s = _requant(rng, window.out_c)
+    out_off = int(rng.integers(-128, 128))
+    layer = QLayer(op, window, input_offset=int(rng.integers(-127, 129)), output_offset=out_off,
+                   act_min=-128 if full_range else max(-127, out_off), act_max=127,
+                   weights=weights.astype(np.int8), bias=rng.integers(-3000, 3000, window.out_c).astype(np.int32),
+                   multiplier=m.astype(np.int32), shift=s.astype(np.int32))
+    return KernelCase(name, layer, rng.integers(-128, 128, (window.in_h, window.in_w, window.in_c)).astype(np.int8))
+
+
+def path_cases(seed: int = 0) -> list[KernelCase]:
+    """Shapes that reach each assembly path of the DSP kernels (which only the emulated core runs):
+    depthwise 3x3 rows with and without a padding column at either end, rows of one and two
+    pixels, stride 2, a channel tail, the clamped (not full-range) activation; small convolutions
+    with one input channel (odd kernel sizes), lane-ordered channels, a channel tail and padding."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for in_w in (1, 2, 3, 4, 7):
+        for padding in ("same", "valid"):
+            if padding == "valid" and in_w < 3:
+                continue
+            for in_c in (4, 6):
+                w = Window.for_input(5, in_w, in_c, in_c, 3, 3, 1, 1, padding)
+                cases.append(_shaped_case(rng, OP_DEPTHWISE, f"depthwise 5x{in_w}x{in_c} {padding}", w))
+    cases.append(_shaped_case(rng, OP_DEPTHWISE, "depthwise 7x6x8 same, clamped",
+                              Window.for_input(7, 6, 8, 8, 3, 3, 1, 1, "same"), full_range=False))
+    cases.append(_shaped_case(rng, OP_DEPTHWISE, "depthwise 7x7x8 same, stride 2",
+                              Window.for_input(7, 7, 8, 8, 3, 3, 2, 2, "same")))
+    for in_c, k, stride, padding, out_c in ((1, 3, 1, "same", 8), (1, 3, 2, "valid", 5), (1, 5, 1, "same", 4),
+                                            (3, 3, 1, "same", 6), (8, 1, 1, "valid", 16), (4, 3, 2, "same", 7)):
+        w = Window.for_input(7, 9, in_c, out_c, k, k, stride, stride, padding)
+        cases.append(_shaped_case(rng, OP_CONV2D, f"conv 7x9x{in_c} -> {out_c}, {k}x{k} /{stride} {padding}", w))
+        cases.append(_shaped_case(rng, OP_CONV2D, f"conv 7x9x{in_c} -> {out_c}, {k}x{k} /{stride} {padding}, clamped",
+                                  w, full_range=False))
+    return cases
+
+
 def random_cases(seed: int = 0, per_kind: int = 6) -> list[KernelCase]:
     rng = np.random.default_rng(seed)
     return [random_case(rng, op, f"random {OP_NAMES[op]} #{i}")
