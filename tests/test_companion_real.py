@@ -38,3 +38,5 @@ def check_companion(site) -> None:
 
 def test_companion_data_of_the_real_site(real_site):
     check_companion(real_site)
+    dashboard = (real_site / "progress.html").read_text(encoding="utf-8")  # filled in the browser from IndexedDB
+    assert 'id="companion-dashboard"' in dashboard and "companion.js" in dashboard

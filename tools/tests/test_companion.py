@@ -12,7 +12,7 @@ import re
 
 import mlsysim as ms
 import pytest
-from playwright_site import chromium, serve, tab
+from mlsysbook.site.headless import serve, tab
 from site_helpers import ARTIFACTS, make_project, run_build
 
 from mlsysbook.companion import calc, passages
@@ -50,12 +50,6 @@ def volume(site):
 def served(site):
     with serve(site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 # ---------------------------------------------------------------- build-time data
@@ -306,6 +300,14 @@ def test_the_progress_dashboard_reflects_quiz_answers_and_reading_after_a_reload
         for topic, answers in by_topic.items():
             want = f"{round(100 * sum(answers) / len(answers))}% of {len(answers)}"
             assert dash.locator(f'tr[data-topic="{topic}"] .companion-accuracy').inner_text() == want, topic
+        kinds = {"bank": "Chapter self-checks", "term": "Definitions", "definition": "Definitions",
+                 "cloze": "Worked examples (fill the gap)", "calc": "Calculations (MLSys\u00b7im)"}
+        by_kind: dict[str, list[bool]] = {}
+        for q, right in zip(asked, pattern):
+            by_kind.setdefault(kinds[q["origin"]], []).append(right)
+        shown = {row.get_attribute("data-kind"): row.locator(".companion-accuracy").inner_text()
+                 for row in dash.locator(".companion-kinds tbody tr").all()}
+        assert shown == {k: f"{round(100 * sum(v) / len(v))}% of {len(v)}" for k, v in by_kind.items()}
         cards = dash.locator('.companion-next-list li[data-kind="card"]')
         assert cards.count() == 5
         missed = [q["prompt"][:40] for q, right in zip(asked, pattern) if not right]

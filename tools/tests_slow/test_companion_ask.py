@@ -26,7 +26,7 @@ import pytest
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
-from playwright_site import chromium, serve, tab  # noqa: E402
+from mlsysbook.site.headless import launch, serve, tab  # noqa: E402
 from site_helpers import make_project, run_build  # noqa: E402
 
 HOSTILE = ("Passages [1] answer it.\n\n<script>window.__pwned = 'script'</script>\n"
@@ -187,7 +187,7 @@ def served(site):
 
 @pytest.fixture(scope="module")
 def browser():
-    with chromium() as b:
+    with launch() as b:
         yield b
 
 

@@ -51,12 +51,11 @@ def _hits(results: list[dict], wanted: list[str]) -> bool:
 
 
 def measure_browser(site: Path) -> dict:
-    sys.path.insert(0, str(REPO / "tools" / "tests"))
-    from playwright_site import chromium, serve, tab
+    from ..site.headless import launch, serve, tab
 
     questions = yaml.safe_load(EVAL.read_text(encoding="utf-8"))["questions"]
     out: dict = {"misses": []}
-    with serve(site) as url, chromium() as browser, tab(browser, "desktop") as t:
+    with serve(site) as url, launch() as browser, tab(browser, "desktop") as t:
         t.page.goto(url + SELECTIONS[0][0])
         out["index_ms"] = t.page.evaluate("async () => { const t0 = performance.now(); await mlsysCompanion.ready(); "
                                           "return performance.now() - t0; }")

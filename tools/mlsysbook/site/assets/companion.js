@@ -547,6 +547,9 @@
   // ------------------------------------------------------------------ Progress (the panel's tab and progress.html)
   // Computed from what this browser stored and nothing else: the answers (log), the FSRS cards, the reading depth.
   var DASHBOARD = "progress.html", dashboard = null;
+  // where a question comes from, as the reader would name the skill it tests
+  var KINDS = { bank: "Chapter self-checks", term: "Definitions", definition: "Definitions",
+                cloze: "Worked examples (fill the gap)", calc: "Calculations (MLSys\u00b7im)" };
   function progressData() {
     return Promise.all([loadData(), all("cards"), all("log"), all("reading"), fsrsLib()]).then(function (r) {
       var book = r[0], cards = r[1], log = r[2], reading = r[3], F = r[4];
@@ -556,12 +559,12 @@
         depth[p.page] = p.depth;
         if (book.chapters[p.page] && p.updated && (!lastRead || p.updated > lastRead.updated)) lastRead = p;
       });
-      var byChapter = {}, bySection = {};
+      var byChapter = {}, bySection = {}, byKind = {};
       function slot(map, key) { return map[key] || (map[key] = { right: 0, all: 0, recall: [], due: 0 }); }
       log.forEach(function (l) {
-        [slot(byChapter, l.chapter), slot(bySection, l.chapter + "#" + l.section)].forEach(function (s) {
-          s.all++; if (l.correct) s.right++;
-        });
+        var q = book.questions[l.id];  // a question the book no longer has counts for its chapter, not its kind
+        [slot(byChapter, l.chapter), slot(bySection, l.chapter + "#" + l.section)].concat(q ? [slot(byKind, KINDS[q.origin] || q.origin)] : [])
+          .forEach(function (s) { s.all++; if (l.correct) s.right++; });
       });
       var recalls = [], due = [], later = [];
       cards.forEach(function (c) {
@@ -584,12 +587,13 @@
         var s = bySection[k];
         return book.chapters[k.split("#")[0]] && s.all >= 2 && s.right / s.all < 0.7;
       }).sort(function (a, b) { return bySection[a].right / bySection[a].all - bySection[b].right / bySection[b].all; });
-      return { book: book, log: log, cards: cards, depth: depth, byChapter: byChapter, bySection: bySection, streak: streak,
+      return { book: book, log: log, cards: cards, depth: depth, byChapter: byChapter, bySection: bySection, byKind: byKind, streak: streak,
                retention: recalls.length ? mean(recalls) : null, due: due, next: due.concat(later).slice(0, 6), weak: weak,
                lastRead: lastRead && lastRead.depth < 0.9 ? lastRead : null,
                right: log.filter(function (l) { return l.correct; }).length };
     });
   }
+  function clip(text, n) { return text.length > n ? text.slice(0, text.lastIndexOf(" ", n - 1) > n / 2 ? text.lastIndexOf(" ", n - 1) : n - 1) + "\u2026" : text; }
   function mean(xs) { return xs.reduce(function (a, b) { return a + b; }, 0) / xs.length; }
   function percent(x) { return Math.round(100 * x) + "%"; }
   function progressSummary(p) {
@@ -617,7 +621,7 @@
       if (c.recall !== null) when += ", recall " + percent(c.recall);
       items.push(el("li", { "data-kind": "card" }, [when + ": ",
         ch ? link(ch.url + (c.section ? "#" + c.section : ""), sectionLabel(ch, c.section)) : String(c.chapter || ""),
-        " \u2014 " + String((q ? q.prompt : c.prompt) || "").slice(0, 90)]));
+        " \u2014 " + clip(String((q ? q.prompt : c.prompt) || ""), 110)]));
     });
     p.weak.forEach(function (k) {
       var parts = k.split("#"), ch = p.book.chapters[parts[0]], s = p.bySection[k];
@@ -667,6 +671,15 @@
           el("td", { class: "companion-accuracy", text: accuracyText(p.bySection[k]) })]);
       }))])])];
   }
+  function progressKinds(p, level) {
+    var kinds = Object.keys(p.byKind).sort(function (a, b) { var x = p.byKind[a], y = p.byKind[b]; return x.right / x.all - y.right / y.all; });
+    if (!kinds.length) return [];
+    return [el(level, { text: "By kind of question, weakest first" }), el("div", { class: "companion-table" }, [el("table", { class: "companion-progress companion-kinds" }, [
+      el("thead", {}, [el("tr", {}, ["Kind", "Quiz accuracy"].map(function (h) { return el("th", { scope: "col", text: h }); }))]),
+      el("tbody", {}, kinds.map(function (k) {
+        return el("tr", { "data-kind": k }, [el("td", { text: k }), el("td", { class: "companion-accuracy", text: accuracyText(p.byKind[k]) })]);
+      }))])])];
+  }
   function viewProgress() {
     return progressData().then(function (p) {
       if (current !== "progress") return;
@@ -679,7 +692,7 @@
   function renderDashboard(target) {
     return progressData().then(function (p) {
       target.replaceChildren.apply(target, [progressSummary(p)].concat(progressNext(p, "h2"), progressChapters(p, "h2"),
-        progressTopics(p, "h2"), transferControls("h2")));
+        progressTopics(p, "h2"), progressKinds(p, "h2"), transferControls("h2")));
       target.setAttribute("aria-busy", "false");
     }).catch(function (err) {
       target.replaceChildren(el("p", { class: "companion-error", text: "The progress could not be read: " + err.message +
