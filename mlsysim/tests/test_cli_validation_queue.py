@@ -143,7 +143,7 @@ def test_queue_simulation_behaves_like_a_queue():
     assert again.p99_s == light.p99_s
     # a request alone on the server takes about TTFT + (output-1) decode steps
     alone = ms.simulate_queue(serving, 0.01, 20, seed=3)
-    one_step = serving.decode_fixed_s + serving.decode_per_sequence_s
+    one_step = serving.decode_step_s(1)
     assert alone.p50_s == pytest.approx(serving.prefill_per_token_s * 512 + 63 * one_step, rel=0.05)
 
 
@@ -170,6 +170,45 @@ def test_queue_obeys_littles_law():
     assert stats.mean_batch == pytest.approx(stats.throughput_rps * stats.mean_s, rel=0.2)
 
 
+def test_decode_step_model_is_serves_step_at_every_batch():
+    # memory-bound at batch 1, compute-bound in the linear layers at several hundred sequences (FP8 on H100)
+    config = ("Llama-3-8B", "H100-SXM")
+    small = ms.serve(*config, 1, 512, 256, dtype="fp8")
+    for batch in (1, 2, 64, 400, 780):
+        assert small.decode_step_s(batch) == ms.serve(*config, batch, 512, 256, dtype="fp8").tpot_s
+    assert small.decode_bound == "memory" and ms.serve(*config, 780, 512, 256, dtype="fp8").decode_bound == "compute"
+    # tensor-parallel all-reduces and eager kernel launches are part of the step too
+    tp = ms.serve("Llama-3-70B", "H100-SXM", 1, 512, 256, dtype="fp8", n_devices=4, cuda_graphs=False)
+    assert tp.decode_step_s(96) == ms.serve("Llama-3-70B", "H100-SXM", 96, 512, 256, dtype="fp8", n_devices=4,
+                                            cuda_graphs=False).tpot_s
+    with pytest.raises(ms.ValidationError, match="n_sequences"):
+        small.decode_step_s(0)
+
+
+def test_saturated_queue_at_a_compute_bound_cap_runs_at_serves_rate():
+    # Flooded, the server admits a full batch, prefills it, decodes it output_len - 1 steps and repeats, so
+    # it completes cap requests per (cap prefills + (output_len - 1) x serve's TPOT at the cap). A step
+    # model that stays memory-bound at the cap (a line through batch 1 and 2) is ~16% faster here.
+    cap, prompt_len, output_len = 780, 512, 256
+    serving = ms.serve("Llama-3-8B", "H100-SXM", cap, prompt_len, output_len, dtype="fp8")
+    assert serving.decode_bound == "compute"
+    per_batch_s = cap * serving.prefill_per_token_s * prompt_len + (output_len - 1) * serving.tpot_s
+    analytic_rps = cap / per_batch_s
+    flooded = ms.simulate_queue(serving, 4 * analytic_rps, n_requests=4 * cap, seed=1, max_concurrency=cap)
+    assert flooded.throughput_rps == pytest.approx(analytic_rps, rel=0.02)
+    assert flooded.capacity_rps == pytest.approx(analytic_rps, rel=1e-12) and not flooded.stable
+
+
+def test_a_short_run_above_capacity_is_unstable_though_its_queue_has_not_built_up():
+    # BF16 Llama-3-8B, KV cap 555: arrivals a little above what a full batch completes leave slots free for
+    # the whole run (the batch is still filling), so the TTFT stays low; the rate is still unsustainable
+    serving = ms.serve("Llama-3-8B", "H100-SXM", 64, 512, 256)
+    capacity = ms.simulate_queue(serving, 1.0, 10).capacity_rps
+    over = ms.simulate_queue(serving, 1.05 * capacity, n_requests=2000, seed=1)
+    assert over.ttft_p99_s < 0.5 and over.max_concurrency == serving.max_concurrency and not over.stable
+    assert ms.simulate_queue(serving, 0.8 * capacity, n_requests=2000, seed=1).stable
+
+
 def _step_by_step_latencies(serving, arrival_rate, n_requests, seed, limit):
     """Reference simulator: one decode step per loop iteration, no event skipping, plain lists."""
     arrivals = poisson_arrivals(arrival_rate, n_requests, seed)
@@ -189,7 +228,7 @@ def _step_by_step_latencies(serving, arrival_rate, n_requests, seed, limit):
             active += [[r, serving.output_len - 1] for r in admit]
         if active:
             if all(left > 0 for _, left in active):
-                clock += serving.decode_fixed_s + serving.decode_per_sequence_s * len(active)
+                clock += serving.decode_step_s(len(active))
                 for entry in active:
                     entry[1] -= 1
             for r, left in active:

@@ -318,7 +318,7 @@ def queue_cmd(model_name, hw, rate, requests, prompt_len, output_len, dtype, dev
     serving = serve(model_name, hw, 1, prompt_len, output_len, dtype=dtype, n_devices=devices)
     result = simulate_queue(serving, rate, requests, seed, max_concurrency=max_batch)
     rows = [("p50", f"{result.p50_s:.3g} s"), ("p99", f"{result.p99_s:.3g} s"), ("mean batch", f"{result.mean_batch:.1f}"),
-            ("stable", "yes" if result.stable else "no")]
+            ("capacity", f"{result.capacity_rps:.3g} req/s"), ("stable", "yes" if result.stable else "no")]
     _emit(result, as_json, rows)
 
 

@@ -2,7 +2,10 @@
 
 Requests arrive as a Poisson process. Each iteration the server admits waiting requests up to its
 KV-cache-limited concurrency (paying their prefill), then runs one decode step for every active
-request; the step time grows with the number of active sequences as the Serving model predicts.
+request. A step of n active sequences takes ``Serving.decode_step_s(n)``, the time serve() gives a
+decode step at batch n (its TPOT there): flat in n while the linear layers are memory-bound on the
+weights, growing once they are compute-bound, plus attention over the n sequences' KV cache at the
+configuration's mean context. A full batch therefore steps at exactly serve(batch=cap).tpot_s.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ class QueueStats(Result):
     max_concurrency: int
     utilization: float
     stable: bool
+    capacity_rps: float
 
     def _explain_lines(self) -> list[str]:
         return [f"{self.arrival_rate:g} req/s, {self.n_requests} requests: latency p50 {fmt_time(self.p50_s)}, "
@@ -41,8 +45,11 @@ class QueueStats(Result):
                 f"(limit {self.max_concurrency}); server busy {self.utilization:.0%} of the time",
                 f"Little's law: requests in the system = arrival rate x mean latency = {self.arrival_rate:g} x "
                 f"{fmt_time(self.mean_s)} = {self.arrival_rate * self.mean_s:.3g}",
+                f"capacity at the concurrency limit: {self.max_concurrency} / ({self.max_concurrency} prefills + "
+                f"decode steps of {self.max_concurrency}) = {self.capacity_rps:.3g} req/s",
                 "stable: arrivals are served as fast as they come" if self.stable else
-                "UNSTABLE: the queue grows; latency percentiles depend on how long you run it"]
+                "UNSTABLE: arrivals outpace the server or the queue grows; latency percentiles depend on how long "
+                "you run it"]
 
 
 def poisson_arrivals(rate: float, n_requests: int, seed: int = 0) -> list[float]:
@@ -70,7 +77,17 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 def simulate_queue(serving: Serving, arrival_rate: float, n_requests: int = 1000, seed: int = 0,
                    max_concurrency: int | None = None) -> QueueStats:
-    """Simulate ``n_requests`` Poisson arrivals at ``arrival_rate`` requests/s against ``serving``'s step model."""
+    """Simulate ``n_requests`` Poisson arrivals at ``arrival_rate`` requests/s against ``serving``'s step model.
+
+    Prefill costs ``prefill_per_token_s x prompt_len`` per admitted request; a decode step of n active
+    sequences costs ``serving.decode_step_s(n)`` (serve()'s decode step at batch n, memoized per n), so
+    the simulated saturated throughput at a concurrency cap c is c / (prefill of c requests + (output_len
+    - 1) decode steps at c) per c requests, the same as serve(batch=c)'s TPOT implies.
+
+    That rate is ``capacity_rps``, the most the server can complete (a step of n sequences costs more per
+    sequence at smaller n). ``stable`` is False when ``arrival_rate`` exceeds it, however short the run, or
+    when the second half of the requests takes much longer than the first (the queue grew during the run).
+    """
     if not isinstance(serving, Serving):
         raise ValidationError("serving", f"expected the result of mlsysim.serve(...), got {type(serving).__name__}")
     rate = positive("arrival_rate", arrival_rate)
@@ -79,7 +96,9 @@ def simulate_queue(serving: Serving, arrival_rate: float, n_requests: int = 1000
     arrival_at = poisson_arrivals(rate, n_requests, seed)
     out_len = serving.output_len
     prefill_per_request = serving.prefill_per_token_s * serving.prompt_len
-    decode_fixed_s, decode_per_sequence_s = serving.decode_fixed_s, serving.decode_per_sequence_s
+    decode_step_s = serving.decode_step_s
+    capacity_rps = limit / (prefill_per_request * limit + (out_len - 1) * decode_step_s(limit))
+    step_by_size: dict[int, float] = {}   # a plain dict lookup per event keeps the loop as fast as a formula
 
     # Every request needs the same out_len - 1 decode steps and all active requests step together, so
     # requests finish in admission order. Each active entry stores the global decode-step count at which
@@ -116,7 +135,9 @@ def simulate_queue(serving: Serving, arrival_rate: float, n_requests: int = 1000
         if not active:
             continue
         n_active = len(active)
-        step = decode_fixed_s + decode_per_sequence_s * n_active
+        step = step_by_size.get(n_active)
+        if step is None:
+            step = step_by_size[n_active] = decode_step_s(n_active)
         # the active set only changes when a request finishes or (with room to spare) one arrives,
         # so advance all the identical decode steps up to that event at once
         jump = active[0][1] - decode_steps_done
@@ -135,13 +156,15 @@ def simulate_queue(serving: Serving, arrival_rate: float, n_requests: int = 1000
     latency = [end - start for end, start in zip(done, arrival_at)]
     ttft = [first - start for first, start in zip(first_token, arrival_at)]
     span = max(done) - arrival_at[0]
-    # stable if the second half of requests does not wait much longer than the first half
+    # stable if arrivals do not outpace the full server and the second half of requests does not wait much
+    # longer than the first half (a short run above capacity can still look calm: the batch is still filling)
     half = n_requests // 2
-    stable = (statistics.median(latency[half:]) <= 1.5 * statistics.median(latency[:half]) + 1e-9) if half else True
+    stable = rate <= capacity_rps and (
+        (statistics.median(latency[half:]) <= 1.5 * statistics.median(latency[:half]) + 1e-9) if half else True)
     latency_sorted, ttft_sorted = sorted(latency), sorted(ttft)
     return QueueStats(arrival_rate=rate, n_requests=n_requests, p50_s=percentile(latency_sorted, 50),
                       p90_s=percentile(latency_sorted, 90), p99_s=percentile(latency_sorted, 99),
                       mean_s=math.fsum(latency) / n_requests, ttft_p50_s=percentile(ttft_sorted, 50),
                       ttft_p99_s=percentile(ttft_sorted, 99), throughput_rps=n_requests / span,
                       mean_batch=batch_sum / steps if steps else 0.0, max_concurrency=limit,
-                      utilization=busy / span, stable=stable)
+                      utilization=busy / span, stable=stable, capacity_rps=capacity_rps)

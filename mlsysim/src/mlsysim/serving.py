@@ -13,6 +13,9 @@ of every layer, decode once per step when it is replayed as a CUDA graph (``cuda
 vLLM and TensorRT-LLM do) or per kernel when it is launched eagerly.
 ``n_devices`` shards the model tensor-parallel; each layer then pays two all-reduces (in prefill and in
 every decode step) at the bus bandwidth NCCL reaches for that message size (mlsysim.collective_bandwidth).
+A decode step of any number of sequences is timed by one model, DecodeStep: ``Serving.tpot_s`` is it at
+``batch`` and ``Serving.decode_step_s(n)`` at n, which is what the queue simulation (mlsysim.queueing)
+steps with as its active set grows and shrinks.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import math
 from dataclasses import dataclass, field
 
 from . import assumptions
-from .catalog import Hardware, Model, hardware, model as get_model, single_device_cluster
+from .catalog import Hardware, Link, Model, hardware, model as get_model, single_device_cluster
 from .collectives import collective
 from .errors import DoesNotFitError, ValidationError, positive_int
 from .results import Result
@@ -55,9 +58,6 @@ class Serving(Result):
     tp_comm_per_token_s: float
     effective_bw_bytes_per_s: float
     effective_peak_flops: float
-    # step-time model used by the queue simulation: t(b) = fixed + per_sequence * b
-    decode_fixed_s: float = field(repr=False, default=0.0)
-    decode_per_sequence_s: float = field(repr=False, default=0.0)
     prefill_per_token_s: float = field(repr=False, default=0.0)
     prefill_layers_s: float = 0.0
     prefill_comm_s: float = 0.0
@@ -65,6 +65,18 @@ class Serving(Result):
     decode_launch_s: float = 0.0
     kernels_per_layer: int = 0
     cuda_graphs: bool = True
+    # the decode-step model tpot_s came from, kept to time steps of other sizes (decode_step_s)
+    _decode_step: "DecodeStep | None" = field(repr=False, compare=False, default=None)
+
+    def decode_step_s(self, n_sequences: int) -> float:
+        """Time of one decode step of ``n_sequences`` sequences at this configuration's mean context
+        (prompt_len + output_len // 2), computed exactly as ``tpot_s`` is at ``batch``: the linear layers'
+        roofline (memory-bound on the weights at small n, compute-bound at large n), attention over
+        n sequences' KV cache, tensor-parallel all-reduces for n tokens, and the step's kernel launches."""
+        if self._decode_step is None:
+            raise ValidationError("serving", "this Serving was not made by mlsysim.serve(...), so it carries no "
+                                  "decode-step model; call serve() for the configuration")
+        return self._decode_step.time_s(positive_int("n_sequences", n_sequences))
 
     @property
     def continuous_tokens_per_s(self) -> float:
@@ -113,6 +125,69 @@ def _compute_dtype(hw: Hardware, dtype: str) -> str:
 #: up/gate, down), the attention kernel (rotary embedding and KV-cache write fused in) and the activation.
 #: Tensor-parallel all-reduces are not counted here: mlsysim.collectives charges each its own launch.
 KERNELS_PER_LAYER = 2 + 4 + 1 + 1
+
+
+@dataclass(frozen=True)
+class DecodeStep:
+    """One decode step (every active sequence generates one token) as a function of the number of
+    sequences b, at a fixed context length per sequence.
+
+    The linear layers and attention are separate kernels run one after the other, so each is its own
+    roofline and the step is their sum: linear = max(weight bytes / bandwidth, 2 b matmul_params / peak)
+    (MoE: the weights of the experts b tokens touch), attention = max(b context KV bytes / bandwidth,
+    attention FLOPs / peak), plus the tensor-parallel all-reduces of b tokens and the step's launches.
+    The linear term is flat in b while it is memory-bound and grows with b once compute-bound, so the
+    step is not a straight line in b. Times are memoized per b: the queue simulation asks for the same
+    few sizes many times over.
+    """
+    model: Model
+    weight_dtype: str
+    context: int
+    kv_bytes_per_token: float
+    bandwidth: float
+    peak: float
+    launch_s: float
+    n_devices: int
+    activation_bytes: int
+    link: Link
+    _times: dict = field(default_factory=dict, repr=False, compare=False)
+    _all_reduces: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def weight_bytes(self, b: int) -> float:
+        m, weights = self.model, self.model.weight_bytes(self.weight_dtype)
+        if m.experts == 1:
+            return weights
+        dense = weights - m.layers * m.experts * m.expert_params * DTYPE_BYTES[self.weight_dtype]
+        touched = m.experts * (1 - (1 - m.active_experts / m.experts) ** b)
+        return dense + m.layers * touched * m.expert_params * DTYPE_BYTES[self.weight_dtype]
+
+    def all_reduce_s(self, tokens: int) -> float:
+        """Both tensor-parallel all-reduces of every layer for ``tokens`` tokens of activations."""
+        if self.n_devices == 1:
+            return 0.0
+        time = self._all_reduces.get(tokens)
+        if time is None:
+            time = self._all_reduces[tokens] = 2 * self.model.layers * collective(
+                "all_reduce", tokens * self.model.hidden * self.activation_bytes, self.n_devices, self.link).time_s
+        return time
+
+    def parts(self, b: int) -> tuple[float, float, float, float]:
+        """(step time, bytes read, FLOPs, bytes/bandwidth - FLOPs/peak) for b sequences."""
+        m = self.model
+        weight_bytes, kv_bytes = self.weight_bytes(b), b * self.context * self.kv_bytes_per_token
+        linear_flop = 2.0 * b * m.matmul_params
+        attention_flop = b * m.flops_per_token(self.context) - linear_flop
+        linear = max(weight_bytes / self.bandwidth, linear_flop / self.peak)
+        attention = max(kv_bytes / self.bandwidth, attention_flop / self.peak)
+        step_bytes, step_flop = weight_bytes + kv_bytes, linear_flop + attention_flop
+        return (linear + attention + self.all_reduce_s(b) + self.launch_s, step_bytes, step_flop,
+                step_bytes / self.bandwidth - step_flop / self.peak)
+
+    def time_s(self, b: int) -> float:
+        time = self._times.get(b)
+        if time is None:
+            time = self._times[b] = self.parts(b)[0]
+        return time
 
 
 def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = "bf16", n_devices: int = 1,
@@ -167,16 +242,6 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     act_b = DTYPE_BYTES[act_dtype]
     link_obj = link if link is not None else single_device_cluster(device, n).node.intra_link
 
-    comm_by_tokens: dict[int, float] = {}
-
-    def tp_comm(tokens: int) -> float:
-        if n == 1:
-            return 0.0
-        if tokens not in comm_by_tokens:
-            comm_by_tokens[tokens] = 2 * m.layers * collective("all_reduce", tokens * m.hidden * act_b, n,
-                                                               link_obj).time_s
-        return comm_by_tokens[tokens]
-
     # ---- prefill: the forward pass of training over the whole prompt, one tensor-parallel rank
     gemm_rate = sustained_gemm_rate(device, compute)
     # attention reads the KV cache in its own type: FP8 context attention (TensorRT-LLM's FP8 FMHA) with an
@@ -204,7 +269,12 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     kernels = KERNELS_PER_LAYER + (1 if not fused_mlp and m.ffn_matrices == 3 else 0)
     launch = assumptions.KERNEL_LAUNCH_S
     prefill_launch = (m.layers * kernels + 1) * launch
-    prefill_comm = tp_comm(prompt_tokens)
+    # ---- decode at the mean context length
+    step_model = DecodeStep(model=m, weight_dtype=dtype, context=prompt_len + output_len // 2,
+                            kv_bytes_per_token=kv_token, bandwidth=bw, peak=peak,
+                            launch_s=launch if cuda_graphs else (m.layers * kernels + 1) * launch,
+                            n_devices=n, activation_bytes=act_b, link=link_obj)
+    prefill_comm = step_model.all_reduce_s(prompt_tokens)
     ttft = prefill_layers + prefill_comm + prefill_launch
     # which resource binds: the same layers with unlimited bandwidth against the weight and KV-cache stream
     compute_only = m.layers * layer_forward_time(
@@ -214,49 +284,22 @@ def serve(model, hw, batch: int, prompt_len: int, output_len: int, dtype: str = 
     memory_only = (weights + prompt_tokens * kv_token) / n / rank_bw
     prefill_bound = "compute" if compute_only >= memory_only else "memory"
 
-    # ---- decode at the mean context length
-    def expert_weight_bytes(b: int) -> float:
-        if m.experts == 1:
-            return weights
-        dense = weights - m.layers * m.experts * m.expert_params * DTYPE_BYTES[dtype]
-        touched = m.experts * (1 - (1 - m.active_experts / m.experts) ** b)
-        return dense + m.layers * touched * m.expert_params * DTYPE_BYTES[dtype]
-
-    context = prompt_len + output_len // 2
-    def decode_step(b: int, ctx: int) -> tuple[float, float, float, float]:
-        # the linear layers (weights, compute) and attention (KV cache reads) are separate kernels that run
-        # one after the other, so each phase is its own roofline and the step is their sum
-        weight_bytes, kv_bytes = expert_weight_bytes(b), b * ctx * kv_token
-        linear_flop = 2.0 * b * m.matmul_params
-        attention_flop = b * m.flops_per_token(ctx) - linear_flop
-        linear = max(weight_bytes / bw, linear_flop / peak)
-        attention = max(kv_bytes / bw, attention_flop / peak)
-        step_bytes, step_flop = weight_bytes + kv_bytes, linear_flop + attention_flop
-        return (linear + attention + tp_comm(b) + decode_launch, step_bytes, step_flop,
-                step_bytes / bw - step_flop / peak)
-
-    decode_launch = launch if cuda_graphs else (m.layers * kernels + 1) * launch
-
-    tpot, decode_bytes, decode_flop, slack = decode_step(batch, context)
+    tpot, decode_bytes, decode_flop, slack = step_model.parts(batch)
     decode_bound = "memory" if slack >= 0 else "compute"
     latency = ttft + (output_len - 1) * tpot
-    # linear step-time model for the queue simulation (exact when memory-bound)
-    one, *_ = decode_step(1, context)
-    two, *_ = decode_step(2, context)
-    per_seq = max(two - one, 0.0)
     usable = capacity * (1 - assumptions.SERVING_MEMORY_RESERVE) - weights
     max_conc = max(0, int(usable // (kv_token * (prompt_len + output_len))))
     return Serving(model=m.name, hardware=device.name, n_devices=n, batch=batch, prompt_len=prompt_len,
                    output_len=output_len, dtype=dtype, kv_dtype=kv_dtype, compute_dtype=compute, ttft_s=ttft, tpot_s=tpot,
                    latency_s=latency, tokens_per_s=batch * output_len / latency, decode_tokens_per_s=batch / tpot,
-                   prefill_bound=prefill_bound, decode_bound=decode_bound, weights_bytes=expert_weight_bytes(batch),
-                   kv_cache_bytes=batch * context * kv_token, max_concurrency=max_conc, memory_bytes=need,
+                   prefill_bound=prefill_bound, decode_bound=decode_bound, weights_bytes=step_model.weight_bytes(batch),
+                   kv_cache_bytes=batch * step_model.context * kv_token, max_concurrency=max_conc, memory_bytes=need,
                    decode_bytes_per_step=decode_bytes, decode_flop_per_step=decode_flop,
-                   tp_comm_per_token_s=tp_comm(batch), effective_bw_bytes_per_s=bw, effective_peak_flops=peak,
-                   decode_fixed_s=one - per_seq, decode_per_sequence_s=per_seq,
+                   tp_comm_per_token_s=step_model.all_reduce_s(batch), effective_bw_bytes_per_s=bw,
+                   effective_peak_flops=peak,
                    prefill_per_token_s=ttft / (batch * prompt_len), prefill_layers_s=prefill_layers,
-                   prefill_comm_s=prefill_comm, prefill_launch_s=prefill_launch, decode_launch_s=decode_launch,
-                   kernels_per_layer=kernels, cuda_graphs=bool(cuda_graphs))
+                   prefill_comm_s=prefill_comm, prefill_launch_s=prefill_launch, decode_launch_s=step_model.launch_s,
+                   kernels_per_layer=kernels, cuda_graphs=bool(cuda_graphs), _decode_step=step_model)
 
 
 def serve_max_throughput(model, hw, prompt_len: int, output_len: int, dtype: str = "bf16", n_devices: int = 1,

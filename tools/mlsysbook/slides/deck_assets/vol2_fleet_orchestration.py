@@ -90,7 +90,7 @@ def svc():
 
 
 def step_full() -> float:
-    return svc().decode_fixed_s + svc().decode_per_sequence_s * SVC_CONC
+    return svc().decode_step_s(SVC_CONC)
 
 
 def per_request_s() -> float:

@@ -86,7 +86,7 @@ def rep_cost() -> float:
 # ------------------------------------------------------------ the load limit (queue simulator)
 @functools.cache
 def queue_runs() -> dict:
-    rates = [round(rep_rps() * f, 3) for f in (0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.88, 0.9, 0.92, 0.95)]
+    rates = [round(rep_rps() * f, 3) for f in (0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 0.98, 1.0)]
     return {r: ms.simulate_queue(rep(), r, n_requests=1500, seed=1, max_concurrency=rep_b()) for r in rates}
 
 
