@@ -57,17 +57,20 @@ enum { REQUANT_PORTABLE, REQUANT_RIGHT, REQUANT_RIGHT_FULL };
  * requantized value is below 2^29 in magnitude, so adding twice an output offset below 2^28
  * in magnitude (requantize_right_doubled) cannot overflow. */
 static int requant_form(kits_requant_t rq, int32_t channels, kits_quant_t q, const int32_t *bias, int32_t macs) {
-    int64_t bias_max = 0;
+    /* 32-bit work per channel (this runs on every call, so it counts on tiny layers) */
     for (int32_t c = 0; c < channels; ++c) {
-        if (rq.shift[c] > -1 || rq.shift[c] < -31 || rq.multiplier[c] == INT32_MIN) {
+        if ((uint32_t)(-1 - rq.shift[c]) > 30u || rq.multiplier[c] == INT32_MIN) { /* shift not in -31..-1 */
             return REQUANT_PORTABLE;
         }
-        int64_t b = bias ? bias[c] : 0;
-        bias_max = b < 0 ? (-b > bias_max ? -b : bias_max) : (b > bias_max ? b : bias_max);
+    }
+    uint32_t bias_max = 0; /* the largest |bias| (2^31 for INT32_MIN, as an unsigned value) */
+    for (int32_t c = 0; bias && c < channels; ++c) {
+        const uint32_t magnitude = bias[c] < 0 ? 0u - (uint32_t)bias[c] : (uint32_t)bias[c];
+        bias_max = magnitude > bias_max ? magnitude : bias_max;
     }
     int64_t in_max = 128 + (q.input_offset < 0 ? -(int64_t)q.input_offset : q.input_offset);
     int64_t out_offset = q.output_offset < 0 ? -(int64_t)q.output_offset : q.output_offset;
-    if (bias_max + (int64_t)macs * in_max * 128 >= (INT64_C(1) << 30) || out_offset >= (INT64_C(1) << 28)) {
+    if ((int64_t)bias_max + (int64_t)macs * in_max * 128 >= (INT64_C(1) << 30) || out_offset >= (INT64_C(1) << 28)) {
         return REQUANT_PORTABLE;
     }
     return q.act_min == -128 && q.act_max == 127 ? REQUANT_RIGHT_FULL : REQUANT_RIGHT;
