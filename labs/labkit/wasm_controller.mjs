@@ -155,13 +155,9 @@ export async function mountFilesystem({ code, filename }) {
   pyodide.FS.writeFile(filename || NOTEBOOK, code);
 }
 
-// marimo's own session start (marimo._pyodide.bootstrap), then the lab's imports and its first run
-export async function startSession({ code, filename, onMessage, queryParameters, userConfig }) {
-  self.messenger = { callback: onMessage };
-  self.query_params = queryParameters;
-  self.user_config = userConfig;
-  const name = JSON.stringify(filename || NOTEBOOK);
-  const result = await timed("importMarimo", () => pyodide.runPython(`
+// marimo's own session start (marimo._pyodide.bootstrap): imports marimo, returns (bridge, init, packages)
+function startMarimo(name) {
+  return pyodide.runPython(`
 import js
 from marimo._pyodide.bootstrap import create_session, instantiate
 
@@ -179,7 +175,20 @@ def _labkit_session():
     with open(${name}) as f:
         packages = session.find_packages(f.read())
     return bridge, init, packages
-_labkit_session()`));
+_labkit_session()`);
+}
+
+// the session, then the lab's imports and its first run
+export async function startSession({ code, filename, onMessage, queryParameters, userConfig }) {
+  self.messenger = { callback: onMessage };
+  self.query_params = queryParameters;
+  self.user_config = userConfig;
+  const name = JSON.stringify(filename || NOTEBOOK);
+  const result = await timed("importMarimo", () => startMarimo(name)).catch(async (error) => {
+    // bytecode that cannot be imported (a damaged cache entry) would break every later visit too: drop it
+    if (boot.bytecodeFiles > 0) await openCache().then((cache) => cache && cache.delete(cacheKey));
+    throw error;
+  });
   const [bridge, init, found] = result;
   result.destroy();
   const wanted = found.toJs();
