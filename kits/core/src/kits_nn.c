@@ -118,35 +118,41 @@ void kits_depthwise_conv2d_s8(const int8_t *input, const kits_window_t *w,
 
 static void pool_s8(const int8_t *input, const kits_window_t *w, int32_t act_min,
                     int32_t act_max, int8_t *output, int use_max) {
+    const size_t row_stride = (size_t)w->in_w * (size_t)w->in_c;
     for (int32_t oy = 0; oy < w->out_h; ++oy) {
+        /* the window's rows and columns inside the input, found once per output pixel rather
+         * than per channel and tap */
+        const int32_t y0 = oy * w->stride_h - w->pad_top;
+        const int32_t ky_lo = y0 < 0 ? -y0 : 0;
+        const int32_t ky_hi = w->in_h - y0 < w->kernel_h ? w->in_h - y0 : w->kernel_h;
         for (int32_t ox = 0; ox < w->out_w; ++ox) {
+            const int32_t x0 = ox * w->stride_w - w->pad_left;
+            const int32_t kx_lo = x0 < 0 ? -x0 : 0;
+            const int32_t kx_hi = w->in_w - x0 < w->kernel_w ? w->in_w - x0 : w->kernel_w;
+            const int32_t count = (ky_hi > ky_lo && kx_hi > kx_lo) ? (ky_hi - ky_lo) * (kx_hi - kx_lo) : 0;
+            int8_t *out_px = output + ((size_t)oy * w->out_w + ox) * w->out_c;
             for (int32_t c = 0; c < w->in_c; ++c) {
-                int32_t acc = use_max ? INT32_MIN : 0;
-                int32_t count = 0;
-                for (int32_t ky = 0; ky < w->kernel_h; ++ky) {
-                    int32_t iy = oy * w->stride_h - w->pad_top + ky;
-                    if (iy < 0 || iy >= w->in_h) continue;
-                    for (int32_t kx = 0; kx < w->kernel_w; ++kx) {
-                        int32_t ix = ox * w->stride_w - w->pad_left + kx;
-                        if (ix < 0 || ix >= w->in_w) continue;
-                        int32_t x = input[((size_t)iy * w->in_w + ix) * w->in_c + c];
-                        if (use_max) {
-                            acc = x > acc ? x : acc;
-                        } else {
-                            acc += x;
+                int32_t v = 0;
+                if (count > 0) {
+                    const int8_t *first = input + (size_t)(y0 + ky_lo) * row_stride + (size_t)(x0 + kx_lo) * w->in_c + c;
+                    int32_t acc = use_max ? INT32_MIN : 0;
+                    for (int32_t ky = ky_lo; ky < ky_hi; ++ky, first += row_stride) {
+                        const int8_t *x = first;
+                        for (int32_t kx = kx_lo; kx < kx_hi; ++kx, x += w->in_c) {
+                            if (use_max) {
+                                acc = *x > acc ? *x : acc;
+                            } else {
+                                acc += *x;
+                            }
                         }
-                        ++count;
+                    }
+                    if (use_max) {
+                        v = acc;
+                    } else {
+                        v = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
                     }
                 }
-                int32_t v;
-                if (count == 0) {
-                    v = 0;
-                } else if (use_max) {
-                    v = acc;
-                } else {
-                    v = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                }
-                output[((size_t)oy * w->out_w + ox) * w->out_c + c] = (int8_t)kits_clamp_i32(v, act_min, act_max);
+                out_px[c] = (int8_t)kits_clamp_i32(v, act_min, act_max);
             }
         }
     }
